@@ -1,0 +1,149 @@
+//! Card rules: number (Luhn, length, network from BIN), expiry, CVC and masking.
+//! Pure functions over the model's types; nothing here knows about keys or storage.
+
+pub mod cvc;
+pub mod expiry;
+pub mod luhn;
+pub mod mask;
+pub mod network;
+pub mod number;
+
+use crate::error::{Error, Result};
+use crate::model::card::{CardInput, CardNetwork, CardNumber, Cvc};
+use crate::model::sensitive::SecretString;
+use crate::model::text;
+use crate::model::time::Timestamp;
+
+pub use expiry::Expiry;
+
+pub const MAX_HOLDER_NAME_CHARS: usize = 256;
+pub const MAX_NICK_NAME_CHARS: usize = 64;
+const MAX_ISSUER_CHARS: usize = 100;
+const MAX_CARD_TYPE_CHARS: usize = 32;
+
+/// A card that passed every check, ready to be stored.
+#[derive(Debug)]
+pub struct CheckedCard {
+    pub number: CardNumber,
+    pub network: Option<CardNetwork>,
+    pub expiry: Expiry,
+    pub cvc: Option<Cvc>,
+    pub holder_name: Option<SecretString>,
+    pub nick_name: Option<String>,
+    pub issuer: Option<String>,
+    pub card_type: Option<String>,
+    pub issuing_country: Option<String>,
+}
+
+/// Checks a submitted card against every rule; `now` decides expiry.
+pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
+    let (number, detected) = number::parse(input.card_number.expose())?;
+    let network = resolve_network(detected, input.card_network)?;
+    let expiry = Expiry::parse(&input.card_exp_month, &input.card_exp_year, now)?;
+    let cvc = input
+        .card_cvc
+        .as_ref()
+        .map(|c| cvc::parse(c.expose(), network))
+        .transpose()?;
+    check_holder_name(input.card_holder_name.as_ref())?;
+    check_nick_name(input.nick_name.as_deref())?;
+    text::check_opt(
+        "card_issuer",
+        input.card_issuer.as_deref(),
+        MAX_ISSUER_CHARS,
+    )?;
+    text::check_opt("card_type", input.card_type.as_deref(), MAX_CARD_TYPE_CHARS)?;
+    if let Some(country) = &input.card_issuing_country {
+        text::check_country("card_issuing_country", country)?;
+    }
+    Ok(CheckedCard {
+        number,
+        network,
+        expiry,
+        cvc,
+        holder_name: input.card_holder_name.clone(),
+        nick_name: input.nick_name.clone(),
+        issuer: input.card_issuer.clone(),
+        card_type: input.card_type.clone(),
+        issuing_country: input.card_issuing_country.clone(),
+    })
+}
+
+pub fn check_holder_name(name: Option<&SecretString>) -> Result<()> {
+    text::check_opt(
+        "card_holder_name",
+        name.map(SecretString::expose),
+        MAX_HOLDER_NAME_CHARS,
+    )
+}
+
+pub fn check_nick_name(name: Option<&str>) -> Result<()> {
+    text::check_opt("nick_name", name, MAX_NICK_NAME_CHARS)
+}
+
+/// The network a caller declared must agree with the BIN; a co-badged scheme
+/// (Cartes Bancaires over Visa or Mastercard) may be declared on top of it.
+fn resolve_network(
+    detected: Option<CardNetwork>,
+    declared: Option<CardNetwork>,
+) -> Result<Option<CardNetwork>> {
+    match (detected, declared) {
+        (d, None) => Ok(d),
+        (None, Some(declared)) => Ok(Some(declared)),
+        (Some(d), Some(declared)) if d == declared => Ok(Some(d)),
+        (Some(CardNetwork::Visa | CardNetwork::Mastercard), Some(CardNetwork::CartesBancaires)) => {
+            Ok(Some(CardNetwork::CartesBancaires))
+        }
+        (Some(d), Some(_)) => Err(Error::invalid(
+            "card_network",
+            format!("does not match the network of the card number ({d})"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn now() -> Timestamp {
+        // 2026-11-24T00:00:00Z
+        Timestamp::from_millis(1_795_478_400_000)
+    }
+
+    fn input(number: &str) -> CardInput {
+        CardInput {
+            card_number: number.into(),
+            card_exp_month: "03".into(),
+            card_exp_year: "2030".into(),
+            card_holder_name: Some("joseph Doe".into()),
+            card_cvc: Some("737".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn seed_card_is_accepted() {
+        let c = check(&input("4111111111111111"), now()).unwrap();
+        assert_eq!(c.network, Some(CardNetwork::Visa));
+        assert_eq!(
+            c.expiry,
+            Expiry {
+                month: 3,
+                year: 2030
+            }
+        );
+        assert_eq!(c.cvc.unwrap().expose(), "737");
+    }
+
+    #[test]
+    fn declared_network_must_agree() {
+        let mut i = input("4111111111111111");
+        i.card_network = Some(CardNetwork::Mastercard);
+        assert_eq!(check(&i, now()).unwrap_err().field(), Some("card_network"));
+        i.card_network = Some(CardNetwork::CartesBancaires);
+        assert_eq!(
+            check(&i, now()).unwrap().network,
+            Some(CardNetwork::CartesBancaires)
+        );
+    }
+}

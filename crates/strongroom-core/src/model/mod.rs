@@ -1,0 +1,31 @@
+//! The vault's data model: identifiers, request and response types, and the shape rules
+//! each field must satisfy. Nothing here touches keys or storage.
+
+pub mod address;
+pub mod card;
+pub mod customer;
+pub mod ids;
+pub mod metadata;
+pub mod page;
+pub mod payment_method;
+pub mod profile;
+pub mod sensitive;
+pub(crate) mod text;
+pub mod time;
+
+pub use address::Address;
+pub use card::{CardInput, CardNetwork, MaskedCard};
+pub use customer::{
+    Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerStatus, CustomerUpdate,
+};
+pub use ids::{CellId, CustomerId, MerchantId, PaymentMethodId, ProfileId};
+pub use metadata::Metadata;
+pub use page::PageRequest;
+pub use payment_method::{
+    CvcStorage, PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted,
+    PaymentMethodPage, PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType,
+    PaymentMethodUpdate, RevealedCard, StorageType,
+};
+pub use profile::{Profile, ProfileCreate, ProfileSettings};
+pub use sensitive::SecretString;
+pub use time::Timestamp;

@@ -1,0 +1,69 @@
+//! Profiles: the tenants of a vault.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::model::ids::{MerchantId, ProfileId};
+use crate::model::time::Timestamp;
+
+/// Per-profile behaviour.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileSettings {
+    /// How long a stored CVC lives before it is deleted unused (default 15 minutes).
+    pub cvc_ttl: Duration,
+    /// How long a `volatile` payment method lives (default 24 hours).
+    pub volatile_ttl: Duration,
+    /// Whether retrieve and list show the card fingerprint (default off).
+    pub expose_card_fingerprint: bool,
+}
+
+impl ProfileSettings {
+    pub const MIN_TTL: Duration = Duration::from_secs(1);
+    pub const MAX_CVC_TTL: Duration = Duration::from_secs(24 * 3600);
+    pub const MAX_VOLATILE_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.cvc_ttl < Self::MIN_TTL || self.cvc_ttl > Self::MAX_CVC_TTL {
+            return Err(Error::invalid(
+                "cvc_ttl",
+                "must be between 1 second and 24 hours",
+            ));
+        }
+        if self.volatile_ttl < Self::MIN_TTL || self.volatile_ttl > Self::MAX_VOLATILE_TTL {
+            return Err(Error::invalid(
+                "volatile_ttl",
+                "must be between 1 second and 30 days",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for ProfileSettings {
+    fn default() -> Self {
+        Self {
+            cvc_ttl: Duration::from_secs(15 * 60),
+            volatile_ttl: Duration::from_secs(24 * 3600),
+            expose_card_fingerprint: false,
+        }
+    }
+}
+
+/// A new profile.
+#[derive(Clone, Debug)]
+pub struct ProfileCreate {
+    pub profile_id: ProfileId,
+    pub merchant_id: MerchantId,
+    pub settings: ProfileSettings,
+}
+
+/// A profile as the vault reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub id: ProfileId,
+    pub merchant_id: MerchantId,
+    pub settings: ProfileSettings,
+    pub created_at: Timestamp,
+    /// The key version new writes are sealed with.
+    pub active_key_version: u32,
+}

@@ -1,0 +1,112 @@
+//! The storage seam: point get, multi-get, ordered range scan and atomic batch. The vault
+//! needs nothing else from a store.
+
+use crate::error::Result;
+use crate::store::cf::Cf;
+
+/// One write of a batch.
+#[derive(Debug)]
+pub(crate) enum WriteOp {
+    Put {
+        cf: Cf,
+        key: Vec<u8>,
+        value: Vec<u8>,
+    },
+    Delete {
+        cf: Cf,
+        key: Vec<u8>,
+    },
+}
+
+/// Writes applied atomically: all or none.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) ops: Vec<WriteOp>,
+}
+
+impl Batch {
+    pub(crate) fn put(&mut self, cf: Cf, key: Vec<u8>, value: Vec<u8>) {
+        self.ops.push(WriteOp::Put { cf, key, value });
+    }
+
+    pub(crate) fn delete(&mut self, cf: Cf, key: Vec<u8>) {
+        self.ops.push(WriteOp::Delete { cf, key });
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+}
+
+/// Keys from `start` (inclusive) to `end` (exclusive).
+#[derive(Clone, Debug)]
+pub(crate) struct KeyRange {
+    pub(crate) start: Vec<u8>,
+    pub(crate) end: Vec<u8>,
+}
+
+impl KeyRange {
+    /// Every key that starts with `prefix`.
+    pub(crate) fn prefix(prefix: Vec<u8>) -> Self {
+        let end = successor(&prefix);
+        Self { start: prefix, end }
+    }
+
+    /// Keys that start with `prefix` and sort after `after` (for pagination).
+    pub(crate) fn prefix_after(prefix: Vec<u8>, after: Option<&[u8]>) -> Self {
+        let mut range = Self::prefix(prefix);
+        if let Some(after) = after {
+            let mut start = after.to_vec();
+            start.push(0);
+            if start > range.start {
+                range.start = start;
+            }
+        }
+        range
+    }
+}
+
+/// The smallest key greater than every key starting with `prefix`.
+fn successor(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    // The prefix is all 0xFF (or empty): no finite bound; use a key above any we write.
+    vec![u8::MAX; prefix.len() + 1]
+}
+
+/// A key-value store with column families.
+pub(crate) trait Store: Send + Sync {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Values for `keys`, in the same order.
+    fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>>;
+
+    /// Up to `limit` entries of `range`, in key order.
+    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
+
+    /// Applies every write of `batch` atomically.
+    fn write(&self, batch: Batch) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(KeyRange::prefix(b"ab\0".to_vec()).end, b"ab\x01");
+        assert_eq!(KeyRange::prefix(vec![1, 0xff]).end, vec![2]);
+        let r = KeyRange::prefix_after(b"p\0".to_vec(), Some(b"p\0cus_1"));
+        assert_eq!(r.start, b"p\0cus_1\0");
+        let r = KeyRange::prefix_after(b"p\0".to_vec(), Some(b"a"));
+        assert_eq!(
+            r.start, b"p\0",
+            "a cursor before the prefix does not widen the range"
+        );
+    }
+}

@@ -1,0 +1,67 @@
+//! An in-memory store with the same semantics as the RocksDB store (ordered keys, atomic
+//! batches). Used where RocksDB cannot be linked: the fuzz targets of the vault's logic.
+
+use std::collections::BTreeMap;
+
+use parking_lot::RwLock;
+
+use crate::error::Result;
+use crate::store::backend::{Batch, KeyRange, Store, WriteOp};
+use crate::store::cf::Cf;
+
+#[derive(Default)]
+pub(crate) struct MemoryStore {
+    tables: RwLock<BTreeMap<Cf, BTreeMap<Vec<u8>, Vec<u8>>>>,
+}
+
+impl Store for MemoryStore {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .tables
+            .read()
+            .get(&cf)
+            .and_then(|t| t.get(key).cloned()))
+    }
+
+    fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
+        let tables = self.tables.read();
+        let table = tables.get(&cf);
+        Ok(keys
+            .iter()
+            .map(|k| table.and_then(|t| t.get(k).cloned()))
+            .collect())
+    }
+
+    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        if range.start >= range.end {
+            return Ok(Vec::new());
+        }
+        let tables = self.tables.read();
+        Ok(tables
+            .get(&cf)
+            .map(|t| {
+                t.range(range.start.clone()..range.end.clone())
+                    .take(limit)
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn write(&self, batch: Batch) -> Result<()> {
+        let mut tables = self.tables.write();
+        for op in batch.ops {
+            match op {
+                WriteOp::Put { cf, key, value } => {
+                    tables.entry(cf).or_default().insert(key, value);
+                }
+                WriteOp::Delete { cf, key } => {
+                    if let Some(t) = tables.get_mut(&cf) {
+                        t.remove(&key);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,115 @@
+//! The RocksDB store: one database per vault directory, one column family per record kind.
+
+use std::path::Path;
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
+    IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
+};
+
+use crate::error::{Error, Result};
+use crate::store::backend::{Batch, KeyRange, Store, WriteOp};
+use crate::store::cf::Cf;
+
+/// How the RocksDB store is opened.
+#[derive(Clone, Debug)]
+pub(crate) struct RocksConfig {
+    /// fsync the WAL on every write (a vault is a system of record: on by default).
+    pub sync_writes: bool,
+    /// Shared block cache size.
+    pub block_cache_bytes: usize,
+}
+
+pub(crate) struct RocksStore {
+    db: DB,
+    write_options: WriteOptions,
+}
+
+fn storage_error(e: rocksdb::Error) -> Error {
+    Error::storage(e.into_string())
+}
+
+impl RocksStore {
+    pub(crate) fn open(path: &Path, config: &RocksConfig) -> Result<Self> {
+        let cache = Cache::new_lru_cache(config.block_cache_bytes);
+        let mut table = BlockBasedOptions::default();
+        table.set_block_cache(&cache);
+        table.set_bloom_filter(10.0, false);
+        table.set_cache_index_and_filter_blocks(true);
+        table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+
+        let mut cf_options = Options::default();
+        cf_options.set_block_based_table_factory(&table);
+        // Values are ciphertext and do not compress; keys share long prefixes, which the
+        // block format's prefix encoding already removes.
+        cf_options.set_compression_type(DBCompressionType::None);
+
+        let mut db_options = cf_options.clone();
+        db_options.create_if_missing(true);
+        db_options.create_missing_column_families(true);
+        db_options.set_max_background_jobs(2);
+        db_options.set_keep_log_file_num(4);
+        db_options.set_paranoid_checks(true);
+
+        let descriptors = Cf::ALL
+            .iter()
+            .map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
+        let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)?;
+        let mut write_options = WriteOptions::default();
+        write_options.set_sync(config.sync_writes);
+        Ok(Self { db, write_options })
+    }
+
+    fn handle(&self, cf: Cf) -> Result<&ColumnFamily> {
+        self.db
+            .cf_handle(cf.name())
+            .ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
+    }
+}
+
+impl Store for RocksStore {
+    fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.db.get_cf(self.handle(cf)?, key).map_err(storage_error)
+    }
+
+    fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
+        self.db
+            .batched_multi_get_cf(self.handle(cf)?, keys, false)
+            .into_iter()
+            .map(|value| {
+                value
+                    .map(|v| v.map(|slice| slice.to_vec()))
+                    .map_err(storage_error)
+            })
+            .collect()
+    }
+
+    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let mut read = ReadOptions::default();
+        read.set_iterate_lower_bound(range.start.clone());
+        read.set_iterate_upper_bound(range.end.clone());
+        let mut out = Vec::new();
+        for entry in self
+            .db
+            .iterator_cf_opt(self.handle(cf)?, read, IteratorMode::Start)
+            .take(limit)
+        {
+            let (key, value) = entry.map_err(storage_error)?;
+            out.push((key.into_vec(), value.into_vec()));
+        }
+        Ok(out)
+    }
+
+    fn write(&self, batch: Batch) -> Result<()> {
+        let mut wb = WriteBatch::default();
+        for op in batch.ops {
+            match op {
+                WriteOp::Put { cf, key, value } => wb.put_cf(self.handle(cf)?, key, value),
+                WriteOp::Delete { cf, key } => wb.delete_cf(self.handle(cf)?, key),
+            }
+        }
+        self.db
+            .write_opt(wb, &self.write_options)
+            .map_err(storage_error)
+    }
+}

@@ -1,0 +1,251 @@
+//! Customers: create, retrieve, update, list, delete (redaction with cascade).
+
+use crate::crypto::KeyPurpose;
+use crate::error::{Error, ObjectKind, Result};
+use crate::model::customer::{
+    Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate,
+};
+use crate::model::ids::CustomerId;
+use crate::model::page::PageRequest;
+use crate::store::codec;
+use crate::store::records::{
+    CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus,
+};
+use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::vault::engine::Engine;
+use crate::vault::payment_methods::delete_payment_method_writes;
+use crate::vault::profiles::ProfileState;
+use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::{contexts, views};
+
+/// The lock a customer's read-modify-write sequences (and its cards') take.
+pub(crate) fn lock_customer<'e>(
+    engine: &'e Engine,
+    profile: &str,
+    customer: &str,
+) -> parking_lot::MutexGuard<'e, ()> {
+    engine
+        .locks
+        .lock(&[profile.as_bytes(), b"customer", customer.as_bytes()])
+}
+
+/// The customer's record; `HE_02` when the profile has no such customer.
+pub(crate) fn load_customer(
+    engine: &Engine,
+    state: &ProfileState,
+    id: &CustomerId,
+) -> Result<CustomerRecord> {
+    engine
+        .get_record(Cf::Customers, &keys::record(state.id(), id.as_str()))?
+        .ok_or_else(|| Error::not_found(ObjectKind::Customer, "customer_id"))
+}
+
+/// The customer's record if it is live; `IR_11` once redacted.
+pub(crate) fn load_active_customer(
+    engine: &Engine,
+    state: &ProfileState,
+    id: &CustomerId,
+) -> Result<CustomerRecord> {
+    let record = load_customer(engine, state, id)?;
+    if record.status == StoredCustomerStatus::Redacted {
+        return Err(Error::Redacted {
+            object: ObjectKind::Customer,
+            field: "customer_id".into(),
+        });
+    }
+    Ok(record)
+}
+
+fn seal_pii(state: &ProfileState, id: &CustomerId, pii: &CustomerPii) -> Result<Vec<u8>> {
+    let plaintext = codec::encode_secret(pii)?;
+    state.keys.seal(
+        KeyPurpose::Data,
+        &contexts::customer_pii(state.id(), id.as_str()),
+        &plaintext,
+    )
+}
+
+impl ProfileScope {
+    /// Creates a customer. `IR_12` if `merchant_reference_id` is taken in the profile.
+    pub fn create_customer(&self, request: CustomerCreate) -> Result<Customer> {
+        request.validate()?;
+        let (engine, state) = self.begin(Scope::Write)?;
+        let id = CustomerId::generate(engine.cell.as_ref());
+        let now = engine.now();
+        let pii = CustomerPii {
+            name: request.name,
+            email: request.email,
+            phone: request.phone,
+            phone_country_code: request.phone_country_code,
+            description: request.description,
+            default_billing_address: request.default_billing_address,
+            default_shipping_address: request.default_shipping_address,
+            metadata: request.metadata,
+        };
+        let record = CustomerRecord {
+            id: id.clone(),
+            merchant_reference_id: request.merchant_reference_id,
+            status: StoredCustomerStatus::Active,
+            created_at: now,
+            modified_at: now,
+            pii: Some(seal_pii(&state, &id, &pii)?),
+        };
+        let mut batch = Batch::default();
+        batch.put(
+            Cf::Customers,
+            keys::record(state.id(), id.as_str()),
+            codec::encode(&record)?,
+        );
+        match &record.merchant_reference_id {
+            Some(reference) => {
+                let _guard =
+                    engine
+                        .locks
+                        .lock(&[state.id().as_bytes(), b"reference", reference.as_bytes()]);
+                let ref_key = keys::record(state.id(), reference);
+                if engine.store.get(Cf::CustomerRefs, &ref_key)?.is_some() {
+                    return Err(Error::DuplicateMerchantReference);
+                }
+                batch.put(Cf::CustomerRefs, ref_key, id.as_str().as_bytes().to_vec());
+                engine.store.write(batch)?;
+            }
+            None => engine.store.write(batch)?,
+        }
+        Ok(views::customer(&record, pii))
+    }
+
+    /// `HE_02` if unknown, `IR_11` if deleted.
+    pub fn retrieve_customer(&self, id: &CustomerId) -> Result<Customer> {
+        let (engine, state) = self.begin(Scope::Read)?;
+        let record = load_customer(&engine, &state, id)?;
+        let pii = views::open_customer_pii(&state, &record)?;
+        Ok(views::customer(&record, pii))
+    }
+
+    /// Replaces each field present in `update`; an empty update changes nothing and
+    /// returns the customer.
+    pub fn update_customer(&self, id: &CustomerId, update: CustomerUpdate) -> Result<Customer> {
+        update.validate()?;
+        let (engine, state) = self.begin(Scope::Write)?;
+        let _guard = lock_customer(&engine, state.id(), id.as_str());
+        let mut record = load_customer(&engine, &state, id)?;
+        let mut pii = views::open_customer_pii(&state, &record)?;
+        if update.is_empty() {
+            return Ok(views::customer(&record, pii));
+        }
+        macro_rules! replace {
+            ($($field:ident),*) => { $( if let Some(v) = update.$field { pii.$field = Some(v); } )* };
+        }
+        replace!(
+            name,
+            email,
+            phone,
+            phone_country_code,
+            description,
+            default_billing_address,
+            default_shipping_address,
+            metadata
+        );
+        record.pii = Some(seal_pii(&state, id, &pii)?);
+        record.modified_at = engine.now();
+        let mut batch = Batch::default();
+        batch.put(
+            Cf::Customers,
+            keys::record(state.id(), id.as_str()),
+            codec::encode(&record)?,
+        );
+        engine.store.write(batch)?;
+        Ok(views::customer(&record, pii))
+    }
+
+    /// Live customers, oldest first; deleted customers are left out.
+    pub fn list_customers(&self, page: &PageRequest<CustomerId>) -> Result<CustomerPage> {
+        let limit = page.checked_limit()?;
+        let (engine, state) = self.begin(Scope::Read)?;
+        let prefix = keys::profile_prefix(state.id());
+        let mut cursor = page
+            .starting_after
+            .as_ref()
+            .map(|c| keys::record(state.id(), c.as_str()));
+        let mut customers = Vec::new();
+        loop {
+            let want = limit + 1 - customers.len();
+            let range = KeyRange::prefix_after(prefix.clone(), cursor.as_deref());
+            let entries = engine.store.scan(Cf::Customers, &range, want)?;
+            let exhausted = entries.len() < want;
+            for (key, value) in entries {
+                cursor = Some(key);
+                let record: CustomerRecord = codec::decode(&value)?;
+                if record.status == StoredCustomerStatus::Active {
+                    let pii = views::open_customer_pii(&state, &record)?;
+                    customers.push(views::customer(&record, pii));
+                }
+            }
+            if exhausted || customers.len() > limit {
+                break;
+            }
+        }
+        let has_more = customers.len() > limit;
+        customers.truncate(limit);
+        let next_starting_after = if has_more {
+            customers.last().map(|c| c.id.clone())
+        } else {
+            None
+        };
+        Ok(CustomerPage {
+            customers,
+            next_starting_after,
+        })
+    }
+
+    /// Deletes a customer: its personal data is erased (the record keeps only id, times and
+    /// status, so later access answers `IR_11`), its merchant reference is released, and
+    /// every payment method it owns is deleted — all in one atomic batch.
+    pub fn delete_customer(&self, id: &CustomerId) -> Result<CustomerDeleted> {
+        let (engine, state) = self.begin(Scope::Write)?;
+        let _guard = lock_customer(&engine, state.id(), id.as_str());
+        let mut record = load_active_customer(&engine, &state, id)?;
+        let mut batch = Batch::default();
+        let index = engine.store.scan(
+            Cf::PmByCustomer,
+            &KeyRange::prefix(keys::customer_prefix(state.id(), id.as_str())),
+            usize::MAX,
+        )?;
+        let pm_keys: Vec<Vec<u8>> = index
+            .iter()
+            .map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key)))
+            .collect();
+        let mut deleted = 0u32;
+        for value in engine
+            .store
+            .multi_get(Cf::PaymentMethods, &pm_keys)?
+            .into_iter()
+            .flatten()
+        {
+            let pm: PaymentMethodRecord = codec::decode(&value)?;
+            delete_payment_method_writes(&mut batch, state.id(), &pm);
+            deleted += 1;
+        }
+        // Index entries whose record is already gone are removed too.
+        for (key, _) in index {
+            batch.delete(Cf::PmByCustomer, key);
+        }
+        if let Some(reference) = record.merchant_reference_id.take() {
+            batch.delete(Cf::CustomerRefs, keys::record(state.id(), &reference));
+        }
+        record.status = StoredCustomerStatus::Redacted;
+        record.pii = None;
+        record.modified_at = engine.now();
+        batch.put(
+            Cf::Customers,
+            keys::record(state.id(), id.as_str()),
+            codec::encode(&record)?,
+        );
+        engine.store.write(batch)?;
+        Ok(CustomerDeleted {
+            id: id.clone(),
+            customer_deleted: true,
+            payment_methods_deleted: deleted,
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! What an open vault holds: the store, the master keys, the clock, the lock table and
+//! the profile cache; and the open-time checks of the master keys.
+
+use std::sync::Arc;
+
+use crate::crypto::MasterKeyRing;
+use crate::error::{Error, InternalError, Result};
+use crate::model::ids::{CellId, ProfileId};
+use crate::model::time::Timestamp;
+use crate::store::codec::{self, Record};
+use crate::store::records::{MasterKeyCheck, ProfileRecord, VaultFormat};
+use crate::store::{Batch, Cf, KeyRange, Store, keys};
+use crate::vault::locks::LockTable;
+use crate::vault::options::{Clock, VaultOptions};
+use crate::vault::profiles::{ProfileCache, ProfileState};
+
+/// The on-disk format this build reads and writes.
+pub(crate) const VAULT_FORMAT: u32 = 1;
+
+pub(crate) struct Engine {
+    pub(crate) store: Box<dyn Store>,
+    pub(crate) ring: Arc<MasterKeyRing>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) cell: Option<CellId>,
+    pub(crate) locks: LockTable,
+    pub(crate) profiles: ProfileCache,
+}
+
+impl Engine {
+    pub(crate) fn start(store: Box<dyn Store>, options: VaultOptions) -> Result<Self> {
+        let engine = Self {
+            store,
+            ring: Arc::new(options.master_keys),
+            clock: options.clock,
+            cell: options.cell_id,
+            locks: LockTable::new(),
+            profiles: ProfileCache::new(options.profile_cache_capacity),
+        };
+        engine.check_format_and_keys()?;
+        Ok(engine)
+    }
+
+    /// Creates the vault's metadata on first open; on every open, checks each supplied
+    /// master key against its stored check value and that every master key the profiles
+    /// depend on was supplied.
+    fn check_format_and_keys(&self) -> Result<()> {
+        let now = self.now();
+        let mut batch = Batch::default();
+        match self.store.get(Cf::Meta, keys::meta::FORMAT)? {
+            None => {
+                let format = VaultFormat {
+                    version: VAULT_FORMAT,
+                    created_at: now,
+                };
+                batch.put(
+                    Cf::Meta,
+                    keys::meta::FORMAT.to_vec(),
+                    codec::encode(&format)?,
+                );
+            }
+            Some(bytes) => {
+                let format: VaultFormat = codec::decode(&bytes)?;
+                if format.version != VAULT_FORMAT {
+                    return Err(Error::storage(format!(
+                        "vault format {} is not supported by this version (supports {VAULT_FORMAT})",
+                        format.version
+                    )));
+                }
+            }
+        }
+        for (id, key) in self.ring.entries() {
+            let check_key = keys::meta::key_check(id.as_str());
+            match self.store.get(Cf::Meta, &check_key)? {
+                Some(bytes) => {
+                    let stored: MasterKeyCheck = codec::decode(&bytes)?;
+                    if !key.matches_check_value(&stored.check_value) {
+                        return Err(InternalError::WrongMasterKey {
+                            key_id: id.to_string(),
+                        }
+                        .into());
+                    }
+                }
+                None => {
+                    let check = MasterKeyCheck {
+                        master_key_id: id.clone(),
+                        check_value: key.check_value(),
+                        added_at: now,
+                    };
+                    batch.put(Cf::Meta, check_key, codec::encode(&check)?);
+                }
+            }
+        }
+        for record in self.all_profile_records()? {
+            for version in &record.key_versions {
+                if self.ring.get(&version.master_key_id).is_none() {
+                    return Err(InternalError::MissingMasterKey {
+                        key_id: version.master_key_id.to_string(),
+                    }
+                    .into());
+                }
+            }
+        }
+        if !batch.is_empty() {
+            self.store.write(batch)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    pub(crate) fn all_profile_records(&self) -> Result<Vec<ProfileRecord>> {
+        self.store
+            .scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)?
+            .into_iter()
+            .map(|(_, value)| codec::decode(&value))
+            .collect()
+    }
+
+    /// The profile's settings and keys, from the cache or the store.
+    pub(crate) fn profile_state(&self, id: &ProfileId) -> Result<Arc<ProfileState>> {
+        if let Some(state) = self.profiles.get(id.as_str()) {
+            return Ok(state);
+        }
+        let record: ProfileRecord = self
+            .get_record(Cf::Profiles, &keys::profile(id.as_str()))?
+            .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
+        let state = ProfileState::new(record, self.ring.clone());
+        Ok(self.profiles.insert_if_absent(state))
+    }
+
+    /// Reads and decodes one record.
+    pub(crate) fn get_record<R: Record>(&self, cf: Cf, key: &[u8]) -> Result<Option<R>> {
+        self.store
+            .get(cf, key)?
+            .map(|bytes| codec::decode(&bytes))
+            .transpose()
+    }
+}

@@ -1,0 +1,493 @@
+//! Card payment methods: create (validated, deduplicated per customer and card), retrieve
+//! and list (masked), update, delete.
+
+use parking_lot::MutexGuard;
+
+use crate::card::{self, CheckedCard, Expiry, mask};
+use crate::crypto::{Fingerprint, KeyPurpose};
+use crate::error::{Error, ObjectKind, Result};
+use crate::model::card::Cvc;
+use crate::model::ids::{CustomerId, PaymentMethodId};
+use crate::model::page::PageRequest;
+use crate::model::payment_method::{
+    PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted,
+    PaymentMethodPage, PaymentMethodStatus, PaymentMethodUpdate, StorageType,
+};
+use crate::model::time::Timestamp;
+use crate::store::codec;
+use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
+use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::vault::customers::{load_active_customer, lock_customer};
+use crate::vault::engine::Engine;
+use crate::vault::profiles::ProfileState;
+use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::{contexts, views};
+
+fn not_found() -> Error {
+    Error::not_found(ObjectKind::PaymentMethod, "payment_method_id")
+}
+
+fn is_expired(record: &PaymentMethodRecord, now: Timestamp) -> bool {
+    record.expires_at.is_some_and(|t| t <= now)
+}
+
+/// Adds to `batch` the removal of a payment method and everything that points to it.
+pub(crate) fn delete_payment_method_writes(
+    batch: &mut Batch,
+    profile: &str,
+    record: &PaymentMethodRecord,
+) {
+    let (pm, customer) = (record.id.as_str(), record.customer_id.as_str());
+    batch.delete(Cf::PaymentMethods, keys::record(profile, pm));
+    batch.delete(
+        Cf::PmByCustomer,
+        keys::pm_by_customer(profile, customer, pm),
+    );
+    batch.delete(
+        Cf::Fingerprints,
+        keys::fingerprint(profile, customer, &record.fingerprint),
+    );
+    batch.delete(Cf::Cvc, keys::record(profile, pm));
+    if let Some(expires_at) = record.expires_at {
+        batch.delete(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm));
+    }
+}
+
+pub(crate) fn put_record(
+    batch: &mut Batch,
+    profile: &str,
+    record: &PaymentMethodRecord,
+) -> Result<()> {
+    batch.put(
+        Cf::PaymentMethods,
+        keys::record(profile, record.id.as_str()),
+        codec::encode(record)?,
+    );
+    Ok(())
+}
+
+fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<PaymentMethodRecord>> {
+    engine.get_record(Cf::PaymentMethods, &keys::record(state.id(), id))
+}
+
+/// Deletes a payment method found expired, unless someone changed it meanwhile.
+pub(crate) fn purge_if_expired(
+    engine: &Engine,
+    state: &ProfileState,
+    id: &str,
+    customer: &CustomerId,
+) -> Result<bool> {
+    let _guard = lock_customer(engine, state.id(), customer.as_str());
+    match load(engine, state, id)? {
+        Some(record) if is_expired(&record, engine.now()) => {
+            let mut batch = Batch::default();
+            delete_payment_method_writes(&mut batch, state.id(), &record);
+            engine.store.write(batch)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// A live payment method for reading; an expired volatile one is purged and not found.
+fn load_live(
+    engine: &Engine,
+    state: &ProfileState,
+    id: &PaymentMethodId,
+) -> Result<PaymentMethodRecord> {
+    let record = load(engine, state, id.as_str())?.ok_or_else(not_found)?;
+    if is_expired(&record, engine.now()) {
+        purge_if_expired(engine, state, id.as_str(), &record.customer_id)?;
+        return Err(not_found());
+    }
+    Ok(record)
+}
+
+/// A live payment method under its customer's lock, for a read-modify-write.
+pub(crate) fn lock_live<'e>(
+    engine: &'e Engine,
+    state: &ProfileState,
+    id: &PaymentMethodId,
+) -> Result<(MutexGuard<'e, ()>, PaymentMethodRecord)> {
+    let customer = load_live(engine, state, id)?.customer_id;
+    let guard = lock_customer(engine, state.id(), customer.as_str());
+    let record = load(engine, state, id.as_str())?.ok_or_else(not_found)?;
+    if is_expired(&record, engine.now()) {
+        let mut batch = Batch::default();
+        delete_payment_method_writes(&mut batch, state.id(), &record);
+        engine.store.write(batch)?;
+        return Err(not_found());
+    }
+    Ok((guard, record))
+}
+
+fn seal_details(
+    state: &ProfileState,
+    id: &PaymentMethodId,
+    details: &CardDetails,
+) -> Result<Vec<u8>> {
+    let plaintext = codec::encode_secret(details)?;
+    state.keys.seal(
+        KeyPurpose::Data,
+        &contexts::card_details(state.id(), id.as_str()),
+        &plaintext,
+    )
+}
+
+/// Stores `cvc` for the payment method, replacing any earlier one, until the profile's
+/// CVC TTL runs out.
+fn store_cvc(
+    batch: &mut Batch,
+    state: &ProfileState,
+    record: &mut PaymentMethodRecord,
+    cvc: &Cvc,
+    now: Timestamp,
+) -> Result<()> {
+    let expires_at = now.saturating_add(state.settings.cvc_ttl);
+    let ctx = contexts::cvc(state.id(), record.id.as_str());
+    let sealed = state
+        .keys
+        .seal(KeyPurpose::Pan, &ctx, cvc.expose().as_bytes())?;
+    let cvc_record = CvcRecord {
+        customer_id: record.customer_id.clone(),
+        expires_at,
+        sealed,
+    };
+    batch.put(
+        Cf::Cvc,
+        keys::record(state.id(), record.id.as_str()),
+        codec::encode(&cvc_record)?,
+    );
+    record.cvc_expires_at = Some(expires_at);
+    Ok(())
+}
+
+impl ProfileScope {
+    /// Saves a card for a customer and returns its payment method (the token).
+    ///
+    /// Every field is validated first. If the customer already has an active payment
+    /// method for the same card (same keyed fingerprint), that one is returned with
+    /// `duplicate: true`: its CVC is replaced when one is given, its expiry and holder name
+    /// are updated when they changed, and a volatile one becomes persistent if asked.
+    pub fn create_payment_method(
+        &self,
+        request: PaymentMethodCreate,
+    ) -> Result<PaymentMethodCreated> {
+        let (engine, state) = self.begin(Scope::Write)?;
+        let now = engine.now();
+        let card = card::check(&request.card, now)?;
+        if let Some(billing) = &request.billing {
+            billing.validate("billing")?;
+        }
+        if let Some(metadata) = &request.metadata {
+            metadata.validate("metadata")?;
+        }
+        let _guard = lock_customer(&engine, state.id(), request.customer_id.as_str());
+        load_active_customer(&engine, &state, &request.customer_id)?;
+
+        let mut batch = Batch::default();
+        let active_version = state.keys.active_version();
+        let mut active_fingerprint = None;
+        for version in state.keys.versions() {
+            let fingerprint = state.keys.fingerprint(version, &card.number)?;
+            if version == active_version {
+                active_fingerprint = Some(fingerprint);
+            }
+            let index_key =
+                keys::fingerprint(state.id(), request.customer_id.as_str(), &fingerprint);
+            let Some(pm_id) = engine.store.get(Cf::Fingerprints, &index_key)? else {
+                continue;
+            };
+            let pm_id =
+                std::str::from_utf8(&pm_id).map_err(|_| Error::integrity("fingerprint index"))?;
+            match load(&engine, &state, pm_id)? {
+                Some(existing) if !is_expired(&existing, now) => {
+                    return self
+                        .refresh_duplicate(&engine, &state, existing, &request, &card, batch, now);
+                }
+                Some(expired) => delete_payment_method_writes(&mut batch, state.id(), &expired),
+                None => batch.delete(Cf::Fingerprints, index_key),
+            }
+        }
+        let fingerprint =
+            active_fingerprint.ok_or_else(|| Error::integrity("profile key versions"))?;
+        let record =
+            self.insert_new(&engine, &state, request, card, fingerprint, &mut batch, now)?;
+        engine.store.write(batch)?;
+        Ok(PaymentMethodCreated {
+            payment_method: record,
+            duplicate: false,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn insert_new(
+        &self,
+        engine: &Engine,
+        state: &ProfileState,
+        request: PaymentMethodCreate,
+        card: CheckedCard,
+        fingerprint: Fingerprint,
+        batch: &mut Batch,
+        now: Timestamp,
+    ) -> Result<PaymentMethod> {
+        let id = PaymentMethodId::generate(engine.cell.as_ref());
+        let details = CardDetails {
+            exp_month: card.expiry.month,
+            exp_year: card.expiry.year,
+            holder_name: card.holder_name.clone(),
+            nick_name: card.nick_name.clone(),
+            issuer: card.issuer.clone(),
+            card_type: card.card_type.clone(),
+            issuing_country: card.issuing_country.clone(),
+            billing: request.billing,
+            metadata: request.metadata,
+        };
+        let pan_ctx = contexts::card_number(state.id(), id.as_str());
+        let expires_at = (request.storage_type == StorageType::Volatile)
+            .then(|| now.saturating_add(state.settings.volatile_ttl));
+        let mut record = PaymentMethodRecord {
+            id: id.clone(),
+            customer_id: request.customer_id.clone(),
+            payment_method_type: request.payment_method_type,
+            payment_method_subtype: request.payment_method_subtype,
+            storage_type: request.storage_type,
+            status: PaymentMethodStatus::Active,
+            recurring_enabled: request.recurring_enabled,
+            created_at: now,
+            modified_at: now,
+            last_used_at: now,
+            expires_at,
+            last4: card.number.last4().to_owned(),
+            isin: mask::isin(&card.number, card.network),
+            network: card.network,
+            fingerprint,
+            fingerprint_version: state.keys.active_version(),
+            cvc_expires_at: None,
+            details: seal_details(state, &id, &details)?,
+            pan: state
+                .keys
+                .seal(KeyPurpose::Pan, &pan_ctx, card.number.expose().as_bytes())?,
+        };
+        let (profile, customer, pm) = (state.id(), request.customer_id.as_str(), id.as_str());
+        if let Some(cvc) = &card.cvc {
+            store_cvc(batch, state, &mut record, cvc, now)?;
+        }
+        put_record(batch, profile, &record)?;
+        batch.put(
+            Cf::PmByCustomer,
+            keys::pm_by_customer(profile, customer, pm),
+            Vec::new(),
+        );
+        batch.put(
+            Cf::Fingerprints,
+            keys::fingerprint(profile, customer, &fingerprint),
+            pm.as_bytes().to_vec(),
+        );
+        if let Some(expires_at) = expires_at {
+            batch.put(
+                Cf::PmExpiry,
+                keys::pm_expiry(profile, expires_at, pm),
+                Vec::new(),
+            );
+        }
+        Ok(views::payment_method(state, &record, details, now))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn refresh_duplicate(
+        &self,
+        engine: &Engine,
+        state: &ProfileState,
+        mut existing: PaymentMethodRecord,
+        request: &PaymentMethodCreate,
+        card: &CheckedCard,
+        mut batch: Batch,
+        now: Timestamp,
+    ) -> Result<PaymentMethodCreated> {
+        let mut details = views::open_card_details(state, &existing)?;
+        let mut details_changed = false;
+        if (details.exp_month, details.exp_year) != (card.expiry.month, card.expiry.year) {
+            (details.exp_month, details.exp_year) = (card.expiry.month, card.expiry.year);
+            details_changed = true;
+        }
+        if card.holder_name.is_some() && details.holder_name != card.holder_name {
+            details.holder_name = card.holder_name.clone();
+            details_changed = true;
+        }
+        let mut changed = details_changed;
+        if existing.storage_type == StorageType::Volatile
+            && request.storage_type == StorageType::Persistent
+        {
+            if let Some(expires_at) = existing.expires_at.take() {
+                batch.delete(
+                    Cf::PmExpiry,
+                    keys::pm_expiry(state.id(), expires_at, existing.id.as_str()),
+                );
+            }
+            existing.storage_type = StorageType::Persistent;
+            changed = true;
+        }
+        if let Some(cvc) = &card.cvc {
+            store_cvc(&mut batch, state, &mut existing, cvc, now)?;
+            changed = true;
+        }
+        if details_changed {
+            existing.details = seal_details(state, &existing.id, &details)?;
+        }
+        if changed {
+            existing.modified_at = now;
+            put_record(&mut batch, state.id(), &existing)?;
+        }
+        if !batch.is_empty() {
+            engine.store.write(batch)?;
+        }
+        Ok(PaymentMethodCreated {
+            payment_method: views::payment_method(state, &existing, details, now),
+            duplicate: true,
+        })
+    }
+
+    /// The masked payment method. `HE_02` if unknown (or expired, or of another profile).
+    pub fn retrieve_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethod> {
+        let (engine, state) = self.begin(Scope::Read)?;
+        let record = load_live(&engine, &state, id)?;
+        let details = views::open_card_details(&state, &record)?;
+        Ok(views::payment_method(
+            &state,
+            &record,
+            details,
+            engine.now(),
+        ))
+    }
+
+    /// A customer's payment methods, oldest first, masked. Opens only data keys.
+    pub fn list_payment_methods(
+        &self,
+        customer_id: &CustomerId,
+        page: &PageRequest<PaymentMethodId>,
+    ) -> Result<PaymentMethodPage> {
+        let limit = page.checked_limit()?;
+        let (engine, state) = self.begin(Scope::Read)?;
+        load_active_customer(&engine, &state, customer_id)?;
+        let now = engine.now();
+        let prefix = keys::customer_prefix(state.id(), customer_id.as_str());
+        let mut cursor = page
+            .starting_after
+            .as_ref()
+            .map(|c| keys::pm_by_customer(state.id(), customer_id.as_str(), c.as_str()));
+        let mut methods = Vec::new();
+        let mut expired = Vec::new();
+        loop {
+            let want = limit + 1 - methods.len();
+            let index = engine.store.scan(
+                Cf::PmByCustomer,
+                &KeyRange::prefix_after(prefix.clone(), cursor.as_deref()),
+                want,
+            )?;
+            let exhausted = index.len() < want;
+            let record_keys: Vec<Vec<u8>> = index
+                .iter()
+                .map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key)))
+                .collect();
+            cursor = index.into_iter().last().map(|(key, _)| key);
+            for value in engine
+                .store
+                .multi_get(Cf::PaymentMethods, &record_keys)?
+                .into_iter()
+                .flatten()
+            {
+                let record: PaymentMethodRecord = codec::decode(&value)?;
+                if is_expired(&record, now) {
+                    expired.push(record.id);
+                    continue;
+                }
+                let details = views::open_card_details(&state, &record)?;
+                methods.push(views::payment_method(&state, &record, details, now));
+            }
+            if exhausted || methods.len() > limit {
+                break;
+            }
+        }
+        for id in expired {
+            purge_if_expired(&engine, &state, id.as_str(), customer_id)?;
+        }
+        let has_more = methods.len() > limit;
+        methods.truncate(limit);
+        let next_starting_after = if has_more {
+            methods.last().map(|m| m.id.clone())
+        } else {
+            None
+        };
+        Ok(PaymentMethodPage {
+            payment_methods: methods,
+            next_starting_after,
+        })
+    }
+
+    /// Updates holder name, nick name, CVC and expiry (month and year together). Absent
+    /// fields are kept; an empty update changes nothing.
+    pub fn update_payment_method(
+        &self,
+        id: &PaymentMethodId,
+        update: PaymentMethodUpdate,
+    ) -> Result<PaymentMethod> {
+        let (engine, state) = self.begin(Scope::Write)?;
+        let now = engine.now();
+        card::check_holder_name(update.card_holder_name.as_ref())?;
+        card::check_nick_name(update.nick_name.as_deref())?;
+        let expiry = match (&update.card_exp_month, &update.card_exp_year) {
+            (Some(month), Some(year)) => Some(Expiry::parse(month, year, now)?),
+            (Some(_), None) => return Err(Error::missing("card_exp_year")),
+            (None, Some(_)) => return Err(Error::missing("card_exp_month")),
+            (None, None) => None,
+        };
+        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let cvc = update
+            .card_cvc
+            .as_ref()
+            .map(|c| card::cvc::parse(c.expose(), record.network))
+            .transpose()?;
+        let mut details = views::open_card_details(&state, &record)?;
+        if update.card_holder_name.is_none()
+            && update.nick_name.is_none()
+            && cvc.is_none()
+            && expiry.is_none()
+        {
+            return Ok(views::payment_method(&state, &record, details, now));
+        }
+        let details_changed =
+            update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
+        if let Some(name) = update.card_holder_name {
+            details.holder_name = Some(name);
+        }
+        if let Some(nick) = update.nick_name {
+            details.nick_name = Some(nick);
+        }
+        if let Some(expiry) = expiry {
+            (details.exp_month, details.exp_year) = (expiry.month, expiry.year);
+        }
+        let mut batch = Batch::default();
+        if let Some(cvc) = &cvc {
+            store_cvc(&mut batch, &state, &mut record, cvc, now)?;
+        }
+        if details_changed {
+            record.details = seal_details(&state, id, &details)?;
+        }
+        record.modified_at = now;
+        put_record(&mut batch, state.id(), &record)?;
+        engine.store.write(batch)?;
+        Ok(views::payment_method(&state, &record, details, now))
+    }
+
+    /// Deletes the payment method, its stored CVC and its index entries. A second delete
+    /// is `HE_02`.
+    pub fn delete_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethodDeleted> {
+        let (engine, state) = self.begin(Scope::Write)?;
+        let (_guard, record) = lock_live(&engine, &state, id)?;
+        let mut batch = Batch::default();
+        delete_payment_method_writes(&mut batch, state.id(), &record);
+        engine.store.write(batch)?;
+        Ok(PaymentMethodDeleted { id: id.clone() })
+    }
+}

@@ -1,0 +1,217 @@
+//! Profiles: create, read, list, change settings; and the cache of their keys.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::RwLock;
+
+use crate::crypto::random::os_bytes;
+use crate::crypto::{MasterKeyRing, ProfileKeys};
+use crate::error::{Error, ObjectKind, Result};
+use crate::model::ids::ProfileId;
+use crate::model::profile::{Profile, ProfileCreate, ProfileSettings};
+use crate::store::codec;
+use crate::store::records::{KeyState, KeyVersionRecord, ProfileRecord, StoredSettings};
+use crate::store::{Batch, Cf, keys};
+use crate::vault::Vault;
+use crate::vault::scope::{ProfileScope, Scopes};
+
+/// A profile as operations need it: its record, settings and keys.
+pub(crate) struct ProfileState {
+    pub(crate) record: ProfileRecord,
+    pub(crate) settings: ProfileSettings,
+    pub(crate) keys: ProfileKeys,
+}
+
+impl ProfileState {
+    pub(crate) fn new(record: ProfileRecord, ring: Arc<MasterKeyRing>) -> Self {
+        let active = record.active_version().map_or(0, |v| v.version);
+        let keys = ProfileKeys::new(
+            record.id.as_str(),
+            record.salt,
+            record
+                .key_versions
+                .iter()
+                .map(|v| (v.version, v.master_key_id.clone())),
+            active,
+            ring,
+        );
+        let settings = settings_from_stored(&record.settings);
+        Self {
+            record,
+            settings,
+            keys,
+        }
+    }
+
+    pub(crate) fn id(&self) -> &str {
+        self.record.id.as_str()
+    }
+
+    pub(crate) fn view(&self) -> Profile {
+        Profile {
+            id: self.record.id.clone(),
+            merchant_id: self.record.merchant_id.clone(),
+            settings: self.settings.clone(),
+            created_at: self.record.created_at,
+            active_key_version: self.keys.active_version(),
+        }
+    }
+}
+
+fn settings_from_stored(s: &StoredSettings) -> ProfileSettings {
+    ProfileSettings {
+        cvc_ttl: Duration::from_millis(s.cvc_ttl_ms),
+        volatile_ttl: Duration::from_millis(s.volatile_ttl_ms),
+        expose_card_fingerprint: s.expose_card_fingerprint,
+    }
+}
+
+fn settings_to_stored(s: &ProfileSettings) -> StoredSettings {
+    StoredSettings {
+        cvc_ttl_ms: u64::try_from(s.cvc_ttl.as_millis()).unwrap_or(u64::MAX),
+        volatile_ttl_ms: u64::try_from(s.volatile_ttl.as_millis()).unwrap_or(u64::MAX),
+        expose_card_fingerprint: s.expose_card_fingerprint,
+    }
+}
+
+/// Profiles' derived keys, bounded. An evicted entry's keys are zeroized when the last
+/// operation using it finishes.
+pub(crate) struct ProfileCache {
+    entries: RwLock<HashMap<String, Arc<ProfileState>>>,
+    capacity: usize,
+}
+
+impl ProfileCache {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<ProfileState>> {
+        self.entries.read().get(id).cloned()
+    }
+
+    /// Caches a state read from the store unless a newer one was put there meanwhile.
+    pub(crate) fn insert_if_absent(&self, state: ProfileState) -> Arc<ProfileState> {
+        let mut entries = self.entries.write();
+        if let Some(existing) = entries.get(state.id()) {
+            return existing.clone();
+        }
+        self.make_room(&mut entries);
+        let state = Arc::new(state);
+        entries.insert(state.id().to_owned(), state.clone());
+        state
+    }
+
+    /// Replaces the cached state after the profile record changed.
+    pub(crate) fn replace(&self, state: ProfileState) -> Arc<ProfileState> {
+        let mut entries = self.entries.write();
+        self.make_room(&mut entries);
+        let state = Arc::new(state);
+        entries.insert(state.id().to_owned(), state.clone());
+        state
+    }
+
+    fn make_room(&self, entries: &mut HashMap<String, Arc<ProfileState>>) {
+        while entries.len() >= self.capacity {
+            let Some(victim) = entries.keys().next().cloned() else {
+                break;
+            };
+            entries.remove(&victim);
+        }
+    }
+}
+
+impl Vault {
+    /// Creates a profile with a fresh random salt and key version 1 under the active
+    /// master key. `HE_01` if the id is taken.
+    pub fn create_profile(&self, request: ProfileCreate) -> Result<Profile> {
+        request.settings.validate()?;
+        let engine = self.engine()?;
+        let id = request.profile_id.as_str();
+        let _guard = engine.locks.lock(&[b"profile", id.as_bytes()]);
+        if engine
+            .store
+            .get(Cf::Profiles, &keys::profile(id))?
+            .is_some()
+        {
+            return Err(Error::Duplicate {
+                object: ObjectKind::Profile,
+                field: "profile_id".into(),
+            });
+        }
+        let now = engine.now();
+        let record = ProfileRecord {
+            id: request.profile_id.clone(),
+            merchant_id: request.merchant_id,
+            created_at: now,
+            modified_at: now,
+            settings: settings_to_stored(&request.settings),
+            salt: os_bytes::<32>()?,
+            key_versions: vec![KeyVersionRecord {
+                version: 1,
+                master_key_id: engine.ring.active_id().clone(),
+                state: KeyState::Active,
+                created_at: now,
+            }],
+        };
+        let mut batch = Batch::default();
+        batch.put(Cf::Profiles, keys::profile(id), codec::encode(&record)?);
+        engine.store.write(batch)?;
+        Ok(engine
+            .profiles
+            .replace(ProfileState::new(record, engine.ring.clone()))
+            .view())
+    }
+
+    pub fn get_profile(&self, id: &ProfileId) -> Result<Profile> {
+        Ok(self.engine()?.profile_state(id)?.view())
+    }
+
+    /// Every profile, ordered by id.
+    pub fn list_profiles(&self) -> Result<Vec<Profile>> {
+        let engine = self.engine()?;
+        Ok(engine
+            .all_profile_records()?
+            .into_iter()
+            .map(|record| ProfileState::new(record, engine.ring.clone()).view())
+            .collect())
+    }
+
+    /// Replaces a profile's settings. New TTLs apply to CVCs and payment methods stored
+    /// from now on.
+    pub fn update_profile_settings(
+        &self,
+        id: &ProfileId,
+        settings: ProfileSettings,
+    ) -> Result<Profile> {
+        settings.validate()?;
+        let engine = self.engine()?;
+        let _guard = engine.locks.lock(&[b"profile", id.as_str().as_bytes()]);
+        let mut record = engine.profile_state(id)?.record.clone();
+        record.settings = settings_to_stored(&settings);
+        record.modified_at = engine.now();
+        let mut batch = Batch::default();
+        batch.put(
+            Cf::Profiles,
+            keys::profile(id.as_str()),
+            codec::encode(&record)?,
+        );
+        engine.store.write(batch)?;
+        Ok(engine
+            .profiles
+            .replace(ProfileState::new(record, engine.ring.clone()))
+            .view())
+    }
+
+    /// The profile, with every right (for trusted in-process callers). `HE_02` if it does
+    /// not exist.
+    pub fn profile(&self, id: &ProfileId) -> Result<ProfileScope> {
+        self.engine()?.profile_state(id)?;
+        Ok(ProfileScope::new(self.clone(), id.clone(), Scopes::ALL))
+    }
+}

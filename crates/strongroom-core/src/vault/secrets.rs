@@ -1,0 +1,78 @@
+//! The two operations that hand out card data: `reveal` and `take_cvc`. Both need the
+//! `reveal` right and are the only paths that derive or use a PAN key for reading.
+
+use zeroize::Zeroizing;
+
+use crate::crypto::KeyPurpose;
+use crate::error::{Error, Result};
+use crate::model::card::{CardNumber, Cvc};
+use crate::model::ids::PaymentMethodId;
+use crate::model::payment_method::RevealedCard;
+use crate::store::records::CvcRecord;
+use crate::store::{Batch, Cf, keys};
+use crate::vault::payment_methods::{lock_live, put_record};
+use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::{contexts, views};
+
+/// Turns opened bytes into a string without leaving an unzeroized copy behind.
+fn into_secret_string(bytes: Zeroizing<Vec<u8>>, what: &'static str) -> Result<String> {
+    match std::str::from_utf8(&bytes) {
+        Ok(s) => Ok(s.to_owned()),
+        Err(_) => Err(Error::integrity(what)),
+    }
+}
+
+impl ProfileScope {
+    /// The full card (number, expiry, holder) of a payment method; marks it used.
+    pub fn reveal_payment_method(&self, id: &PaymentMethodId) -> Result<RevealedCard> {
+        let (engine, state) = self.begin(Scope::Reveal)?;
+        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let pan = state.keys.open(
+            KeyPurpose::Pan,
+            &contexts::card_number(state.id(), id.as_str()),
+            &record.pan,
+        )?;
+        let card_number = CardNumber::from_checked_digits(into_secret_string(pan, "card number")?);
+        let details = views::open_card_details(&state, &record)?;
+        record.last_used_at = engine.now();
+        let mut batch = Batch::default();
+        put_record(&mut batch, state.id(), &record)?;
+        engine.store.write(batch)?;
+        Ok(RevealedCard {
+            payment_method_id: id.clone(),
+            card_number,
+            expiry_month: details.exp_month,
+            expiry_year: details.exp_year,
+            card_holder_name: details.holder_name,
+            card_network: record.network,
+        })
+    }
+
+    /// The stored CVC, once: it is deleted by this call (PCI DSS 3.3.1: no CVC after
+    /// authorization). `None` when no CVC is held or it has expired.
+    pub fn take_cvc(&self, id: &PaymentMethodId) -> Result<Option<Cvc>> {
+        let (engine, state) = self.begin(Scope::Reveal)?;
+        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let cvc_key = keys::record(state.id(), id.as_str());
+        let Some(stored) = engine.get_record::<CvcRecord>(Cf::Cvc, &cvc_key)? else {
+            return Ok(None);
+        };
+        let now = engine.now();
+        let cvc = if stored.expires_at > now {
+            let plain = state.keys.open(
+                KeyPurpose::Pan,
+                &contexts::cvc(state.id(), id.as_str()),
+                &stored.sealed,
+            )?;
+            Some(Cvc::from_checked_digits(into_secret_string(plain, "cvc")?))
+        } else {
+            None
+        };
+        let mut batch = Batch::default();
+        batch.delete(Cf::Cvc, cvc_key);
+        record.cvc_expires_at = None;
+        put_record(&mut batch, state.id(), &record)?;
+        engine.store.write(batch)?;
+        Ok(cvc)
+    }
+}

@@ -1,0 +1,108 @@
+//! From stored records (and their opened sealed parts) to what callers see.
+
+use crate::crypto::KeyPurpose;
+use crate::error::{Error, ObjectKind, Result};
+use crate::model::card::MaskedCard;
+use crate::model::customer::{Customer, CustomerStatus};
+use crate::model::payment_method::{CvcStorage, PaymentMethod};
+use crate::model::time::Timestamp;
+use crate::store::codec;
+use crate::store::records::{
+    CardDetails, CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus,
+};
+use crate::vault::contexts;
+use crate::vault::profiles::ProfileState;
+
+/// Opens a customer's personal data. A redacted customer is `IR_11`.
+pub(crate) fn open_customer_pii(
+    state: &ProfileState,
+    record: &CustomerRecord,
+) -> Result<CustomerPii> {
+    match (&record.status, &record.pii) {
+        (StoredCustomerStatus::Redacted, _) => Err(Error::Redacted {
+            object: ObjectKind::Customer,
+            field: "customer_id".into(),
+        }),
+        (StoredCustomerStatus::Active, None) => Ok(CustomerPii::default()),
+        (StoredCustomerStatus::Active, Some(sealed)) => {
+            let ctx = contexts::customer_pii(state.id(), record.id.as_str());
+            codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, sealed)?)
+        }
+    }
+}
+
+pub(crate) fn customer(record: &CustomerRecord, pii: CustomerPii) -> Customer {
+    Customer {
+        id: record.id.clone(),
+        merchant_reference_id: record.merchant_reference_id.clone(),
+        name: pii.name,
+        email: pii.email,
+        phone: pii.phone,
+        phone_country_code: pii.phone_country_code,
+        description: pii.description,
+        default_billing_address: pii.default_billing_address,
+        default_shipping_address: pii.default_shipping_address,
+        metadata: pii.metadata,
+        created_at: record.created_at,
+        modified_at: record.modified_at,
+        status: match record.status {
+            StoredCustomerStatus::Active => CustomerStatus::Active,
+            StoredCustomerStatus::Redacted => CustomerStatus::Redacted,
+        },
+    }
+}
+
+/// Opens a card's sealed details (data key: never a PAN key).
+pub(crate) fn open_card_details(
+    state: &ProfileState,
+    record: &PaymentMethodRecord,
+) -> Result<CardDetails> {
+    let ctx = contexts::card_details(state.id(), record.id.as_str());
+    codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, &record.details)?)
+}
+
+/// The masked view of a payment method.
+pub(crate) fn payment_method(
+    state: &ProfileState,
+    record: &PaymentMethodRecord,
+    details: CardDetails,
+    now: Timestamp,
+) -> PaymentMethod {
+    let cvc_live = record.cvc_expires_at.filter(|t| *t > now);
+    PaymentMethod {
+        id: record.id.clone(),
+        customer_id: record.customer_id.clone(),
+        payment_method_type: record.payment_method_type,
+        payment_method_subtype: record.payment_method_subtype,
+        storage_type: record.storage_type,
+        status: record.status,
+        recurring_enabled: record.recurring_enabled,
+        created: record.created_at,
+        modified_at: record.modified_at,
+        last_used_at: record.last_used_at,
+        expires_at: record.expires_at,
+        billing: details.billing,
+        metadata: details.metadata,
+        card: MaskedCard {
+            last4_digits: record.last4.clone(),
+            card_isin: record.isin.clone(),
+            expiry_month: details.exp_month,
+            expiry_year: details.exp_year,
+            card_holder_name: details.holder_name,
+            nick_name: details.nick_name,
+            card_network: record.network,
+            card_issuer: details.issuer,
+            card_type: details.card_type,
+            issuer_country: details.issuing_country,
+            card_fingerprint: state
+                .settings
+                .expose_card_fingerprint
+                .then(|| record.fingerprint.to_hex()),
+            saved_to_locker: true,
+        },
+        card_cvc_token_storage: CvcStorage {
+            is_stored: cvc_live.is_some(),
+            expires_at: cvc_live,
+        },
+    }
+}
