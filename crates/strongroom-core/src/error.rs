@@ -29,10 +29,7 @@ pub enum Error {
 
     /// `IR_05`: a field is present but its value is not acceptable.
     #[error("invalid value for `{field}`: {reason}")]
-    InvalidValue {
-        field: Field,
-        reason: Cow<'static, str>,
-    },
+    InvalidValue { field: Field, reason: Cow<'static, str> },
 
     /// `IR_06`: the API key is valid but lacks a scope the operation needs.
     #[error("forbidden: this operation needs the `{scope}` scope, which the API key does not have")]
@@ -88,10 +85,7 @@ pub enum InternalError {
     Closed,
     /// A host-supplied component (key provider, network token provider) failed.
     #[error("{component} failed: {reason}")]
-    Provider {
-        component: &'static str,
-        reason: String,
-    },
+    Provider { component: &'static str, reason: String },
 }
 
 impl InternalError {
@@ -174,23 +168,15 @@ impl Error {
     }
 
     pub(crate) fn missing(field: impl Into<Field>) -> Self {
-        Self::MissingField {
-            field: field.into(),
-        }
+        Self::MissingField { field: field.into() }
     }
 
     pub(crate) fn invalid(field: impl Into<Field>, reason: impl Into<Cow<'static, str>>) -> Self {
-        Self::InvalidValue {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Self::InvalidValue { field: field.into(), reason: reason.into() }
     }
 
     pub(crate) fn not_found(object: ObjectKind, field: impl Into<Field>) -> Self {
-        Self::NotFound {
-            object,
-            field: field.into(),
-        }
+        Self::NotFound { object, field: field.into() }
     }
 
     pub(crate) fn integrity(what: &'static str) -> Self {
@@ -211,15 +197,9 @@ mod tests {
         let e = Error::invalid("card_number", "fails the Luhn check");
         assert_eq!(e.code(), "IR_05");
         assert_eq!(e.field(), Some("card_number"));
-        assert_eq!(
-            e.to_string(),
-            "invalid value for `card_number`: fails the Luhn check"
-        );
+        assert_eq!(e.to_string(), "invalid value for `card_number`: fails the Luhn check");
         assert_eq!(Error::missing("card_exp_month").code(), "IR_04");
-        assert_eq!(
-            Error::DuplicateMerchantReference.field(),
-            Some("merchant_reference_id")
-        );
+        assert_eq!(Error::DuplicateMerchantReference.field(), Some("merchant_reference_id"));
         let internal = Error::integrity("payment method");
         assert_eq!(internal.code(), "HE_00");
         assert_eq!(internal.internal_kind(), Some("integrity"));

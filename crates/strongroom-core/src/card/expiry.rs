@@ -22,21 +22,12 @@ impl Expiry {
         let year = parse_year(year)?;
         let (now_year, _) = now.year_month();
         if i32::from(year) > now_year + MAX_YEARS_AHEAD {
-            return Err(Error::invalid(
-                "card_exp_year",
-                format!("must be within {MAX_YEARS_AHEAD} years from now"),
-            ));
+            return Err(Error::invalid("card_exp_year", format!("must be within {MAX_YEARS_AHEAD} years from now")));
         }
         let expiry = Self { month, year };
         if expiry.is_expired_at(now) {
-            let field = if i32::from(year) < now_year {
-                "card_exp_year"
-            } else {
-                "card_exp_month"
-            };
-            return Err(Error::CardExpired {
-                field: field.into(),
-            });
+            let field = if i32::from(year) < now_year { "card_exp_year" } else { "card_exp_month" };
+            return Err(Error::CardExpired { field: field.into() });
         }
         Ok(expiry)
     }
@@ -55,10 +46,7 @@ fn parse_month(month: &str) -> Result<u8> {
     let valid = (1..=2).contains(&month.len()) && month.bytes().all(|b| b.is_ascii_digit());
     match month.parse::<u8>() {
         Ok(m) if valid && (1..=12).contains(&m) => Ok(m),
-        _ => Err(Error::invalid(
-            "card_exp_month",
-            "must be a month number from 1 to 12",
-        )),
+        _ => Err(Error::invalid("card_exp_month", "must be a month number from 1 to 12")),
     }
 }
 
@@ -69,9 +57,7 @@ fn parse_year(year: &str) -> Result<u16> {
     if !(year.len() == 2 || year.len() == 4) || !year.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::invalid("card_exp_year", "must be 2 or 4 digits"));
     }
-    let value: u16 = year
-        .parse()
-        .map_err(|_| Error::invalid("card_exp_year", "must be 2 or 4 digits"))?;
+    let value: u16 = year.parse().map_err(|_| Error::invalid("card_exp_year", "must be 2 or 4 digits"))?;
     Ok(if year.len() == 2 { 2000 + value } else { value })
 }
 
@@ -82,28 +68,10 @@ mod tests {
 
     #[test]
     fn parses() {
-        assert_eq!(
-            Expiry::parse("03", "2030", now()).unwrap(),
-            Expiry {
-                month: 3,
-                year: 2030
-            }
-        );
-        assert_eq!(
-            Expiry::parse("3", "30", now()).unwrap(),
-            Expiry {
-                month: 3,
-                year: 2030
-            }
-        );
+        assert_eq!(Expiry::parse("03", "2030", now()).unwrap(), Expiry { month: 3, year: 2030 });
+        assert_eq!(Expiry::parse("3", "30", now()).unwrap(), Expiry { month: 3, year: 2030 });
         // The current month is still valid.
-        assert_eq!(
-            Expiry::parse("11", "2026", now()).unwrap(),
-            Expiry {
-                month: 11,
-                year: 2026
-            }
-        );
+        assert_eq!(Expiry::parse("11", "2026", now()).unwrap(), Expiry { month: 11, year: 2026 });
     }
 
     #[test]

@@ -40,18 +40,10 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
     let (number, detected) = number::parse(input.card_number.expose())?;
     let network = resolve_network(detected, input.card_network)?;
     let expiry = Expiry::parse(&input.card_exp_month, &input.card_exp_year, now)?;
-    let cvc = input
-        .card_cvc
-        .as_ref()
-        .map(|c| cvc::parse(c.expose(), network))
-        .transpose()?;
+    let cvc = input.card_cvc.as_ref().map(|c| cvc::parse(c.expose(), network)).transpose()?;
     check_holder_name(input.card_holder_name.as_ref())?;
     check_nick_name(input.nick_name.as_deref())?;
-    text::check_opt(
-        "card_issuer",
-        input.card_issuer.as_deref(),
-        MAX_ISSUER_CHARS,
-    )?;
+    text::check_opt("card_issuer", input.card_issuer.as_deref(), MAX_ISSUER_CHARS)?;
     text::check_opt("card_type", input.card_type.as_deref(), MAX_CARD_TYPE_CHARS)?;
     if let Some(country) = &input.card_issuing_country {
         text::check_country("card_issuing_country", country)?;
@@ -70,11 +62,7 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
 }
 
 pub fn check_holder_name(name: Option<&SecretString>) -> Result<()> {
-    text::check_opt(
-        "card_holder_name",
-        name.map(SecretString::expose),
-        MAX_HOLDER_NAME_CHARS,
-    )
+    text::check_opt("card_holder_name", name.map(SecretString::expose), MAX_HOLDER_NAME_CHARS)
 }
 
 pub fn check_nick_name(name: Option<&str>) -> Result<()> {
@@ -83,10 +71,7 @@ pub fn check_nick_name(name: Option<&str>) -> Result<()> {
 
 /// The network a caller declared must agree with the BIN; a co-badged scheme
 /// (Cartes Bancaires over Visa or Mastercard) may be declared on top of it.
-fn resolve_network(
-    detected: Option<CardNetwork>,
-    declared: Option<CardNetwork>,
-) -> Result<Option<CardNetwork>> {
+fn resolve_network(detected: Option<CardNetwork>, declared: Option<CardNetwork>) -> Result<Option<CardNetwork>> {
     match (detected, declared) {
         (d, None) => Ok(d),
         (None, Some(declared)) => Ok(Some(declared)),
@@ -94,10 +79,9 @@ fn resolve_network(
         (Some(CardNetwork::Visa | CardNetwork::Mastercard), Some(CardNetwork::CartesBancaires)) => {
             Ok(Some(CardNetwork::CartesBancaires))
         }
-        (Some(d), Some(_)) => Err(Error::invalid(
-            "card_network",
-            format!("does not match the network of the card number ({d})"),
-        )),
+        (Some(d), Some(_)) => {
+            Err(Error::invalid("card_network", format!("does not match the network of the card number ({d})")))
+        }
     }
 }
 
@@ -125,13 +109,7 @@ mod tests {
     fn seed_card_is_accepted() {
         let c = check(&input("4111111111111111"), now()).unwrap();
         assert_eq!(c.network, Some(CardNetwork::Visa));
-        assert_eq!(
-            c.expiry,
-            Expiry {
-                month: 3,
-                year: 2030
-            }
-        );
+        assert_eq!(c.expiry, Expiry { month: 3, year: 2030 });
         assert_eq!(c.cvc.unwrap().expose(), "737");
     }
 
@@ -141,9 +119,6 @@ mod tests {
         i.card_network = Some(CardNetwork::Mastercard);
         assert_eq!(check(&i, now()).unwrap_err().field(), Some("card_network"));
         i.card_network = Some(CardNetwork::CartesBancaires);
-        assert_eq!(
-            check(&i, now()).unwrap().network,
-            Some(CardNetwork::CartesBancaires)
-        );
+        assert_eq!(check(&i, now()).unwrap().network, Some(CardNetwork::CartesBancaires));
     }
 }

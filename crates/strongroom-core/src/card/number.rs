@@ -26,10 +26,7 @@ pub fn parse(input: &str) -> Result<(CardNumber, Option<CardNetwork>)> {
             '0'..='9' => digits.push(c),
             ' ' | '-' => {}
             _ => {
-                return Err(Error::invalid(
-                    FIELD,
-                    "must contain only digits (spaces and dashes are ignored)",
-                ));
+                return Err(Error::invalid(FIELD, "must contain only digits (spaces and dashes are ignored)"));
             }
         }
     }
@@ -37,24 +34,15 @@ pub fn parse(input: &str) -> Result<(CardNumber, Option<CardNetwork>)> {
         return Err(Error::invalid(FIELD, "must be 12 to 19 digits"));
     }
     if !luhn::is_valid(&digits) {
-        return Err(Error::invalid(
-            FIELD,
-            "fails the Luhn check digit; check for a typing error",
-        ));
+        return Err(Error::invalid(FIELD, "fails the Luhn check digit; check for a typing error"));
     }
     let detected = network::detect(&digits);
-    if let Some(n) = detected {
-        if !network::is_valid_length(n, digits.len()) {
-            return Err(Error::invalid(
-                FIELD,
-                format!("has a length that {n} does not issue"),
-            ));
-        }
+    if let Some(n) = detected
+        && !network::is_valid_length(n, digits.len())
+    {
+        return Err(Error::invalid(FIELD, format!("has a length that {n} does not issue")));
     }
-    Ok((
-        CardNumber::from_checked_digits(std::mem::take(&mut *digits)),
-        detected,
-    ))
+    Ok((CardNumber::from_checked_digits(std::mem::take(&mut *digits)), detected))
 }
 
 #[cfg(test)]

@@ -34,24 +34,12 @@ impl KeyPurpose {
 }
 
 /// Derives one key of a profile.
-pub fn derive_key(
-    master: &MasterKey,
-    salt: &[u8; 32],
-    profile_id: &str,
-    purpose: KeyPurpose,
-    version: u32,
-) -> Key32 {
+pub fn derive_key(master: &MasterKey, salt: &[u8; 32], profile_id: &str, purpose: KeyPurpose, version: u32) -> Key32 {
     let hk = Hkdf::<Sha256>::new(Some(salt), master.key().as_bytes());
     let mut okm = Zeroizing::new([0u8; 32]);
     let version = version.to_be_bytes();
     // 32 bytes is far below HKDF-SHA256's 8160-byte limit: expansion cannot fail.
-    if hk
-        .expand_multi_info(
-            &[purpose.label(), profile_id.as_bytes(), &version],
-            okm.as_mut(),
-        )
-        .is_err()
-    {
+    if hk.expand_multi_info(&[purpose.label(), profile_id.as_bytes(), &version], okm.as_mut()).is_err() {
         unreachable!("HKDF-SHA256 expands 32 bytes");
     }
     Key32::from_bytes(*okm)
@@ -66,23 +54,14 @@ mod tests {
         let master = MasterKey::from_bytes([7; 32]);
         let salt = [9u8; 32];
         let a = derive_key(&master, &salt, "pro_a", KeyPurpose::Data, 1);
-        assert_eq!(
-            a.as_bytes(),
-            derive_key(&master, &salt, "pro_a", KeyPurpose::Data, 1).as_bytes()
-        );
+        assert_eq!(a.as_bytes(), derive_key(&master, &salt, "pro_a", KeyPurpose::Data, 1).as_bytes());
         let others = [
             derive_key(&master, &salt, "pro_a", KeyPurpose::Pan, 1),
             derive_key(&master, &salt, "pro_a", KeyPurpose::Fingerprint, 1),
             derive_key(&master, &salt, "pro_a", KeyPurpose::Data, 2),
             derive_key(&master, &salt, "pro_b", KeyPurpose::Data, 1),
             derive_key(&master, &[8u8; 32], "pro_a", KeyPurpose::Data, 1),
-            derive_key(
-                &MasterKey::from_bytes([6; 32]),
-                &salt,
-                "pro_a",
-                KeyPurpose::Data,
-                1,
-            ),
+            derive_key(&MasterKey::from_bytes([6; 32]), &salt, "pro_a", KeyPurpose::Data, 1),
         ];
         for other in &others {
             assert_ne!(a.as_bytes(), other.as_bytes());

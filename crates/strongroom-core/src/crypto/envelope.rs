@@ -38,14 +38,9 @@ pub struct SealContext<'a> {
 
 impl SealContext<'_> {
     fn aad(&self, header: &[u8]) -> Result<Vec<u8>> {
-        let parts: [&[u8]; 4] = [
-            self.profile_id.as_bytes(),
-            self.record_kind.as_bytes(),
-            self.record_id.as_bytes(),
-            self.field.as_bytes(),
-        ];
-        let mut aad =
-            Vec::with_capacity(HEADER_LEN + parts.iter().map(|p| p.len() + 2).sum::<usize>());
+        let parts: [&[u8]; 4] =
+            [self.profile_id.as_bytes(), self.record_kind.as_bytes(), self.record_id.as_bytes(), self.field.as_bytes()];
+        let mut aad = Vec::with_capacity(HEADER_LEN + parts.iter().map(|p| p.len() + 2).sum::<usize>());
         aad.extend_from_slice(header);
         for part in parts {
             let len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?;
@@ -58,25 +53,11 @@ impl SealContext<'_> {
 
 fn header(key_version: u32) -> [u8; HEADER_LEN] {
     let v = key_version.to_be_bytes();
-    [
-        MAGIC[0],
-        MAGIC[1],
-        FORMAT_V1,
-        ALG_XCHACHA20_POLY1305,
-        v[0],
-        v[1],
-        v[2],
-        v[3],
-    ]
+    [MAGIC[0], MAGIC[1], FORMAT_V1, ALG_XCHACHA20_POLY1305, v[0], v[1], v[2], v[3]]
 }
 
 /// Seals `plaintext` under `key` (of `key_version`) with a fresh random nonce.
-pub fn seal(
-    key: &Key32,
-    key_version: u32,
-    ctx: &SealContext<'_>,
-    plaintext: &[u8],
-) -> Result<Vec<u8>> {
+pub fn seal(key: &Key32, key_version: u32, ctx: &SealContext<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
     let mut nonce = [0u8; NONCE_LEN];
     random::fill(&mut nonce)?;
     seal_with_nonce(key, key_version, ctx, &nonce, plaintext)
@@ -107,16 +88,11 @@ pub(crate) fn seal_with_nonce(
 
 /// The key version a sealed value names, after checking its header.
 pub fn key_version(sealed: &[u8]) -> Result<u32> {
-    if sealed.len() < OVERHEAD
-        || sealed[..2] != MAGIC
-        || sealed[2] != FORMAT_V1
-        || sealed[3] != ALG_XCHACHA20_POLY1305
+    if sealed.len() < OVERHEAD || sealed[..2] != MAGIC || sealed[2] != FORMAT_V1 || sealed[3] != ALG_XCHACHA20_POLY1305
     {
         return Err(Error::integrity("sealed value header"));
     }
-    Ok(u32::from_be_bytes([
-        sealed[4], sealed[5], sealed[6], sealed[7],
-    ]))
+    Ok(u32::from_be_bytes([sealed[4], sealed[5], sealed[6], sealed[7]]))
 }
 
 /// Opens a sealed value with the key of the version its header names.
@@ -128,12 +104,8 @@ pub fn open(key: &Key32, ctx: &SealContext<'_>, sealed: &[u8]) -> Result<Zeroizi
     let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
     let aad = ctx.aad(header)?;
     let mut plaintext = Zeroizing::new(ciphertext.to_vec());
-    let nonce: &XNonce = nonce
-        .try_into()
-        .map_err(|_| Error::integrity(ctx.record_kind))?;
-    let tag: &Tag = tag
-        .try_into()
-        .map_err(|_| Error::integrity(ctx.record_kind))?;
+    let nonce: &XNonce = nonce.try_into().map_err(|_| Error::integrity(ctx.record_kind))?;
+    let tag: &Tag = tag.try_into().map_err(|_| Error::integrity(ctx.record_kind))?;
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     cipher
         .decrypt_inout_detached(nonce, &aad, plaintext.as_mut_slice().into(), tag)
@@ -151,12 +123,7 @@ mod tests {
     }
 
     fn ctx<'a>(profile: &'a str, id: &'a str, field: &'static str) -> SealContext<'a> {
-        SealContext {
-            profile_id: profile,
-            record_kind: "payment_method",
-            record_id: id,
-            field,
-        }
+        SealContext { profile_id: profile, record_kind: "payment_method", record_id: id, field }
     }
 
     #[test]
@@ -166,10 +133,7 @@ mod tests {
         assert_eq!(sealed.len(), 16 + OVERHEAD);
         assert_eq!(&sealed[..8], &[b'S', b'R', 1, 1, 0, 0, 0, 7]);
         assert_eq!(key_version(&sealed).unwrap(), 7);
-        assert_eq!(
-            open(&key(1), &c, &sealed).unwrap().as_slice(),
-            b"4111111111111111"
-        );
+        assert_eq!(open(&key(1), &c, &sealed).unwrap().as_slice(), b"4111111111111111");
         let again = seal(&key(1), 7, &c, b"4111111111111111").unwrap();
         assert_ne!(sealed, again, "fresh nonce every time");
     }
@@ -178,10 +142,7 @@ mod tests {
     fn short_or_foreign_input_is_an_integrity_error() {
         let c = ctx("pro_a", "pm_1", "pan");
         for bad in [&b""[..], b"SR", &[0u8; 64][..]] {
-            assert_eq!(
-                open(&key(1), &c, bad).unwrap_err().internal_kind(),
-                Some("integrity")
-            );
+            assert_eq!(open(&key(1), &c, bad).unwrap_err().internal_kind(), Some("integrity"));
         }
     }
 
@@ -198,10 +159,7 @@ mod tests {
         let sealed = seal_with_nonce(&key(0x42), 1, &c, &nonce, b"4111111111111111").unwrap();
         let golden = include_str!("../../tests/golden/envelope_v1.hex").trim();
         assert_eq!(crate::crypto::hex::encode(&sealed), golden);
-        assert_eq!(
-            open(&key(0x42), &c, &sealed).unwrap().as_slice(),
-            b"4111111111111111"
-        );
+        assert_eq!(open(&key(0x42), &c, &sealed).unwrap().as_slice(), b"4111111111111111");
     }
 
     proptest! {

@@ -13,8 +13,7 @@ pub struct Fingerprint(pub [u8; 32]);
 
 impl Fingerprint {
     pub fn of(key: &Key32, number: &CardNumber) -> Self {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes())
-            .expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
         mac.update(number.digits().as_bytes());
         Self(mac.finalize().into_bytes().into())
     }

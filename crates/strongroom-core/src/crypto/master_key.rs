@@ -55,18 +55,16 @@ impl MasterKey {
 
     /// From exactly 32 bytes.
     pub fn from_slice(bytes: &[u8]) -> Result<Self> {
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| Error::invalid("master_key", "must be exactly 32 bytes"))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| Error::invalid("master_key", "must be exactly 32 bytes"))?;
         Ok(Self::from_bytes(array))
     }
 
     /// From 64 hexadecimal characters (surrounding white space ignored).
     pub fn from_hex(hex: &str) -> Result<Self> {
-        let bytes =
-            Zeroizing::new(crate::crypto::hex::decode::<32>(hex.trim()).ok_or_else(|| {
-                Error::invalid("master_key", "must be 64 hexadecimal characters (32 bytes)")
-            })?);
+        let bytes = Zeroizing::new(
+            crate::crypto::hex::decode::<32>(hex.trim())
+                .ok_or_else(|| Error::invalid("master_key", "must be 64 hexadecimal characters (32 bytes)"))?,
+        );
         Ok(Self::from_bytes(*bytes))
     }
 
@@ -90,8 +88,7 @@ impl MasterKey {
 
     /// The key check value: a keyed hash that identifies the key without revealing it.
     pub(crate) fn check_value(&self) -> [u8; CHECK_VALUE_LEN] {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_bytes())
-            .expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_bytes()).expect("HMAC takes any key length");
         mac.update(b"strongroom/v1/key-check-value");
         let full = mac.finalize().into_bytes();
         let mut out = [0u8; CHECK_VALUE_LEN];
@@ -122,10 +119,7 @@ pub struct MasterKeyRing {
 impl MasterKeyRing {
     /// A ring of one key, which is active.
     pub fn single(id: MasterKeyId, key: MasterKey) -> Self {
-        Self {
-            keys: vec![(id.clone(), key)],
-            active: id,
-        }
+        Self { keys: vec![(id.clone(), key)], active: id }
     }
 
     /// A ring of several keys; `active` must be one of them and ids must be unique.
@@ -136,10 +130,7 @@ impl MasterKeyRing {
             }
         }
         if !keys.iter().any(|(id, _)| *id == active) {
-            return Err(Error::invalid(
-                "active_master_key",
-                "must be one of the supplied keys",
-            ));
+            return Err(Error::invalid("active_master_key", "must be one of the supplied keys"));
         }
         Ok(Self { keys, active })
     }
@@ -193,15 +184,7 @@ mod tests {
     fn ring_rules() {
         let id = MasterKeyId::parse("k1").unwrap();
         let key = MasterKey::from_bytes([1; 32]);
-        assert!(
-            MasterKeyRing::new(
-                vec![(id.clone(), key.clone()), (id.clone(), key.clone())],
-                id.clone()
-            )
-            .is_err()
-        );
-        assert!(
-            MasterKeyRing::new(vec![(id.clone(), key)], MasterKeyId::parse("k2").unwrap()).is_err()
-        );
+        assert!(MasterKeyRing::new(vec![(id.clone(), key.clone()), (id.clone(), key.clone())], id.clone()).is_err());
+        assert!(MasterKeyRing::new(vec![(id.clone(), key)], MasterKeyId::parse("k2").unwrap()).is_err());
     }
 }

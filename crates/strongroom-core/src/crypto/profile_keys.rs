@@ -60,13 +60,7 @@ impl ProfileKeys {
                 fingerprint: OnceLock::new(),
             })
             .collect();
-        Self {
-            profile_id: profile_id.to_owned(),
-            salt: Key32::from_bytes(salt),
-            versions,
-            active_version,
-            ring,
-        }
+        Self { profile_id: profile_id.to_owned(), salt: Key32::from_bytes(salt), versions, active_version, ring }
     }
 
     pub fn active_version(&self) -> u32 {
@@ -93,51 +87,28 @@ impl ProfileKeys {
         if let Some(key) = cell.get() {
             return Ok(key);
         }
-        let master =
-            self.ring
-                .get(&slot.master_key_id)
-                .ok_or_else(|| InternalError::MissingMasterKey {
-                    key_id: slot.master_key_id.to_string(),
-                })?;
-        Ok(cell.get_or_init(|| {
-            derive_key(
-                master,
-                self.salt.as_bytes(),
-                &self.profile_id,
-                purpose,
-                version,
-            )
-        }))
+        let master = self
+            .ring
+            .get(&slot.master_key_id)
+            .ok_or_else(|| InternalError::MissingMasterKey { key_id: slot.master_key_id.to_string() })?;
+        Ok(cell.get_or_init(|| derive_key(master, self.salt.as_bytes(), &self.profile_id, purpose, version)))
     }
 
     /// Seals under the active version's key of `purpose`.
-    pub fn seal(
-        &self,
-        purpose: KeyPurpose,
-        ctx: &SealContext<'_>,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
+    pub fn seal(&self, purpose: KeyPurpose, ctx: &SealContext<'_>, plaintext: &[u8]) -> Result<Vec<u8>> {
         let key = self.key(purpose, self.active_version)?;
         envelope::seal(key, self.active_version, ctx, plaintext)
     }
 
     /// Opens a value sealed under any readable version.
-    pub fn open(
-        &self,
-        purpose: KeyPurpose,
-        ctx: &SealContext<'_>,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>> {
+    pub fn open(&self, purpose: KeyPurpose, ctx: &SealContext<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let version = envelope::key_version(sealed)?;
         envelope::open(self.key(purpose, version)?, ctx, sealed)
     }
 
     /// The card's fingerprint under the fingerprint key of `version`.
     pub fn fingerprint(&self, version: u32, number: &CardNumber) -> Result<Fingerprint> {
-        Ok(Fingerprint::of(
-            self.key(KeyPurpose::Fingerprint, version)?,
-            number,
-        ))
+        Ok(Fingerprint::of(self.key(KeyPurpose::Fingerprint, version)?, number))
     }
 }
 
@@ -147,31 +118,17 @@ mod tests {
     use crate::crypto::master_key::MasterKey;
 
     fn ring() -> Arc<MasterKeyRing> {
-        Arc::new(MasterKeyRing::single(
-            MasterKeyId::parse("k1").unwrap(),
-            MasterKey::from_bytes([1; 32]),
-        ))
+        Arc::new(MasterKeyRing::single(MasterKeyId::parse("k1").unwrap(), MasterKey::from_bytes([1; 32])))
     }
 
     #[test]
     fn seal_open_across_versions() {
         let k1 = MasterKeyId::parse("k1").unwrap();
         let old = ProfileKeys::new("pro_a", [5; 32], [(1, k1.clone())], 1, ring());
-        let ctx = SealContext {
-            profile_id: "pro_a",
-            record_kind: "customer",
-            record_id: "cus_1",
-            field: "pii",
-        };
+        let ctx = SealContext { profile_id: "pro_a", record_kind: "customer", record_id: "cus_1", field: "pii" };
         let sealed = old.seal(KeyPurpose::Data, &ctx, b"Joseph").unwrap();
         let rotated = ProfileKeys::new("pro_a", [5; 32], [(1, k1.clone()), (2, k1)], 2, ring());
-        assert_eq!(
-            rotated
-                .open(KeyPurpose::Data, &ctx, &sealed)
-                .unwrap()
-                .as_slice(),
-            b"Joseph"
-        );
+        assert_eq!(rotated.open(KeyPurpose::Data, &ctx, &sealed).unwrap().as_slice(), b"Joseph");
         let resealed = rotated.seal(KeyPurpose::Data, &ctx, b"Joseph").unwrap();
         assert_eq!(envelope::key_version(&resealed).unwrap(), 2);
         // A purpose's key never opens another purpose's value.
@@ -184,9 +141,6 @@ mod tests {
         let keys = ProfileKeys::new("pro_a", [5; 32], [(1, k2)], 1, ring());
         let err = keys.key(KeyPurpose::Data, 1).unwrap_err();
         assert_eq!(err.internal_kind(), Some("missing_master_key"));
-        assert_eq!(
-            keys.key(KeyPurpose::Data, 9).unwrap_err().internal_kind(),
-            Some("integrity")
-        );
+        assert_eq!(keys.key(KeyPurpose::Data, 9).unwrap_err().internal_kind(), Some("integrity"));
     }
 }

@@ -29,11 +29,7 @@ thread_local! {
 fn seeded(fork_generation: u64) -> Result<ThreadGenerator> {
     let mut seed = Zeroizing::new([0u8; 32]);
     getrandom::fill(seed.as_mut()).map_err(|_| InternalError::Random)?;
-    Ok(ThreadGenerator {
-        rng: ChaCha20Rng::from_seed(*seed),
-        fork_generation,
-        bytes_since_seed: 0,
-    })
+    Ok(ThreadGenerator { rng: ChaCha20Rng::from_seed(*seed), fork_generation, bytes_since_seed: 0 })
 }
 
 /// `N` bytes straight from the operating system, for salts and secrets (rare, so the
@@ -50,9 +46,7 @@ pub(crate) fn fill(out: &mut [u8]) -> Result<()> {
     GENERATOR.with(|cell| {
         let mut slot = cell.borrow_mut();
         let stale = match slot.as_ref() {
-            Some(g) => {
-                g.fork_generation != fork_generation || g.bytes_since_seed >= RESEED_AFTER_BYTES
-            }
+            Some(g) => g.fork_generation != fork_generation || g.bytes_since_seed >= RESEED_AFTER_BYTES,
             None => true,
         };
         if stale {

@@ -57,9 +57,7 @@ impl Address {
 
 impl fmt::Debug for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Address")
-            .field("country", &self.country)
-            .finish_non_exhaustive()
+        f.debug_struct("Address").field("country", &self.country).finish_non_exhaustive()
     }
 }
 
@@ -69,29 +67,15 @@ mod tests {
 
     #[test]
     fn validation_names_the_nested_field() {
-        let a = Address {
-            zip: Some("94122".into()),
-            country: Some("US".into()),
-            ..Default::default()
-        };
+        let a = Address { zip: Some("94122".into()), country: Some("US".into()), ..Default::default() };
         assert!(a.validate("billing").is_ok());
-        let bad = Address {
-            country: Some("United States".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            bad.validate("billing").unwrap_err().field(),
-            Some("billing.country")
-        );
+        let bad = Address { country: Some("United States".into()), ..Default::default() };
+        assert_eq!(bad.validate("billing").unwrap_err().field(), Some("billing.country"));
     }
 
     #[test]
     fn debug_shows_only_the_country() {
-        let a = Address {
-            line1: Some("1 Secret Lane".into()),
-            country: Some("US".into()),
-            ..Default::default()
-        };
+        let a = Address { line1: Some("1 Secret Lane".into()), country: Some("US".into()), ..Default::default() };
         let shown = format!("{a:?}");
         assert!(!shown.contains("Secret"));
         assert!(shown.contains("US"));

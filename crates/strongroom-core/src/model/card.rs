@@ -62,9 +62,7 @@ impl CardNetwork {
 
     /// Parses a network name, ignoring case.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|n| n.as_str().eq_ignore_ascii_case(name))
+        Self::ALL.into_iter().find(|n| n.as_str().eq_ignore_ascii_case(name))
     }
 }
 

@@ -17,14 +17,8 @@ pub struct CellId(String);
 
 impl CellId {
     pub fn parse(value: &str) -> Result<Self> {
-        if value.is_empty()
-            || value.len() > MAX_CELL_LEN
-            || !value.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return Err(Error::invalid(
-                "cell_id",
-                "must be 1 to 16 ASCII letters or digits",
-            ));
+        if value.is_empty() || value.len() > MAX_CELL_LEN || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::invalid("cell_id", "must be 1 to 16 ASCII letters or digits"));
         }
         Ok(Self(value.to_owned()))
     }
@@ -154,12 +148,7 @@ fn parse_generated(value: &str, prefix: &str, field: &'static str) -> Result<()>
     if value.is_empty() {
         return Err(Error::missing(field));
     }
-    let shape = || {
-        Error::invalid(
-            field,
-            format!("must look like `{prefix}_` followed by 32 lowercase hex digits"),
-        )
-    };
+    let shape = || Error::invalid(field, format!("must look like `{prefix}_` followed by 32 lowercase hex digits"));
     if value.len() > MAX_CELL_LEN + 1 + prefix.len() + 1 + HEX_LEN {
         return Err(shape());
     }
@@ -167,8 +156,7 @@ fn parse_generated(value: &str, prefix: &str, field: &'static str) -> Result<()>
     let hex = parts.next().ok_or_else(shape)?;
     let got_prefix = parts.next().ok_or_else(shape)?;
     let cell = parts.next();
-    let hex_ok =
-        hex.len() == HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let hex_ok = hex.len() == HEX_LEN && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
     if !hex_ok || got_prefix != prefix {
         return Err(shape());
     }
@@ -216,10 +204,7 @@ mod tests {
             assert_eq!(err.code(), "IR_05", "{bad}");
             assert_eq!(err.field(), Some("customer_id"));
             if bad.len() > 8 {
-                assert!(
-                    !err.to_string().contains(&bad),
-                    "the message never echoes the input"
-                );
+                assert!(!err.to_string().contains(&bad), "the message never echoes the input");
             }
         }
         assert_eq!(CustomerId::parse("").unwrap_err().code(), "IR_04");

@@ -25,10 +25,7 @@ impl Metadata {
     pub(crate) fn validate(&self, field: &'static str) -> Result<()> {
         // Counted before anything else: a 100k-key map is refused without walking it.
         if self.0.len() > MAX_KEYS {
-            return Err(Error::invalid(
-                field,
-                format!("must have at most {MAX_KEYS} keys"),
-            ));
+            return Err(Error::invalid(field, format!("must have at most {MAX_KEYS} keys")));
         }
         for (key, value) in &self.0 {
             let key_field: Field = format!("{field}.key").into();
@@ -59,39 +56,18 @@ mod tests {
     use super::*;
 
     fn meta(pairs: &[(&str, &str)]) -> Metadata {
-        Metadata(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
-        )
+        Metadata(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
     }
 
     #[test]
     fn limits() {
         assert!(meta(&[("order", "42")]).validate("metadata").is_ok());
-        let many = Metadata(
-            (0..=MAX_KEYS)
-                .map(|i| (format!("k{i}"), "v".to_owned()))
-                .collect(),
-        );
+        let many = Metadata((0..=MAX_KEYS).map(|i| (format!("k{i}"), "v".to_owned())).collect());
         assert_eq!(many.validate("metadata").unwrap_err().code(), "IR_05");
         let long_key = "k".repeat(MAX_KEY_CHARS + 1);
-        assert_eq!(
-            meta(&[(&long_key, "v")])
-                .validate("metadata")
-                .unwrap_err()
-                .field(),
-            Some("metadata.key")
-        );
+        assert_eq!(meta(&[(&long_key, "v")]).validate("metadata").unwrap_err().field(), Some("metadata.key"));
         let long_value = "v".repeat(MAX_VALUE_CHARS + 1);
-        assert_eq!(
-            meta(&[("k", &long_value)])
-                .validate("metadata")
-                .unwrap_err()
-                .field(),
-            Some("metadata.value")
-        );
+        assert_eq!(meta(&[("k", &long_value)]).validate("metadata").unwrap_err().field(), Some("metadata.value"));
         assert!(meta(&[("k", "a\u{7}")]).validate("metadata").is_err());
     }
 }

@@ -15,16 +15,13 @@ pub mod time;
 
 pub use address::Address;
 pub use card::{CardInput, CardNetwork, MaskedCard};
-pub use customer::{
-    Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerStatus, CustomerUpdate,
-};
+pub use customer::{Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerStatus, CustomerUpdate};
 pub use ids::{CellId, CustomerId, MerchantId, PaymentMethodId, ProfileId};
 pub use metadata::Metadata;
 pub use page::PageRequest;
 pub use payment_method::{
-    CvcStorage, PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted,
-    PaymentMethodPage, PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType,
-    PaymentMethodUpdate, RevealedCard, StorageType,
+    CvcStorage, PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted, PaymentMethodPage,
+    PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, PaymentMethodUpdate, RevealedCard, StorageType,
 };
 pub use profile::{Profile, ProfileCreate, ProfileSettings};
 pub use sensitive::SecretString;

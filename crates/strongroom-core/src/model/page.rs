@@ -15,27 +15,18 @@ pub struct PageRequest<C> {
 
 impl<C> Default for PageRequest<C> {
     fn default() -> Self {
-        Self {
-            limit: 20,
-            starting_after: None,
-        }
+        Self { limit: 20, starting_after: None }
     }
 }
 
 impl<C> PageRequest<C> {
     pub fn first(limit: u32) -> Self {
-        Self {
-            limit,
-            starting_after: None,
-        }
+        Self { limit, starting_after: None }
     }
 
     pub(crate) fn checked_limit(&self) -> Result<usize> {
         if self.limit == 0 || self.limit > MAX_PAGE_LIMIT {
-            return Err(Error::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE_LIMIT}"),
-            ));
+            return Err(Error::invalid("limit", format!("must be between 1 and {MAX_PAGE_LIMIT}")));
         }
         Ok(self.limit as usize)
     }

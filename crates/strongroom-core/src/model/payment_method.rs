@@ -79,10 +79,7 @@ pub struct PaymentMethodUpdate {
 impl fmt::Debug for PaymentMethodUpdate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PaymentMethodUpdate")
-            .field(
-                "card_holder_name",
-                &self.card_holder_name.as_ref().map(|_| "***"),
-            )
+            .field("card_holder_name", &self.card_holder_name.as_ref().map(|_| "***"))
             .field("nick_name", &self.nick_name)
             .field("card_cvc", &self.card_cvc.as_ref().map(|_| "***"))
             .field("expiry", &self.card_exp_month.as_ref().map(|_| "***"))

@@ -24,16 +24,10 @@ impl ProfileSettings {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if self.cvc_ttl < Self::MIN_TTL || self.cvc_ttl > Self::MAX_CVC_TTL {
-            return Err(Error::invalid(
-                "cvc_ttl",
-                "must be between 1 second and 24 hours",
-            ));
+            return Err(Error::invalid("cvc_ttl", "must be between 1 second and 24 hours"));
         }
         if self.volatile_ttl < Self::MIN_TTL || self.volatile_ttl > Self::MAX_VOLATILE_TTL {
-            return Err(Error::invalid(
-                "volatile_ttl",
-                "must be between 1 second and 30 days",
-            ));
+            return Err(Error::invalid("volatile_ttl", "must be between 1 second and 30 days"));
         }
         Ok(())
     }

@@ -7,10 +7,7 @@ use crate::error::{Error, Field, Result};
 pub(crate) fn check(field: impl Into<Field>, value: &str, max_chars: usize) -> Result<()> {
     let field = field.into();
     if value.len() > max_chars.saturating_mul(4) || value.chars().count() > max_chars {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max_chars} characters"),
-        ));
+        return Err(Error::invalid(field, format!("must be at most {max_chars} characters")));
     }
     if value.trim().is_empty() {
         return Err(Error::invalid(field, "must not be blank"));
@@ -22,11 +19,7 @@ pub(crate) fn check(field: impl Into<Field>, value: &str, max_chars: usize) -> R
 }
 
 /// Checks an optional text field when present.
-pub(crate) fn check_opt(
-    field: impl Into<Field>,
-    value: Option<&str>,
-    max_chars: usize,
-) -> Result<()> {
+pub(crate) fn check_opt(field: impl Into<Field>, value: Option<&str>, max_chars: usize) -> Result<()> {
     match value {
         Some(v) => check(field, v, max_chars),
         None => Ok(()),
@@ -40,19 +33,10 @@ pub(crate) fn check_token(field: impl Into<Field>, value: &str, max: usize) -> R
         return Err(Error::missing(field));
     }
     if value.len() > max {
-        return Err(Error::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(Error::invalid(field, format!("must be at most {max} characters")));
     }
-    if !value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err(Error::invalid(
-            field,
-            "may contain only letters, digits, '_' and '-'",
-        ));
+    if !value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') {
+        return Err(Error::invalid(field, "may contain only letters, digits, '_' and '-'"));
     }
     Ok(())
 }
@@ -73,27 +57,18 @@ pub(crate) fn check_email(field: impl Into<Field>, value: &str) -> Result<()> {
         }
         None => false,
     };
-    if valid {
-        Ok(())
-    } else {
-        Err(Error::invalid(field, "is not an email address"))
-    }
+    if valid { Ok(()) } else { Err(Error::invalid(field, "is not an email address")) }
 }
 
 /// A phone number: 1–32 characters of digits, spaces, `-`, `(`, `)` and `.`, with a digit.
 pub(crate) fn check_phone(field: impl Into<Field>, value: &str) -> Result<()> {
     let field = field.into();
     check(field.clone(), value, 32)?;
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " -().".contains(c));
+    let allowed = value.chars().all(|c| c.is_ascii_digit() || " -().".contains(c));
     if allowed && value.chars().any(|c| c.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(Error::invalid(
-            field,
-            "must be digits, optionally with spaces, '-', '(', ')' or '.'",
-        ))
+        Err(Error::invalid(field, "must be digits, optionally with spaces, '-', '(', ')' or '.'"))
     }
 }
 
@@ -104,29 +79,14 @@ pub(crate) fn check_phone_country_code(field: impl Into<Field>, value: &str) -> 
         && value.len() <= 5
         && value.starts_with('+')
         && value[1..].bytes().all(|b| b.is_ascii_digit());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            "must be '+' followed by 1 to 4 digits",
-        ))
-    }
+    if ok { Ok(()) } else { Err(Error::invalid(field, "must be '+' followed by 1 to 4 digits")) }
 }
 
 /// An ISO 3166 country code: 2 (alpha-2) or 3 (alpha-3) upper-case letters.
 pub(crate) fn check_country(field: impl Into<Field>, value: &str) -> Result<()> {
     let field = field.into();
-    let ok =
-        (value.len() == 2 || value.len() == 3) && value.bytes().all(|b| b.is_ascii_uppercase());
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            "must be an ISO 3166 country code (e.g. US or USA)",
-        ))
-    }
+    let ok = (value.len() == 2 || value.len() == 3) && value.bytes().all(|b| b.is_ascii_uppercase());
+    if ok { Ok(()) } else { Err(Error::invalid(field, "must be an ISO 3166 country code (e.g. US or USA)")) }
 }
 
 #[cfg(test)]
@@ -136,10 +96,7 @@ mod tests {
     #[test]
     fn text_rules() {
         assert!(check("name", "Joseph Doe", 10).is_ok());
-        assert_eq!(
-            check("name", "Joseph Doe!", 10).unwrap_err().code(),
-            "IR_05"
-        );
+        assert_eq!(check("name", "Joseph Doe!", 10).unwrap_err().code(), "IR_05");
         assert_eq!(check("name", "  ", 10).unwrap_err().code(), "IR_05");
         assert_eq!(check("name", "a\u{0}b", 10).unwrap_err().code(), "IR_05");
         assert_eq!(check("name", "a\nb", 10).unwrap_err().code(), "IR_05");
@@ -152,14 +109,7 @@ mod tests {
     #[test]
     fn email_phone_country() {
         assert!(check_email("email", "guest@example.com").is_ok());
-        for bad in [
-            "guest",
-            "@example.com",
-            "a@b",
-            "a b@example.com",
-            "a@@example.com",
-            "a@example.com.",
-        ] {
+        for bad in ["guest", "@example.com", "a@b", "a b@example.com", "a@@example.com", "a@example.com."] {
             assert!(check_email("email", bad).is_err(), "{bad}");
         }
         assert!(check_phone("phone", "(555) 010-9999").is_ok());
@@ -174,10 +124,7 @@ mod tests {
     #[test]
     fn tokens() {
         assert!(check_token("profile_id", "pro_1-x", 64).is_ok());
-        assert_eq!(
-            check_token("profile_id", "", 64).unwrap_err().code(),
-            "IR_04"
-        );
+        assert_eq!(check_token("profile_id", "", 64).unwrap_err().code(), "IR_04");
         assert!(check_token("profile_id", "a b", 64).is_err());
         assert!(check_token("profile_id", &"a".repeat(65), 64).is_err());
     }

@@ -78,19 +78,10 @@ mod tests {
     fn calendar() {
         assert_eq!(Timestamp::from_millis(0).year_month(), (1970, 1));
         // 2026-11-24T00:00:00Z
-        assert_eq!(
-            Timestamp::from_millis(1_795_478_400_000).year_month(),
-            (2026, 11)
-        );
+        assert_eq!(Timestamp::from_millis(1_795_478_400_000).year_month(), (2026, 11));
         // 2024-02-29T23:59:59.999Z then 2024-03-01
-        assert_eq!(
-            Timestamp::from_millis(1_709_251_199_999).year_month(),
-            (2024, 2)
-        );
-        assert_eq!(
-            Timestamp::from_millis(1_709_251_200_000).year_month(),
-            (2024, 3)
-        );
+        assert_eq!(Timestamp::from_millis(1_709_251_199_999).year_month(), (2024, 2));
+        assert_eq!(Timestamp::from_millis(1_709_251_200_000).year_month(), (2024, 3));
         assert_eq!(civil_from_days(-1), (1969, 12, 31));
     }
 

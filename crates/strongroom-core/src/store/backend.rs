@@ -7,15 +7,8 @@ use crate::store::cf::Cf;
 /// One write of a batch.
 #[derive(Debug)]
 pub(crate) enum WriteOp {
-    Put {
-        cf: Cf,
-        key: Vec<u8>,
-        value: Vec<u8>,
-    },
-    Delete {
-        cf: Cf,
-        key: Vec<u8>,
-    },
+    Put { cf: Cf, key: Vec<u8>, value: Vec<u8> },
+    Delete { cf: Cf, key: Vec<u8> },
 }
 
 /// Writes applied atomically: all or none.
@@ -104,9 +97,6 @@ mod tests {
         let r = KeyRange::prefix_after(b"p\0".to_vec(), Some(b"p\0cus_1"));
         assert_eq!(r.start, b"p\0cus_1\0");
         let r = KeyRange::prefix_after(b"p\0".to_vec(), Some(b"a"));
-        assert_eq!(
-            r.start, b"p\0",
-            "a cursor before the prefix does not widen the range"
-        );
+        assert_eq!(r.start, b"p\0", "a cursor before the prefix does not widen the range");
     }
 }

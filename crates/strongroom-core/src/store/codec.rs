@@ -26,8 +26,7 @@ fn config() -> impl bincode::config::Config {
 pub(crate) fn encode<R: Record>(record: &R) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
     out.push(R::FORMAT);
-    bincode::serde::encode_into_std_write(record, &mut out, config())
-        .map_err(|_| Error::integrity(R::KIND))?;
+    bincode::serde::encode_into_std_write(record, &mut out, config()).map_err(|_| Error::integrity(R::KIND))?;
     Ok(out)
 }
 
@@ -37,8 +36,7 @@ pub(crate) fn encode<R: Record>(record: &R) -> Result<Vec<u8>> {
 pub(crate) fn encode_secret<R: Record>(record: &R) -> Result<Zeroizing<Vec<u8>>> {
     let mut out = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(256)));
     out.0.push(R::FORMAT);
-    bincode::serde::encode_into_std_write(record, &mut out, config())
-        .map_err(|_| Error::integrity(R::KIND))?;
+    bincode::serde::encode_into_std_write(record, &mut out, config()).map_err(|_| Error::integrity(R::KIND))?;
     Ok(out.0)
 }
 
@@ -66,13 +64,9 @@ impl std::io::Write for ZeroizingWriter {
 pub(crate) fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
     match bytes.split_first() {
         Some((&format, body)) if format == R::FORMAT => {
-            let (record, used) = bincode::serde::decode_from_slice::<R, _>(body, config())
-                .map_err(|_| Error::integrity(R::KIND))?;
-            if used == body.len() {
-                Ok(record)
-            } else {
-                Err(Error::integrity(R::KIND))
-            }
+            let (record, used) =
+                bincode::serde::decode_from_slice::<R, _>(body, config()).map_err(|_| Error::integrity(R::KIND))?;
+            if used == body.len() { Ok(record) } else { Err(Error::integrity(R::KIND)) }
         }
         _ => Err(Error::integrity(R::KIND)),
     }

@@ -94,9 +94,7 @@ mod tests {
     fn layout() {
         assert_eq!(record("pro", "cus_1"), b"pro\0cus_1");
         assert_eq!(pm_by_customer("pro", "cus_1", "pm_2"), b"pro\0cus_1\0pm_2");
-        assert!(
-            pm_by_customer("pro", "cus_1", "pm_2").starts_with(&customer_prefix("pro", "cus_1"))
-        );
+        assert!(pm_by_customer("pro", "cus_1", "pm_2").starts_with(&customer_prefix("pro", "cus_1")));
         assert!(!record("pro_a", "x").starts_with(&profile_prefix("pro")));
         assert_eq!(last_part(b"pro\0cus_1\0pm_2"), b"pm_2");
     }

@@ -9,27 +9,23 @@ use crate::error::Result;
 use crate::store::backend::{Batch, KeyRange, Store, WriteOp};
 use crate::store::cf::Cf;
 
+/// One column family: ordered keys to values.
+type Table = BTreeMap<Vec<u8>, Vec<u8>>;
+
 #[derive(Default)]
 pub(crate) struct MemoryStore {
-    tables: RwLock<BTreeMap<Cf, BTreeMap<Vec<u8>, Vec<u8>>>>,
+    tables: RwLock<BTreeMap<Cf, Table>>,
 }
 
 impl Store for MemoryStore {
     fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .tables
-            .read()
-            .get(&cf)
-            .and_then(|t| t.get(key).cloned()))
+        Ok(self.tables.read().get(&cf).and_then(|t| t.get(key).cloned()))
     }
 
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
         let tables = self.tables.read();
         let table = tables.get(&cf);
-        Ok(keys
-            .iter()
-            .map(|k| table.and_then(|t| t.get(k).cloned()))
-            .collect())
+        Ok(keys.iter().map(|k| table.and_then(|t| t.get(k).cloned())).collect())
     }
 
     fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {

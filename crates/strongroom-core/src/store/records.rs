@@ -10,9 +10,7 @@ use crate::model::address::Address;
 use crate::model::card::CardNetwork;
 use crate::model::ids::{CustomerId, MerchantId, PaymentMethodId, ProfileId};
 use crate::model::metadata::Metadata;
-use crate::model::payment_method::{
-    PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, StorageType,
-};
+use crate::model::payment_method::{PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, StorageType};
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 use crate::store::codec::Record;
@@ -85,9 +83,7 @@ impl Record for ProfileRecord {
 
 impl ProfileRecord {
     pub(crate) fn active_version(&self) -> Option<&KeyVersionRecord> {
-        self.key_versions
-            .iter()
-            .find(|v| v.state == KeyState::Active)
+        self.key_versions.iter().find(|v| v.state == KeyState::Active)
     }
 }
 
@@ -192,4 +188,308 @@ pub(crate) struct CvcRecord {
 impl Record for CvcRecord {
     const KIND: &'static str = "cvc";
     const FORMAT: u8 = 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::store::codec;
+
+    fn t(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
+    fn address() -> Address {
+        Address {
+            line1: Some("1 Main St".into()),
+            city: Some("San Francisco".into()),
+            zip: Some("94122".into()),
+            country: Some("US".into()),
+            first_name: Some("Joseph".into()),
+            ..Default::default()
+        }
+    }
+
+    fn metadata() -> Metadata {
+        Metadata(BTreeMap::from([("order".to_owned(), "42".to_owned())]))
+    }
+
+    fn pm_id() -> PaymentMethodId {
+        PaymentMethodId::parse("pm_0190000000007000800000000000000a").unwrap()
+    }
+
+    fn customer_id() -> CustomerId {
+        CustomerId::parse("cus_0190000000007000800000000000000b").unwrap()
+    }
+
+    /// Compares the encoding with the checked-in golden file. Run with
+    /// `STRONGROOM_BLESS=1` to write the files after an intended format change (and bump
+    /// the record's FORMAT).
+    fn check_golden<R: Record + PartialEq + std::fmt::Debug>(name: &str, record: &R) {
+        let encoded = codec::encode(record).unwrap();
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.hex"));
+        let hex = crate::crypto::hex::encode(&encoded);
+        if std::env::var_os("STRONGROOM_BLESS").is_some() {
+            std::fs::write(&path, format!("{hex}\n")).unwrap();
+        }
+        let golden =
+            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+        assert_eq!(hex, golden.trim(), "the on-disk format of {name} changed");
+        assert_eq!(&codec::decode::<R>(&encoded).unwrap(), record);
+    }
+
+    fn profile_record() -> ProfileRecord {
+        ProfileRecord {
+            id: ProfileId::parse("pro_golden").unwrap(),
+            merchant_id: MerchantId::parse("merchant_1").unwrap(),
+            created_at: t(1_795_478_400_000),
+            modified_at: t(1_795_478_400_001),
+            settings: StoredSettings {
+                cvc_ttl_ms: 900_000,
+                volatile_ttl_ms: 86_400_000,
+                expose_card_fingerprint: true,
+            },
+            salt: [0x5a; 32],
+            key_versions: vec![
+                KeyVersionRecord {
+                    version: 1,
+                    master_key_id: MasterKeyId::parse("k2026").unwrap(),
+                    state: KeyState::DecryptOnly,
+                    created_at: t(1),
+                },
+                KeyVersionRecord {
+                    version: 2,
+                    master_key_id: MasterKeyId::parse("k2026").unwrap(),
+                    state: KeyState::Active,
+                    created_at: t(2),
+                },
+            ],
+        }
+    }
+
+    fn payment_method_record() -> PaymentMethodRecord {
+        PaymentMethodRecord {
+            id: pm_id(),
+            customer_id: customer_id(),
+            payment_method_type: PaymentMethodType::Card,
+            payment_method_subtype: PaymentMethodSubtype::Credit,
+            storage_type: StorageType::Volatile,
+            status: PaymentMethodStatus::Active,
+            recurring_enabled: true,
+            created_at: t(10),
+            modified_at: t(11),
+            last_used_at: t(12),
+            expires_at: Some(t(13)),
+            last4: "1111".into(),
+            isin: "41111111".into(),
+            network: Some(CardNetwork::Visa),
+            fingerprint: Fingerprint([0xf0; 32]),
+            fingerprint_version: 1,
+            cvc_expires_at: Some(t(14)),
+            details: vec![1, 2, 3],
+            pan: vec![4, 5, 6],
+        }
+    }
+
+    fn card_details() -> CardDetails {
+        CardDetails {
+            exp_month: 3,
+            exp_year: 2030,
+            holder_name: Some("Joseph Doe".into()),
+            nick_name: Some("work card".into()),
+            issuer: Some("Bank".into()),
+            card_type: Some("CREDIT".into()),
+            issuing_country: Some("US".into()),
+            billing: Some(address()),
+            metadata: Some(metadata()),
+        }
+    }
+
+    fn customer_pii() -> CustomerPii {
+        CustomerPii {
+            name: Some("John Doe".into()),
+            email: Some("guest@example.com".into()),
+            phone: Some("555 0100".into()),
+            phone_country_code: Some("+1".into()),
+            description: Some("vip".into()),
+            default_billing_address: Some(address()),
+            default_shipping_address: None,
+            metadata: Some(metadata()),
+        }
+    }
+
+    #[test]
+    fn golden_records() {
+        check_golden("vault_format_v1", &VaultFormat { version: 1, created_at: t(1_795_478_400_000) });
+        check_golden(
+            "master_key_check_v1",
+            &MasterKeyCheck {
+                master_key_id: MasterKeyId::parse("k2026").unwrap(),
+                check_value: [0xc1; 16],
+                added_at: t(5),
+            },
+        );
+        check_golden("profile_v1", &profile_record());
+        check_golden(
+            "customer_v1",
+            &CustomerRecord {
+                id: customer_id(),
+                merchant_reference_id: Some("customer_1770299".into()),
+                status: StoredCustomerStatus::Active,
+                created_at: t(20),
+                modified_at: t(21),
+                pii: Some(vec![9, 9]),
+            },
+        );
+        check_golden("customer_pii_v1", &customer_pii());
+        check_golden("payment_method_v1", &payment_method_record());
+        check_golden("card_details_v1", &card_details());
+        check_golden("cvc_v1", &CvcRecord { customer_id: customer_id(), expires_at: t(30), sealed: vec![7; 4] });
+    }
+
+    #[test]
+    fn decode_rejects_other_formats_and_trailing_bytes() {
+        let mut bytes = codec::encode(&payment_method_record()).unwrap();
+        bytes.push(0);
+        assert_eq!(codec::decode::<PaymentMethodRecord>(&bytes).unwrap_err().internal_kind(), Some("integrity"));
+        bytes.pop();
+        bytes[0] = 99;
+        assert!(codec::decode::<PaymentMethodRecord>(&bytes).is_err());
+        assert!(codec::decode::<PaymentMethodRecord>(&[]).is_err());
+    }
+
+    #[test]
+    fn secret_encoding_matches_plain_encoding() {
+        let plain = codec::encode(&card_details()).unwrap();
+        let secret = codec::encode_secret(&card_details()).unwrap();
+        assert_eq!(plain, secret.as_slice());
+    }
+
+    fn opt_text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("\\PC{0,40}")
+    }
+
+    prop_compose! {
+        fn arb_address()(
+            line1 in opt_text(), city in opt_text(), zip in opt_text(), country in opt_text(), email in opt_text()
+        ) -> Address {
+            Address { line1, city, zip, country, email, ..Default::default() }
+        }
+    }
+
+    prop_compose! {
+        fn arb_details()(
+            exp_month in any::<u8>(),
+            exp_year in any::<u16>(),
+            holder in opt_text(),
+            nick_name in opt_text(),
+            issuer in opt_text(),
+            billing in proptest::option::of(arb_address()),
+            meta in proptest::collection::btree_map("\\PC{0,10}", "\\PC{0,20}", 0..5),
+        ) -> CardDetails {
+            CardDetails {
+                exp_month,
+                exp_year,
+                holder_name: holder.map(SecretString::from),
+                nick_name,
+                issuer,
+                card_type: None,
+                issuing_country: None,
+                billing,
+                metadata: Some(Metadata(meta)),
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn card_details_round_trip(details in arb_details()) {
+            let bytes = codec::encode_secret(&details).unwrap();
+            prop_assert_eq!(codec::decode::<CardDetails>(&bytes).unwrap(), details);
+        }
+
+        #[test]
+        fn payment_method_round_trip(
+            created in any::<i64>(),
+            expires in proptest::option::of(any::<i64>()),
+            details in proptest::collection::vec(any::<u8>(), 0..300),
+            pan in proptest::collection::vec(any::<u8>(), 0..100),
+            fp in any::<[u8; 32]>(),
+            version in any::<u32>(),
+        ) {
+            let record = PaymentMethodRecord {
+                created_at: t(created),
+                expires_at: expires.map(t),
+                details,
+                pan,
+                fingerprint: Fingerprint(fp),
+                fingerprint_version: version,
+                ..payment_method_record()
+            };
+            let bytes = codec::encode(&record).unwrap();
+            prop_assert_eq!(codec::decode::<PaymentMethodRecord>(&bytes).unwrap(), record);
+        }
+
+        #[test]
+        fn customer_round_trip(reference in opt_text(), pii in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)), redacted in any::<bool>()) {
+            let record = CustomerRecord {
+                id: customer_id(),
+                merchant_reference_id: reference,
+                status: if redacted { StoredCustomerStatus::Redacted } else { StoredCustomerStatus::Active },
+                created_at: t(1),
+                modified_at: t(2),
+                pii,
+            };
+            let bytes = codec::encode(&record).unwrap();
+            prop_assert_eq!(codec::decode::<CustomerRecord>(&bytes).unwrap(), record);
+        }
+
+        #[test]
+        fn profile_round_trip(salt in any::<[u8; 32]>(), versions in 1u32..20, ttl in any::<u64>()) {
+            let mut record = profile_record();
+            record.salt = salt;
+            record.settings.cvc_ttl_ms = ttl;
+            record.key_versions = (1..=versions).map(|v| KeyVersionRecord {
+                version: v,
+                master_key_id: MasterKeyId::parse("k").unwrap(),
+                state: if v == versions { KeyState::Active } else { KeyState::DecryptOnly },
+                created_at: t(i64::from(v)),
+            }).collect();
+            let bytes = codec::encode(&record).unwrap();
+            prop_assert_eq!(codec::decode::<ProfileRecord>(&bytes).unwrap(), record);
+        }
+
+        #[test]
+        fn customer_pii_round_trip(name in opt_text(), email in opt_text(), addr in proptest::option::of(arb_address())) {
+            let pii = CustomerPii {
+                name: name.map(SecretString::from),
+                email: email.map(SecretString::from),
+                default_shipping_address: addr,
+                ..customer_pii()
+            };
+            let bytes = codec::encode_secret(&pii).unwrap();
+            prop_assert_eq!(codec::decode::<CustomerPii>(&bytes).unwrap(), pii);
+        }
+
+        #[test]
+        fn arbitrary_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            fn check<R: Record + PartialEq + std::fmt::Debug>(bytes: &[u8]) -> Result<(), TestCaseError> {
+                match codec::decode::<R>(bytes) {
+                    // Whatever decodes must survive a round trip unchanged.
+                    Ok(record) => prop_assert_eq!(codec::decode::<R>(&codec::encode(&record).unwrap()).unwrap(), record),
+                    Err(e) => prop_assert_eq!(e.internal_kind(), Some("integrity")),
+                }
+                Ok(())
+            }
+            check::<PaymentMethodRecord>(&bytes)?;
+            check::<CustomerRecord>(&bytes)?;
+            check::<ProfileRecord>(&bytes)?;
+            check::<CardDetails>(&bytes)?;
+        }
+    }
 }

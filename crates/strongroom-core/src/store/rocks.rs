@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use rocksdb::{
-    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType,
-    IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
+    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
+    ReadOptions, WriteBatch, WriteOptions,
 };
 
 use crate::error::{Error, Result};
@@ -51,9 +51,7 @@ impl RocksStore {
         db_options.set_keep_log_file_num(4);
         db_options.set_paranoid_checks(true);
 
-        let descriptors = Cf::ALL
-            .iter()
-            .map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
+        let descriptors = Cf::ALL.iter().map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
         let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(config.sync_writes);
@@ -61,9 +59,7 @@ impl RocksStore {
     }
 
     fn handle(&self, cf: Cf) -> Result<&ColumnFamily> {
-        self.db
-            .cf_handle(cf.name())
-            .ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
+        self.db.cf_handle(cf.name()).ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
     }
 }
 
@@ -76,11 +72,7 @@ impl Store for RocksStore {
         self.db
             .batched_multi_get_cf(self.handle(cf)?, keys, false)
             .into_iter()
-            .map(|value| {
-                value
-                    .map(|v| v.map(|slice| slice.to_vec()))
-                    .map_err(storage_error)
-            })
+            .map(|value| value.map(|v| v.map(|slice| slice.to_vec())).map_err(storage_error))
             .collect()
     }
 
@@ -89,11 +81,7 @@ impl Store for RocksStore {
         read.set_iterate_lower_bound(range.start.clone());
         read.set_iterate_upper_bound(range.end.clone());
         let mut out = Vec::new();
-        for entry in self
-            .db
-            .iterator_cf_opt(self.handle(cf)?, read, IteratorMode::Start)
-            .take(limit)
-        {
+        for entry in self.db.iterator_cf_opt(self.handle(cf)?, read, IteratorMode::Start).take(limit) {
             let (key, value) = entry.map_err(storage_error)?;
             out.push((key.into_vec(), value.into_vec()));
         }
@@ -108,8 +96,6 @@ impl Store for RocksStore {
                 WriteOp::Delete { cf, key } => wb.delete_cf(self.handle(cf)?, key),
             }
         }
-        self.db
-            .write_opt(wb, &self.write_options)
-            .map_err(storage_error)
+        self.db.write_opt(wb, &self.write_options).map_err(storage_error)
     }
 }

@@ -3,37 +3,17 @@
 use crate::crypto::SealContext;
 
 pub(crate) fn customer_pii<'a>(profile: &'a str, customer: &'a str) -> SealContext<'a> {
-    SealContext {
-        profile_id: profile,
-        record_kind: "customer",
-        record_id: customer,
-        field: "pii",
-    }
+    SealContext { profile_id: profile, record_kind: "customer", record_id: customer, field: "pii" }
 }
 
 pub(crate) fn card_details<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext {
-        profile_id: profile,
-        record_kind: "payment_method",
-        record_id: pm,
-        field: "details",
-    }
+    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "details" }
 }
 
 pub(crate) fn card_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext {
-        profile_id: profile,
-        record_kind: "payment_method",
-        record_id: pm,
-        field: "pan",
-    }
+    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "pan" }
 }
 
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext {
-        profile_id: profile,
-        record_kind: "cvc",
-        record_id: pm,
-        field: "cvc",
-    }
+    SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc" }
 }

@@ -2,15 +2,11 @@
 
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
-use crate::model::customer::{
-    Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate,
-};
+use crate::model::customer::{Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate};
 use crate::model::ids::CustomerId;
 use crate::model::page::PageRequest;
 use crate::store::codec;
-use crate::store::records::{
-    CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus,
-};
+use crate::store::records::{CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::engine::Engine;
 use crate::vault::payment_methods::delete_payment_method_writes;
@@ -19,50 +15,35 @@ use crate::vault::scope::{ProfileScope, Scope};
 use crate::vault::{contexts, views};
 
 /// The lock a customer's read-modify-write sequences (and its cards') take.
-pub(crate) fn lock_customer<'e>(
-    engine: &'e Engine,
-    profile: &str,
-    customer: &str,
-) -> parking_lot::MutexGuard<'e, ()> {
-    engine
-        .locks
-        .lock(&[profile.as_bytes(), b"customer", customer.as_bytes()])
+pub(crate) fn lock_customer<'e>(engine: &'e Engine, profile: &str, customer: &str) -> parking_lot::MutexGuard<'e, ()> {
+    engine.locks.lock(&[profile.as_bytes(), b"customer", customer.as_bytes()])
 }
 
 /// The customer's record; `HE_02` when the profile has no such customer.
-pub(crate) fn load_customer(
-    engine: &Engine,
-    state: &ProfileState,
-    id: &CustomerId,
-) -> Result<CustomerRecord> {
-    engine
+/// A record whose own id differs from its key (moved at the storage level) is an integrity
+/// error, never another customer's data.
+pub(crate) fn load_customer(engine: &Engine, state: &ProfileState, id: &CustomerId) -> Result<CustomerRecord> {
+    let record: CustomerRecord = engine
         .get_record(Cf::Customers, &keys::record(state.id(), id.as_str()))?
-        .ok_or_else(|| Error::not_found(ObjectKind::Customer, "customer_id"))
+        .ok_or_else(|| Error::not_found(ObjectKind::Customer, "customer_id"))?;
+    if record.id != *id {
+        return Err(Error::integrity("customer (stored under another id)"));
+    }
+    Ok(record)
 }
 
 /// The customer's record if it is live; `IR_11` once redacted.
-pub(crate) fn load_active_customer(
-    engine: &Engine,
-    state: &ProfileState,
-    id: &CustomerId,
-) -> Result<CustomerRecord> {
+pub(crate) fn load_active_customer(engine: &Engine, state: &ProfileState, id: &CustomerId) -> Result<CustomerRecord> {
     let record = load_customer(engine, state, id)?;
     if record.status == StoredCustomerStatus::Redacted {
-        return Err(Error::Redacted {
-            object: ObjectKind::Customer,
-            field: "customer_id".into(),
-        });
+        return Err(Error::Redacted { object: ObjectKind::Customer, field: "customer_id".into() });
     }
     Ok(record)
 }
 
 fn seal_pii(state: &ProfileState, id: &CustomerId, pii: &CustomerPii) -> Result<Vec<u8>> {
     let plaintext = codec::encode_secret(pii)?;
-    state.keys.seal(
-        KeyPurpose::Data,
-        &contexts::customer_pii(state.id(), id.as_str()),
-        &plaintext,
-    )
+    state.keys.seal(KeyPurpose::Data, &contexts::customer_pii(state.id(), id.as_str()), &plaintext)
 }
 
 impl ProfileScope {
@@ -91,17 +72,10 @@ impl ProfileScope {
             pii: Some(seal_pii(&state, &id, &pii)?),
         };
         let mut batch = Batch::default();
-        batch.put(
-            Cf::Customers,
-            keys::record(state.id(), id.as_str()),
-            codec::encode(&record)?,
-        );
+        batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
         match &record.merchant_reference_id {
             Some(reference) => {
-                let _guard =
-                    engine
-                        .locks
-                        .lock(&[state.id().as_bytes(), b"reference", reference.as_bytes()]);
+                let _guard = engine.locks.lock(&[state.id().as_bytes(), b"reference", reference.as_bytes()]);
                 let ref_key = keys::record(state.id(), reference);
                 if engine.store.get(Cf::CustomerRefs, &ref_key)?.is_some() {
                     return Err(Error::DuplicateMerchantReference);
@@ -149,11 +123,7 @@ impl ProfileScope {
         record.pii = Some(seal_pii(&state, id, &pii)?);
         record.modified_at = engine.now();
         let mut batch = Batch::default();
-        batch.put(
-            Cf::Customers,
-            keys::record(state.id(), id.as_str()),
-            codec::encode(&record)?,
-        );
+        batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
         engine.store.write(batch)?;
         Ok(views::customer(&record, pii))
     }
@@ -163,10 +133,7 @@ impl ProfileScope {
         let limit = page.checked_limit()?;
         let (engine, state) = self.begin(Scope::Read)?;
         let prefix = keys::profile_prefix(state.id());
-        let mut cursor = page
-            .starting_after
-            .as_ref()
-            .map(|c| keys::record(state.id(), c.as_str()));
+        let mut cursor = page.starting_after.as_ref().map(|c| keys::record(state.id(), c.as_str()));
         let mut customers = Vec::new();
         loop {
             let want = limit + 1 - customers.len();
@@ -174,8 +141,11 @@ impl ProfileScope {
             let entries = engine.store.scan(Cf::Customers, &range, want)?;
             let exhausted = entries.len() < want;
             for (key, value) in entries {
-                cursor = Some(key);
                 let record: CustomerRecord = codec::decode(&value)?;
+                if keys::record(state.id(), record.id.as_str()) != key {
+                    return Err(Error::integrity("customer (stored under another id)"));
+                }
+                cursor = Some(key);
                 if record.status == StoredCustomerStatus::Active {
                     let pii = views::open_customer_pii(&state, &record)?;
                     customers.push(views::customer(&record, pii));
@@ -187,15 +157,8 @@ impl ProfileScope {
         }
         let has_more = customers.len() > limit;
         customers.truncate(limit);
-        let next_starting_after = if has_more {
-            customers.last().map(|c| c.id.clone())
-        } else {
-            None
-        };
-        Ok(CustomerPage {
-            customers,
-            next_starting_after,
-        })
+        let next_starting_after = if has_more { customers.last().map(|c| c.id.clone()) } else { None };
+        Ok(CustomerPage { customers, next_starting_after })
     }
 
     /// Deletes a customer: its personal data is erased (the record keeps only id, times and
@@ -211,18 +174,14 @@ impl ProfileScope {
             &KeyRange::prefix(keys::customer_prefix(state.id(), id.as_str())),
             usize::MAX,
         )?;
-        let pm_keys: Vec<Vec<u8>> = index
-            .iter()
-            .map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key)))
-            .collect();
+        let pm_keys: Vec<Vec<u8>> =
+            index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
         let mut deleted = 0u32;
-        for value in engine
-            .store
-            .multi_get(Cf::PaymentMethods, &pm_keys)?
-            .into_iter()
-            .flatten()
-        {
+        for value in engine.store.multi_get(Cf::PaymentMethods, &pm_keys)?.into_iter().flatten() {
             let pm: PaymentMethodRecord = codec::decode(&value)?;
+            if pm.customer_id != *id {
+                return Err(Error::integrity("payment method index"));
+            }
             delete_payment_method_writes(&mut batch, state.id(), &pm);
             deleted += 1;
         }
@@ -236,16 +195,8 @@ impl ProfileScope {
         record.status = StoredCustomerStatus::Redacted;
         record.pii = None;
         record.modified_at = engine.now();
-        batch.put(
-            Cf::Customers,
-            keys::record(state.id(), id.as_str()),
-            codec::encode(&record)?,
-        );
+        batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
         engine.store.write(batch)?;
-        Ok(CustomerDeleted {
-            id: id.clone(),
-            customer_deleted: true,
-            payment_methods_deleted: deleted,
-        })
+        Ok(CustomerDeleted { id: id.clone(), customer_deleted: true, payment_methods_deleted: deleted })
     }
 }

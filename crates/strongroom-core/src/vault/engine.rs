@@ -48,15 +48,8 @@ impl Engine {
         let mut batch = Batch::default();
         match self.store.get(Cf::Meta, keys::meta::FORMAT)? {
             None => {
-                let format = VaultFormat {
-                    version: VAULT_FORMAT,
-                    created_at: now,
-                };
-                batch.put(
-                    Cf::Meta,
-                    keys::meta::FORMAT.to_vec(),
-                    codec::encode(&format)?,
-                );
+                let format = VaultFormat { version: VAULT_FORMAT, created_at: now };
+                batch.put(Cf::Meta, keys::meta::FORMAT.to_vec(), codec::encode(&format)?);
             }
             Some(bytes) => {
                 let format: VaultFormat = codec::decode(&bytes)?;
@@ -74,18 +67,12 @@ impl Engine {
                 Some(bytes) => {
                     let stored: MasterKeyCheck = codec::decode(&bytes)?;
                     if !key.matches_check_value(&stored.check_value) {
-                        return Err(InternalError::WrongMasterKey {
-                            key_id: id.to_string(),
-                        }
-                        .into());
+                        return Err(InternalError::WrongMasterKey { key_id: id.to_string() }.into());
                     }
                 }
                 None => {
-                    let check = MasterKeyCheck {
-                        master_key_id: id.clone(),
-                        check_value: key.check_value(),
-                        added_at: now,
-                    };
+                    let check =
+                        MasterKeyCheck { master_key_id: id.clone(), check_value: key.check_value(), added_at: now };
                     batch.put(Cf::Meta, check_key, codec::encode(&check)?);
                 }
             }
@@ -93,10 +80,7 @@ impl Engine {
         for record in self.all_profile_records()? {
             for version in &record.key_versions {
                 if self.ring.get(&version.master_key_id).is_none() {
-                    return Err(InternalError::MissingMasterKey {
-                        key_id: version.master_key_id.to_string(),
-                    }
-                    .into());
+                    return Err(InternalError::MissingMasterKey { key_id: version.master_key_id.to_string() }.into());
                 }
             }
         }
@@ -132,9 +116,6 @@ impl Engine {
 
     /// Reads and decodes one record.
     pub(crate) fn get_record<R: Record>(&self, cf: Cf, key: &[u8]) -> Result<Option<R>> {
-        self.store
-            .get(cf, key)?
-            .map(|bytes| codec::decode(&bytes))
-            .transpose()
+        self.store.get(cf, key)?.map(|bytes| codec::decode(&bytes)).transpose()
     }
 }

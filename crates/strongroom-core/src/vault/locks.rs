@@ -18,10 +18,7 @@ pub(crate) struct LockTable {
 
 impl LockTable {
     pub(crate) fn new() -> Self {
-        Self {
-            stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-            hasher: Default::default(),
-        }
+        Self { stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(), hasher: Default::default() }
     }
 
     /// Locks the stripe of the key made of `parts` (e.g. profile, "customer", id).

@@ -39,9 +39,7 @@ pub struct Vault {
 
 impl fmt::Debug for Vault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Vault")
-            .field("open", &!self.is_closed())
-            .finish()
+        f.debug_struct("Vault").field("open", &!self.is_closed()).finish()
     }
 }
 
@@ -65,17 +63,12 @@ impl Vault {
     /// linked. Nothing is persisted.
     #[cfg(feature = "memory-store")]
     pub fn open_in_memory(options: VaultOptions) -> Result<Self> {
-        Self::start(
-            Box::new(crate::store::memory::MemoryStore::default()),
-            options,
-        )
+        Self::start(Box::new(crate::store::memory::MemoryStore::default()), options)
     }
 
     fn start(store: Box<dyn crate::store::Store>, options: VaultOptions) -> Result<Self> {
         let engine = Engine::start(store, options)?;
-        Ok(Self {
-            engine: Arc::new(RwLock::new(Some(Arc::new(engine)))),
-        })
+        Ok(Self { engine: Arc::new(RwLock::new(Some(Arc::new(engine)))) })
     }
 
     /// Closes the vault for every clone.
@@ -88,9 +81,6 @@ impl Vault {
     }
 
     pub(crate) fn engine(&self) -> Result<Arc<Engine>> {
-        self.engine
-            .read()
-            .clone()
-            .ok_or_else(|| InternalError::Closed.into())
+        self.engine.read().clone().ok_or_else(|| InternalError::Closed.into())
     }
 }

@@ -10,8 +10,8 @@ use crate::model::card::Cvc;
 use crate::model::ids::{CustomerId, PaymentMethodId};
 use crate::model::page::PageRequest;
 use crate::model::payment_method::{
-    PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted,
-    PaymentMethodPage, PaymentMethodStatus, PaymentMethodUpdate, StorageType,
+    PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted, PaymentMethodPage,
+    PaymentMethodStatus, PaymentMethodUpdate, StorageType,
 };
 use crate::model::time::Timestamp;
 use crate::store::codec;
@@ -32,51 +32,34 @@ fn is_expired(record: &PaymentMethodRecord, now: Timestamp) -> bool {
 }
 
 /// Adds to `batch` the removal of a payment method and everything that points to it.
-pub(crate) fn delete_payment_method_writes(
-    batch: &mut Batch,
-    profile: &str,
-    record: &PaymentMethodRecord,
-) {
+pub(crate) fn delete_payment_method_writes(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) {
     let (pm, customer) = (record.id.as_str(), record.customer_id.as_str());
     batch.delete(Cf::PaymentMethods, keys::record(profile, pm));
-    batch.delete(
-        Cf::PmByCustomer,
-        keys::pm_by_customer(profile, customer, pm),
-    );
-    batch.delete(
-        Cf::Fingerprints,
-        keys::fingerprint(profile, customer, &record.fingerprint),
-    );
+    batch.delete(Cf::PmByCustomer, keys::pm_by_customer(profile, customer, pm));
+    batch.delete(Cf::Fingerprints, keys::fingerprint(profile, customer, &record.fingerprint));
     batch.delete(Cf::Cvc, keys::record(profile, pm));
     if let Some(expires_at) = record.expires_at {
         batch.delete(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm));
     }
 }
 
-pub(crate) fn put_record(
-    batch: &mut Batch,
-    profile: &str,
-    record: &PaymentMethodRecord,
-) -> Result<()> {
-    batch.put(
-        Cf::PaymentMethods,
-        keys::record(profile, record.id.as_str()),
-        codec::encode(record)?,
-    );
+pub(crate) fn put_record(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> Result<()> {
+    batch.put(Cf::PaymentMethods, keys::record(profile, record.id.as_str()), codec::encode(record)?);
     Ok(())
 }
 
+/// Reads a payment method record. A record whose own id differs from the key it was found
+/// under (moved at the storage level) is an integrity error, never another card's data.
 fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<PaymentMethodRecord>> {
-    engine.get_record(Cf::PaymentMethods, &keys::record(state.id(), id))
+    let record: Option<PaymentMethodRecord> = engine.get_record(Cf::PaymentMethods, &keys::record(state.id(), id))?;
+    match record {
+        Some(r) if r.id.as_str() != id => Err(Error::integrity("payment method (stored under another id)")),
+        other => Ok(other),
+    }
 }
 
 /// Deletes a payment method found expired, unless someone changed it meanwhile.
-pub(crate) fn purge_if_expired(
-    engine: &Engine,
-    state: &ProfileState,
-    id: &str,
-    customer: &CustomerId,
-) -> Result<bool> {
+pub(crate) fn purge_if_expired(engine: &Engine, state: &ProfileState, id: &str, customer: &CustomerId) -> Result<bool> {
     let _guard = lock_customer(engine, state.id(), customer.as_str());
     match load(engine, state, id)? {
         Some(record) if is_expired(&record, engine.now()) => {
@@ -90,11 +73,7 @@ pub(crate) fn purge_if_expired(
 }
 
 /// A live payment method for reading; an expired volatile one is purged and not found.
-fn load_live(
-    engine: &Engine,
-    state: &ProfileState,
-    id: &PaymentMethodId,
-) -> Result<PaymentMethodRecord> {
+fn load_live(engine: &Engine, state: &ProfileState, id: &PaymentMethodId) -> Result<PaymentMethodRecord> {
     let record = load(engine, state, id.as_str())?.ok_or_else(not_found)?;
     if is_expired(&record, engine.now()) {
         purge_if_expired(engine, state, id.as_str(), &record.customer_id)?;
@@ -121,17 +100,9 @@ pub(crate) fn lock_live<'e>(
     Ok((guard, record))
 }
 
-fn seal_details(
-    state: &ProfileState,
-    id: &PaymentMethodId,
-    details: &CardDetails,
-) -> Result<Vec<u8>> {
+fn seal_details(state: &ProfileState, id: &PaymentMethodId, details: &CardDetails) -> Result<Vec<u8>> {
     let plaintext = codec::encode_secret(details)?;
-    state.keys.seal(
-        KeyPurpose::Data,
-        &contexts::card_details(state.id(), id.as_str()),
-        &plaintext,
-    )
+    state.keys.seal(KeyPurpose::Data, &contexts::card_details(state.id(), id.as_str()), &plaintext)
 }
 
 /// Stores `cvc` for the payment method, replacing any earlier one, until the profile's
@@ -145,19 +116,9 @@ fn store_cvc(
 ) -> Result<()> {
     let expires_at = now.saturating_add(state.settings.cvc_ttl);
     let ctx = contexts::cvc(state.id(), record.id.as_str());
-    let sealed = state
-        .keys
-        .seal(KeyPurpose::Pan, &ctx, cvc.expose().as_bytes())?;
-    let cvc_record = CvcRecord {
-        customer_id: record.customer_id.clone(),
-        expires_at,
-        sealed,
-    };
-    batch.put(
-        Cf::Cvc,
-        keys::record(state.id(), record.id.as_str()),
-        codec::encode(&cvc_record)?,
-    );
+    let sealed = state.keys.seal(KeyPurpose::Pan, &ctx, cvc.expose().as_bytes())?;
+    let cvc_record = CvcRecord { customer_id: record.customer_id.clone(), expires_at, sealed };
+    batch.put(Cf::Cvc, keys::record(state.id(), record.id.as_str()), codec::encode(&cvc_record)?);
     record.cvc_expires_at = Some(expires_at);
     Ok(())
 }
@@ -169,10 +130,7 @@ impl ProfileScope {
     /// method for the same card (same keyed fingerprint), that one is returned with
     /// `duplicate: true`: its CVC is replaced when one is given, its expiry and holder name
     /// are updated when they changed, and a volatile one becomes persistent if asked.
-    pub fn create_payment_method(
-        &self,
-        request: PaymentMethodCreate,
-    ) -> Result<PaymentMethodCreated> {
+    pub fn create_payment_method(&self, request: PaymentMethodCreate) -> Result<PaymentMethodCreated> {
         let (engine, state) = self.begin(Scope::Write)?;
         let now = engine.now();
         let card = card::check(&request.card, now)?;
@@ -193,31 +151,26 @@ impl ProfileScope {
             if version == active_version {
                 active_fingerprint = Some(fingerprint);
             }
-            let index_key =
-                keys::fingerprint(state.id(), request.customer_id.as_str(), &fingerprint);
+            let index_key = keys::fingerprint(state.id(), request.customer_id.as_str(), &fingerprint);
             let Some(pm_id) = engine.store.get(Cf::Fingerprints, &index_key)? else {
                 continue;
             };
-            let pm_id =
-                std::str::from_utf8(&pm_id).map_err(|_| Error::integrity("fingerprint index"))?;
+            let pm_id = std::str::from_utf8(&pm_id).map_err(|_| Error::integrity("fingerprint index"))?;
             match load(&engine, &state, pm_id)? {
+                Some(existing) if existing.customer_id != request.customer_id => {
+                    return Err(Error::integrity("fingerprint index"));
+                }
                 Some(existing) if !is_expired(&existing, now) => {
-                    return self
-                        .refresh_duplicate(&engine, &state, existing, &request, &card, batch, now);
+                    return self.refresh_duplicate(&engine, &state, existing, &request, &card, batch, now);
                 }
                 Some(expired) => delete_payment_method_writes(&mut batch, state.id(), &expired),
                 None => batch.delete(Cf::Fingerprints, index_key),
             }
         }
-        let fingerprint =
-            active_fingerprint.ok_or_else(|| Error::integrity("profile key versions"))?;
-        let record =
-            self.insert_new(&engine, &state, request, card, fingerprint, &mut batch, now)?;
+        let fingerprint = active_fingerprint.ok_or_else(|| Error::integrity("profile key versions"))?;
+        let record = self.insert_new(&engine, &state, request, card, fingerprint, &mut batch, now)?;
         engine.store.write(batch)?;
-        Ok(PaymentMethodCreated {
-            payment_method: record,
-            duplicate: false,
-        })
+        Ok(PaymentMethodCreated { payment_method: record, duplicate: false })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -244,8 +197,8 @@ impl ProfileScope {
             metadata: request.metadata,
         };
         let pan_ctx = contexts::card_number(state.id(), id.as_str());
-        let expires_at = (request.storage_type == StorageType::Volatile)
-            .then(|| now.saturating_add(state.settings.volatile_ttl));
+        let expires_at =
+            (request.storage_type == StorageType::Volatile).then(|| now.saturating_add(state.settings.volatile_ttl));
         let mut record = PaymentMethodRecord {
             id: id.clone(),
             customer_id: request.customer_id.clone(),
@@ -265,31 +218,17 @@ impl ProfileScope {
             fingerprint_version: state.keys.active_version(),
             cvc_expires_at: None,
             details: seal_details(state, &id, &details)?,
-            pan: state
-                .keys
-                .seal(KeyPurpose::Pan, &pan_ctx, card.number.expose().as_bytes())?,
+            pan: state.keys.seal(KeyPurpose::Pan, &pan_ctx, card.number.expose().as_bytes())?,
         };
         let (profile, customer, pm) = (state.id(), request.customer_id.as_str(), id.as_str());
         if let Some(cvc) = &card.cvc {
             store_cvc(batch, state, &mut record, cvc, now)?;
         }
         put_record(batch, profile, &record)?;
-        batch.put(
-            Cf::PmByCustomer,
-            keys::pm_by_customer(profile, customer, pm),
-            Vec::new(),
-        );
-        batch.put(
-            Cf::Fingerprints,
-            keys::fingerprint(profile, customer, &fingerprint),
-            pm.as_bytes().to_vec(),
-        );
+        batch.put(Cf::PmByCustomer, keys::pm_by_customer(profile, customer, pm), Vec::new());
+        batch.put(Cf::Fingerprints, keys::fingerprint(profile, customer, &fingerprint), pm.as_bytes().to_vec());
         if let Some(expires_at) = expires_at {
-            batch.put(
-                Cf::PmExpiry,
-                keys::pm_expiry(profile, expires_at, pm),
-                Vec::new(),
-            );
+            batch.put(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm), Vec::new());
         }
         Ok(views::payment_method(state, &record, details, now))
     }
@@ -316,14 +255,9 @@ impl ProfileScope {
             details_changed = true;
         }
         let mut changed = details_changed;
-        if existing.storage_type == StorageType::Volatile
-            && request.storage_type == StorageType::Persistent
-        {
+        if existing.storage_type == StorageType::Volatile && request.storage_type == StorageType::Persistent {
             if let Some(expires_at) = existing.expires_at.take() {
-                batch.delete(
-                    Cf::PmExpiry,
-                    keys::pm_expiry(state.id(), expires_at, existing.id.as_str()),
-                );
+                batch.delete(Cf::PmExpiry, keys::pm_expiry(state.id(), expires_at, existing.id.as_str()));
             }
             existing.storage_type = StorageType::Persistent;
             changed = true;
@@ -353,12 +287,7 @@ impl ProfileScope {
         let (engine, state) = self.begin(Scope::Read)?;
         let record = load_live(&engine, &state, id)?;
         let details = views::open_card_details(&state, &record)?;
-        Ok(views::payment_method(
-            &state,
-            &record,
-            details,
-            engine.now(),
-        ))
+        Ok(views::payment_method(&state, &record, details, engine.now()))
     }
 
     /// A customer's payment methods, oldest first, masked. Opens only data keys.
@@ -372,10 +301,8 @@ impl ProfileScope {
         load_active_customer(&engine, &state, customer_id)?;
         let now = engine.now();
         let prefix = keys::customer_prefix(state.id(), customer_id.as_str());
-        let mut cursor = page
-            .starting_after
-            .as_ref()
-            .map(|c| keys::pm_by_customer(state.id(), customer_id.as_str(), c.as_str()));
+        let mut cursor =
+            page.starting_after.as_ref().map(|c| keys::pm_by_customer(state.id(), customer_id.as_str(), c.as_str()));
         let mut methods = Vec::new();
         let mut expired = Vec::new();
         loop {
@@ -386,18 +313,15 @@ impl ProfileScope {
                 want,
             )?;
             let exhausted = index.len() < want;
-            let record_keys: Vec<Vec<u8>> = index
-                .iter()
-                .map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key)))
-                .collect();
+            let record_keys: Vec<Vec<u8>> =
+                index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
             cursor = index.into_iter().last().map(|(key, _)| key);
-            for value in engine
-                .store
-                .multi_get(Cf::PaymentMethods, &record_keys)?
-                .into_iter()
-                .flatten()
-            {
+            for (key, value) in record_keys.iter().zip(engine.store.multi_get(Cf::PaymentMethods, &record_keys)?) {
+                let Some(value) = value else { continue };
                 let record: PaymentMethodRecord = codec::decode(&value)?;
+                if keys::record(state.id(), record.id.as_str()) != *key || record.customer_id != *customer_id {
+                    return Err(Error::integrity("payment method (stored under another id)"));
+                }
                 if is_expired(&record, now) {
                     expired.push(record.id);
                     continue;
@@ -414,24 +338,13 @@ impl ProfileScope {
         }
         let has_more = methods.len() > limit;
         methods.truncate(limit);
-        let next_starting_after = if has_more {
-            methods.last().map(|m| m.id.clone())
-        } else {
-            None
-        };
-        Ok(PaymentMethodPage {
-            payment_methods: methods,
-            next_starting_after,
-        })
+        let next_starting_after = if has_more { methods.last().map(|m| m.id.clone()) } else { None };
+        Ok(PaymentMethodPage { payment_methods: methods, next_starting_after })
     }
 
     /// Updates holder name, nick name, CVC and expiry (month and year together). Absent
     /// fields are kept; an empty update changes nothing.
-    pub fn update_payment_method(
-        &self,
-        id: &PaymentMethodId,
-        update: PaymentMethodUpdate,
-    ) -> Result<PaymentMethod> {
+    pub fn update_payment_method(&self, id: &PaymentMethodId, update: PaymentMethodUpdate) -> Result<PaymentMethod> {
         let (engine, state) = self.begin(Scope::Write)?;
         let now = engine.now();
         card::check_holder_name(update.card_holder_name.as_ref())?;
@@ -443,21 +356,12 @@ impl ProfileScope {
             (None, None) => None,
         };
         let (_guard, mut record) = lock_live(&engine, &state, id)?;
-        let cvc = update
-            .card_cvc
-            .as_ref()
-            .map(|c| card::cvc::parse(c.expose(), record.network))
-            .transpose()?;
+        let cvc = update.card_cvc.as_ref().map(|c| card::cvc::parse(c.expose(), record.network)).transpose()?;
         let mut details = views::open_card_details(&state, &record)?;
-        if update.card_holder_name.is_none()
-            && update.nick_name.is_none()
-            && cvc.is_none()
-            && expiry.is_none()
-        {
+        if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
             return Ok(views::payment_method(&state, &record, details, now));
         }
-        let details_changed =
-            update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
+        let details_changed = update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
         if let Some(name) = update.card_holder_name {
             details.holder_name = Some(name);
         }

@@ -30,19 +30,12 @@ impl ProfileState {
         let keys = ProfileKeys::new(
             record.id.as_str(),
             record.salt,
-            record
-                .key_versions
-                .iter()
-                .map(|v| (v.version, v.master_key_id.clone())),
+            record.key_versions.iter().map(|v| (v.version, v.master_key_id.clone())),
             active,
             ring,
         );
         let settings = settings_from_stored(&record.settings);
-        Self {
-            record,
-            settings,
-            keys,
-        }
+        Self { record, settings, keys }
     }
 
     pub(crate) fn id(&self) -> &str {
@@ -85,10 +78,7 @@ pub(crate) struct ProfileCache {
 
 impl ProfileCache {
     pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            entries: RwLock::new(HashMap::new()),
-            capacity: capacity.max(1),
-        }
+        Self { entries: RwLock::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<ProfileState>> {
@@ -134,15 +124,8 @@ impl Vault {
         let engine = self.engine()?;
         let id = request.profile_id.as_str();
         let _guard = engine.locks.lock(&[b"profile", id.as_bytes()]);
-        if engine
-            .store
-            .get(Cf::Profiles, &keys::profile(id))?
-            .is_some()
-        {
-            return Err(Error::Duplicate {
-                object: ObjectKind::Profile,
-                field: "profile_id".into(),
-            });
+        if engine.store.get(Cf::Profiles, &keys::profile(id))?.is_some() {
+            return Err(Error::Duplicate { object: ObjectKind::Profile, field: "profile_id".into() });
         }
         let now = engine.now();
         let record = ProfileRecord {
@@ -162,10 +145,7 @@ impl Vault {
         let mut batch = Batch::default();
         batch.put(Cf::Profiles, keys::profile(id), codec::encode(&record)?);
         engine.store.write(batch)?;
-        Ok(engine
-            .profiles
-            .replace(ProfileState::new(record, engine.ring.clone()))
-            .view())
+        Ok(engine.profiles.replace(ProfileState::new(record, engine.ring.clone())).view())
     }
 
     pub fn get_profile(&self, id: &ProfileId) -> Result<Profile> {
@@ -184,11 +164,7 @@ impl Vault {
 
     /// Replaces a profile's settings. New TTLs apply to CVCs and payment methods stored
     /// from now on.
-    pub fn update_profile_settings(
-        &self,
-        id: &ProfileId,
-        settings: ProfileSettings,
-    ) -> Result<Profile> {
+    pub fn update_profile_settings(&self, id: &ProfileId, settings: ProfileSettings) -> Result<Profile> {
         settings.validate()?;
         let engine = self.engine()?;
         let _guard = engine.locks.lock(&[b"profile", id.as_str().as_bytes()]);
@@ -196,16 +172,9 @@ impl Vault {
         record.settings = settings_to_stored(&settings);
         record.modified_at = engine.now();
         let mut batch = Batch::default();
-        batch.put(
-            Cf::Profiles,
-            keys::profile(id.as_str()),
-            codec::encode(&record)?,
-        );
+        batch.put(Cf::Profiles, keys::profile(id.as_str()), codec::encode(&record)?);
         engine.store.write(batch)?;
-        Ok(engine
-            .profiles
-            .replace(ProfileState::new(record, engine.ring.clone()))
-            .view())
+        Ok(engine.profiles.replace(ProfileState::new(record, engine.ring.clone())).view())
     }
 
     /// The profile, with every right (for trusted in-process callers). `HE_02` if it does

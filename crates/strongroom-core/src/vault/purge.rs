@@ -38,10 +38,7 @@ impl Vault {
 /// Walks the expiry index up to now; each entry is re-checked under its customer's lock.
 fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
     let end = keys::pm_expiry_due_end(state.id(), engine.now());
-    let mut range = KeyRange {
-        start: keys::profile_prefix(state.id()),
-        end,
-    };
+    let mut range = KeyRange { start: keys::profile_prefix(state.id()), end };
     let mut purged = 0;
     loop {
         let due = engine.store.scan(Cf::PmExpiry, &range, SCAN_CHUNK)?;
@@ -50,10 +47,9 @@ fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
         for (key, _) in &due {
             let pm = keys::last_part(key);
             let record_key = keys::record_raw(state.id(), pm);
-            let customer = match engine.get_record::<crate::store::records::PaymentMethodRecord>(
-                Cf::PaymentMethods,
-                &record_key,
-            )? {
+            let customer = match engine
+                .get_record::<crate::store::records::PaymentMethodRecord>(Cf::PaymentMethods, &record_key)?
+            {
                 Some(record) => record.customer_id,
                 None => {
                     // The payment method is gone; drop the stale index entry.
@@ -63,8 +59,7 @@ fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
                     continue;
                 }
             };
-            let pm = std::str::from_utf8(pm)
-                .map_err(|_| crate::error::Error::integrity("expiry index"))?;
+            let pm = std::str::from_utf8(pm).map_err(|_| crate::error::Error::integrity("expiry index"))?;
             if purge_if_expired(engine, state, pm, &customer)? {
                 purged += 1;
             }
@@ -87,9 +82,7 @@ fn purge_cvcs(engine: &Engine, state: &ProfileState) -> Result<u64> {
         range.start = [last.as_slice(), &[0]].concat();
         for (key, value) in &entries {
             let stored: CvcRecord = codec::decode(value)?;
-            if stored.expires_at <= engine.now()
-                && delete_cvc_if_expired(engine, key, &stored.customer_id, state)?
-            {
+            if stored.expires_at <= engine.now() && delete_cvc_if_expired(engine, key, &stored.customer_id, state)? {
                 purged += 1;
             }
         }
@@ -100,12 +93,7 @@ fn purge_cvcs(engine: &Engine, state: &ProfileState) -> Result<u64> {
     Ok(purged)
 }
 
-fn delete_cvc_if_expired(
-    engine: &Engine,
-    key: &[u8],
-    customer: &CustomerId,
-    state: &ProfileState,
-) -> Result<bool> {
+fn delete_cvc_if_expired(engine: &Engine, key: &[u8], customer: &CustomerId, state: &ProfileState) -> Result<bool> {
     let _guard = lock_customer(engine, state.id(), customer.as_str());
     match engine.get_record::<CvcRecord>(Cf::Cvc, key)? {
         Some(stored) if stored.expires_at <= engine.now() => {

@@ -40,11 +40,7 @@ pub struct Scopes {
 }
 
 impl Scopes {
-    pub const ALL: Scopes = Scopes {
-        read: true,
-        write: true,
-        reveal: true,
-    };
+    pub const ALL: Scopes = Scopes { read: true, write: true, reveal: true };
 
     pub fn contains(self, scope: Scope) -> bool {
         match scope {
@@ -66,20 +62,13 @@ pub struct ProfileScope {
 
 impl fmt::Debug for ProfileScope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfileScope")
-            .field("profile_id", &self.profile_id)
-            .field("scopes", &self.scopes)
-            .finish()
+        f.debug_struct("ProfileScope").field("profile_id", &self.profile_id).field("scopes", &self.scopes).finish()
     }
 }
 
 impl ProfileScope {
     pub(crate) fn new(vault: Vault, profile_id: ProfileId, scopes: Scopes) -> Self {
-        Self {
-            vault,
-            profile_id,
-            scopes,
-        }
+        Self { vault, profile_id, scopes }
     }
 
     pub fn profile_id(&self) -> &ProfileId {
@@ -93,9 +82,7 @@ impl ProfileScope {
     /// Checks the right, then resolves the engine and the profile's state.
     pub(crate) fn begin(&self, scope: Scope) -> Result<(Arc<Engine>, Arc<ProfileState>)> {
         if !self.scopes.contains(scope) {
-            return Err(Error::Forbidden {
-                scope: scope.as_str(),
-            });
+            return Err(Error::Forbidden { scope: scope.as_str() });
         }
         let engine = self.vault.engine()?;
         let state = engine.profile_state(&self.profile_id)?;

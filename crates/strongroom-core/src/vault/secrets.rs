@@ -27,11 +27,7 @@ impl ProfileScope {
     pub fn reveal_payment_method(&self, id: &PaymentMethodId) -> Result<RevealedCard> {
         let (engine, state) = self.begin(Scope::Reveal)?;
         let (_guard, mut record) = lock_live(&engine, &state, id)?;
-        let pan = state.keys.open(
-            KeyPurpose::Pan,
-            &contexts::card_number(state.id(), id.as_str()),
-            &record.pan,
-        )?;
+        let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
         let card_number = CardNumber::from_checked_digits(into_secret_string(pan, "card number")?);
         let details = views::open_card_details(&state, &record)?;
         record.last_used_at = engine.now();
@@ -59,11 +55,7 @@ impl ProfileScope {
         };
         let now = engine.now();
         let cvc = if stored.expires_at > now {
-            let plain = state.keys.open(
-                KeyPurpose::Pan,
-                &contexts::cvc(state.id(), id.as_str()),
-                &stored.sealed,
-            )?;
+            let plain = state.keys.open(KeyPurpose::Pan, &contexts::cvc(state.id(), id.as_str()), &stored.sealed)?;
             Some(Cvc::from_checked_digits(into_secret_string(plain, "cvc")?))
         } else {
             None

@@ -7,22 +7,16 @@ use crate::model::customer::{Customer, CustomerStatus};
 use crate::model::payment_method::{CvcStorage, PaymentMethod};
 use crate::model::time::Timestamp;
 use crate::store::codec;
-use crate::store::records::{
-    CardDetails, CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus,
-};
+use crate::store::records::{CardDetails, CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus};
 use crate::vault::contexts;
 use crate::vault::profiles::ProfileState;
 
 /// Opens a customer's personal data. A redacted customer is `IR_11`.
-pub(crate) fn open_customer_pii(
-    state: &ProfileState,
-    record: &CustomerRecord,
-) -> Result<CustomerPii> {
+pub(crate) fn open_customer_pii(state: &ProfileState, record: &CustomerRecord) -> Result<CustomerPii> {
     match (&record.status, &record.pii) {
-        (StoredCustomerStatus::Redacted, _) => Err(Error::Redacted {
-            object: ObjectKind::Customer,
-            field: "customer_id".into(),
-        }),
+        (StoredCustomerStatus::Redacted, _) => {
+            Err(Error::Redacted { object: ObjectKind::Customer, field: "customer_id".into() })
+        }
         (StoredCustomerStatus::Active, None) => Ok(CustomerPii::default()),
         (StoredCustomerStatus::Active, Some(sealed)) => {
             let ctx = contexts::customer_pii(state.id(), record.id.as_str());
@@ -53,10 +47,7 @@ pub(crate) fn customer(record: &CustomerRecord, pii: CustomerPii) -> Customer {
 }
 
 /// Opens a card's sealed details (data key: never a PAN key).
-pub(crate) fn open_card_details(
-    state: &ProfileState,
-    record: &PaymentMethodRecord,
-) -> Result<CardDetails> {
+pub(crate) fn open_card_details(state: &ProfileState, record: &PaymentMethodRecord) -> Result<CardDetails> {
     let ctx = contexts::card_details(state.id(), record.id.as_str());
     codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, &record.details)?)
 }
@@ -94,15 +85,9 @@ pub(crate) fn payment_method(
             card_issuer: details.issuer,
             card_type: details.card_type,
             issuer_country: details.issuing_country,
-            card_fingerprint: state
-                .settings
-                .expose_card_fingerprint
-                .then(|| record.fingerprint.to_hex()),
+            card_fingerprint: state.settings.expose_card_fingerprint.then(|| record.fingerprint.to_hex()),
             saved_to_locker: true,
         },
-        card_cvc_token_storage: CvcStorage {
-            is_stored: cvc_live.is_some(),
-            expires_at: cvc_live,
-        },
+        card_cvc_token_storage: CvcStorage { is_stored: cvc_live.is_some(), expires_at: cvc_live },
     }
 }

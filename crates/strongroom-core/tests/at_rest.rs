@@ -1,0 +1,180 @@
+//! What is on disk: no card number, CVC or holder name in plaintext in any file; values
+//! moved between profiles or records fail as integrity errors, never as wrong data.
+
+mod common;
+
+use common::*;
+use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate};
+
+/// A Luhn-valid 15-digit American Express number derived from `n`.
+fn amex(n: u64) -> String {
+    let body = format!("37{:012}", n);
+    format!("{body}{}", luhn_check_digit(&body))
+}
+
+fn count_hits(files: &[(std::path::PathBuf, Vec<u8>)], needle: &[u8]) -> usize {
+    // Counted only where the digits stand alone (not inside a longer run of letters or
+    // digits, such as a hex id), which is how a leaked CVC would be stored.
+    files
+        .iter()
+        .map(|(_, bytes)| {
+            bytes
+                .windows(needle.len())
+                .enumerate()
+                .filter(|(i, w)| {
+                    *w == needle
+                        && (*i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+                        && bytes.get(i + needle.len()).is_none_or(|b| !b.is_ascii_alphanumeric())
+                })
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn no_plaintext_card_data_in_any_file() {
+    let mut t = open();
+    let mut numbers = Vec::new();
+    let mut names = Vec::new();
+    let mut cvcs = Vec::new();
+    let customers: Vec<_> = (0..50)
+        .map(|i| {
+            t.scope
+                .create_customer(CustomerCreate {
+                    name: Some(format!("Customer Qzv{i:04}").into()),
+                    email: Some(format!("person{i:04}@example.org").into()),
+                    ..Default::default()
+                })
+                .unwrap()
+        })
+        .collect();
+    let all_numbers: Vec<String> = (0..500u64).map(|i| amex(1_000_003 * i + 17)).collect();
+    // The last four digits are stored in clear (the masked view shows them), so CVCs and
+    // control values are chosen among 4-digit values that are nobody's last four, the two
+    // sets interleaved over the same range so text in RocksDB's files hits both alike.
+    let last4: std::collections::HashSet<&str> = all_numbers.iter().map(|n| &n[n.len() - 4..]).collect();
+    let candidates: Vec<String> =
+        (1000..10_000).step_by(4).map(|v: u32| v.to_string()).filter(|v| !last4.contains(v.as_str())).collect();
+    let (stored_cvcs, control_cvcs): (Vec<_>, Vec<_>) =
+        candidates.chunks(2).take(500).map(|p| (p[0].clone(), p[1].clone())).unzip();
+    for (i, number) in all_numbers.into_iter().enumerate() {
+        let name = format!("Holder Xqj{i:05}");
+        let cvc = stored_cvcs[i].clone();
+        let mut input = card(&number);
+        input.card_holder_name = Some(name.as_str().into());
+        input.card_cvc = Some(cvc.as_str().into());
+        let customer = &customers[i % 50];
+        t.scope.create_payment_method(PaymentMethodCreate::card(customer.id.clone(), input)).unwrap();
+        numbers.push(number);
+        names.push(name);
+        cvcs.push(cvc);
+    }
+    // Reopening replays the WAL into SST files, so both kinds hold the data.
+    t.reopen();
+    let listed = t.scope.list_payment_methods(&customers[0].id, &PageRequest::first(100)).unwrap();
+    assert_eq!(listed.payment_methods.len(), 10);
+    t.vault.close();
+
+    let files = all_files(t.path());
+    let has = |suffix: &str| files.iter().any(|(p, _)| p.to_string_lossy().ends_with(suffix));
+    assert!(has(".sst") && has(".log") && files.iter().any(|(p, _)| p.to_string_lossy().contains("MANIFEST")));
+    assert!(files.iter().any(|(p, _)| p.to_string_lossy().contains("OPTIONS")));
+    assert!(files.iter().any(|(p, _)| p.ends_with("LOG")));
+
+    for number in &numbers {
+        for (path, bytes) in &files {
+            assert!(!contains(bytes, number.as_bytes()), "a card number in {}", path.display());
+            assert!(!contains(bytes, &number.as_bytes()[..12]), "12 leading digits in {}", path.display());
+        }
+    }
+    for name in names
+        .iter()
+        .chain(customers.iter().map(|c| c.name.as_ref().unwrap().expose().to_owned()).collect::<Vec<_>>().iter())
+    {
+        for (path, bytes) in &files {
+            assert!(!contains(bytes, name.as_bytes()), "a name in {}", path.display());
+        }
+    }
+    for i in 0..50 {
+        let email = format!("person{i:04}@example.org");
+        assert!(files.iter().all(|(_, bytes)| !contains(bytes, email.as_bytes())), "an email on disk");
+    }
+    // A 4-digit CVC can occur by chance in ciphertext, and RocksDB's LOG and OPTIONS
+    // files are full of numbers (`block_size: 4096`). So count how many distinct stored
+    // CVCs appear anywhere, against as many control values that were never stored: a leak
+    // puts (nearly) all 500 stored values on disk; chance and text put a handful of each.
+    let distinct_hits = |values: &[String]| values.iter().filter(|c| count_hits(&files, c.as_bytes()) > 0).count();
+    let (stored_hits, control_hits) = (distinct_hits(&cvcs), distinct_hits(&control_cvcs));
+    assert!(
+        stored_hits <= control_hits + 20,
+        "{stored_hits} distinct stored CVCs are on disk, against {control_hits} control values"
+    );
+}
+
+#[test]
+fn other_profiles_records_are_not_found() {
+    let t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let customer = new_customer(&t.scope);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+
+    let expect_not_found = |err: strongroom_core::Error| assert_eq!(err.code(), "HE_02", "{err}");
+    expect_not_found(other.retrieve_customer(&customer.id).unwrap_err());
+    expect_not_found(other.update_customer(&customer.id, Default::default()).unwrap_err());
+    expect_not_found(other.delete_customer(&customer.id).unwrap_err());
+    expect_not_found(other.list_payment_methods(&customer.id, &PageRequest::default()).unwrap_err());
+    expect_not_found(
+        other
+            .create_payment_method(PaymentMethodCreate::card(customer.id.clone(), card("4111111111111111")))
+            .unwrap_err(),
+    );
+    expect_not_found(other.retrieve_payment_method(&pm.id).unwrap_err());
+    expect_not_found(other.update_payment_method(&pm.id, Default::default()).unwrap_err());
+    expect_not_found(other.reveal_payment_method(&pm.id).unwrap_err());
+    expect_not_found(other.take_cvc(&pm.id).unwrap_err());
+    expect_not_found(other.delete_payment_method(&pm.id).unwrap_err());
+    assert!(other.list_customers(&PageRequest::default()).unwrap().customers.is_empty());
+    assert_eq!(t.scope.retrieve_payment_method(&pm.id).unwrap(), pm, "the owner still sees it");
+}
+
+#[test]
+fn values_moved_at_the_storage_level_fail_integrity_checks() {
+    let mut t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let mine = new_customer(&t.scope);
+    let theirs = new_customer(&other);
+    let my_pm = save_card(&t.scope, &mine.id, "4111111111111111");
+    let second_pm = save_card(&t.scope, &mine.id, "5555555555554444");
+    let their_pm = save_card(&other, &theirs.id, "378282246310005");
+    t.vault.close();
+
+    {
+        let db = raw_db(t.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let customers = db.cf_handle("customers").unwrap();
+        let key = |profile: &str, id: &str| [profile.as_bytes(), b"\0", id.as_bytes()].concat();
+        // My card record copied into the other profile, under its own id.
+        let mine_bytes = db.get_cf(pms, key("pro_test", my_pm.id.as_str())).unwrap().unwrap();
+        db.put_cf(pms, key("pro_other", my_pm.id.as_str()), &mine_bytes).unwrap();
+        // My customer copied into the other profile.
+        let customer_bytes = db.get_cf(customers, key("pro_test", mine.id.as_str())).unwrap().unwrap();
+        db.put_cf(customers, key("pro_other", mine.id.as_str()), &customer_bytes).unwrap();
+        // Their card record pasted over my second card (same profile key, other record).
+        let their_bytes = db.get_cf(pms, key("pro_other", their_pm.id.as_str())).unwrap().unwrap();
+        db.put_cf(pms, key("pro_test", second_pm.id.as_str()), &their_bytes).unwrap();
+    }
+    t.reopen();
+    let other = t.vault.profile(other.profile_id()).unwrap();
+
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    integrity(other.retrieve_payment_method(&my_pm.id).unwrap_err());
+    integrity(other.reveal_payment_method(&my_pm.id).unwrap_err());
+    integrity(other.retrieve_customer(&mine.id).unwrap_err());
+    integrity(t.scope.retrieve_payment_method(&second_pm.id).unwrap_err());
+    integrity(t.scope.list_payment_methods(&mine.id, &PageRequest::default()).unwrap_err());
+    // Untouched values still open.
+    assert_eq!(t.scope.retrieve_payment_method(&my_pm.id).unwrap().card.last4_digits, "1111");
+    assert_eq!(other.reveal_payment_method(&their_pm.id).unwrap().card_number.expose(), "378282246310005");
+}
