@@ -16,7 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub type Field = Cow<'static, str>;
 
 /// Every failure Strongroom reports.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// `IR_01`: the API key is wrong, revoked, expired or belongs to another profile.
@@ -61,7 +61,7 @@ pub enum Error {
 }
 
 /// Why the vault itself failed. All of these carry code `HE_00`; `kind()` tells them apart.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InternalError {
     /// RocksDB (or another store) reported an error.

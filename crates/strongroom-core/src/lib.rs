@@ -22,4 +22,4 @@ pub use crypto::{KeyProvider, MasterKey, MasterKeyId, MasterKeyRing};
 pub use error::{Error, InternalError, ObjectKind, Result};
 pub use model::card::{CardNumber, Cvc};
 pub use model::*;
-pub use vault::{Clock, ManualClock, ProfileScope, PurgeReport, Scope, Scopes, SystemClock, Vault, VaultOptions};
+pub use vault::{Clock, ManualClock, ProfileScope, ProgressCallback, PurgeReport, SystemClock, Vault, VaultOptions};

@@ -9,6 +9,7 @@ use crate::store::cf::Cf;
 pub(crate) enum WriteOp {
     Put { cf: Cf, key: Vec<u8>, value: Vec<u8> },
     Delete { cf: Cf, key: Vec<u8> },
+    DeleteRange { cf: Cf, range: KeyRange },
 }
 
 /// Writes applied atomically: all or none.
@@ -26,8 +27,18 @@ impl Batch {
         self.ops.push(WriteOp::Delete { cf, key });
     }
 
+    /// Deletes every key of `range`.
+    pub(crate) fn delete_range(&mut self, cf: Cf, range: KeyRange) {
+        self.ops.push(WriteOp::DeleteRange { cf, range });
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// Appends `other`'s writes after this batch's.
+    pub(crate) fn append(&mut self, mut other: Batch) {
+        self.ops.append(&mut other.ops);
     }
 }
 
@@ -84,6 +95,14 @@ pub(crate) trait Store: Send + Sync {
 
     /// Applies every write of `batch` atomically.
     fn write(&self, batch: Batch) -> Result<()>;
+
+    /// Makes data deleted from `ranges` physically gone from the store's files: flushes
+    /// every column family (so write-ahead logs holding the old values become obsolete and
+    /// are removed), then rewrites the ranges' files.
+    fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()>;
+
+    /// A consistent copy of the whole store in a new directory `dir`.
+    fn checkpoint(&self, dir: &std::path::Path) -> Result<()>;
 }
 
 #[cfg(test)]

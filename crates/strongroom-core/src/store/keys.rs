@@ -78,6 +78,28 @@ fn time_bytes(t: Timestamp) -> [u8; 8] {
     ((t.as_millis() as u64) ^ (1 << 63)).to_be_bytes()
 }
 
+/// Audit events: `profile ‖ 0 ‖ 'e' ‖ seq (u64 BE)`, in chain order.
+pub(crate) fn audit_event(profile: &str, seq: u64) -> Vec<u8> {
+    let mut key = audit_events_prefix(profile);
+    key.extend_from_slice(&seq.to_be_bytes());
+    key
+}
+
+pub(crate) fn audit_events_prefix(profile: &str) -> Vec<u8> {
+    join(&[profile.as_bytes(), b"e"])
+}
+
+/// The sequence number at the end of an audit event key.
+pub(crate) fn audit_seq(key: &[u8]) -> Option<u64> {
+    let tail: [u8; 8] = key.get(key.len().checked_sub(8)?..)?.try_into().ok()?;
+    Some(u64::from_be_bytes(tail))
+}
+
+/// The audit chain's head: `profile ‖ 0 ‖ 'h'`.
+pub(crate) fn audit_head(profile: &str) -> Vec<u8> {
+    join(&[profile.as_bytes(), b"h"])
+}
+
 pub(crate) mod meta {
     pub(crate) const FORMAT: &[u8] = b"format";
 

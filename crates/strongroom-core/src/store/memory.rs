@@ -56,8 +56,22 @@ impl Store for MemoryStore {
                         t.remove(&key);
                     }
                 }
+                WriteOp::DeleteRange { cf, range } => {
+                    if let Some(t) = tables.get_mut(&cf) {
+                        t.retain(|k, _| *k < range.start || *k >= range.end);
+                    }
+                }
             }
         }
         Ok(())
+    }
+
+    fn purge(&self, _ranges: &[(Cf, KeyRange)]) -> Result<()> {
+        // Deleted entries are already gone from memory.
+        Ok(())
+    }
+
+    fn checkpoint(&self, _dir: &std::path::Path) -> Result<()> {
+        Err(crate::error::Error::storage("an in-memory vault has no files to checkpoint"))
     }
 }

@@ -7,10 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Fingerprint, MasterKeyId};
 use crate::model::address::Address;
+use crate::model::audit::{AuditAction, AuditActor, AuditOutcome};
 use crate::model::card::CardNetwork;
-use crate::model::ids::{CustomerId, MerchantId, PaymentMethodId, ProfileId};
+use crate::model::ids::{ApiKeyId, CustomerId, MerchantId, PaymentMethodId, ProfileId};
 use crate::model::metadata::Metadata;
 use crate::model::payment_method::{PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, StorageType};
+use crate::model::scope::Scopes;
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 use crate::store::codec::Record;
@@ -74,6 +76,9 @@ pub(crate) struct ProfileRecord {
     pub settings: StoredSettings,
     pub salt: [u8; 32],
     pub key_versions: Vec<KeyVersionRecord>,
+    /// The key API key secrets are HMACed with, sealed under the data key (re-encryption
+    /// moves the seal; the key itself never changes, so stored digests stay valid).
+    pub api_key_hmac_key: Vec<u8>,
 }
 
 impl Record for ProfileRecord {
@@ -190,6 +195,54 @@ impl Record for CvcRecord {
     const FORMAT: u8 = 1;
 }
 
+/// An API key: its digest, never its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct ApiKeyRecord {
+    pub id: ApiKeyId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+    /// HMAC-SHA256 of the secret under the profile's API key HMAC key.
+    pub digest: [u8; 32],
+}
+
+impl Record for ApiKeyRecord {
+    const KIND: &'static str = "api key";
+    const FORMAT: u8 = 1;
+}
+
+/// An audit event as sealed in the chain. Its hash is SHA-256 over its encoding, and the
+/// next event carries that hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AuditEventRecord {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub actor: AuditActor,
+    pub action: AuditAction,
+    pub object_id: Option<String>,
+    pub outcome: AuditOutcome,
+    pub prev_hash: [u8; 32],
+}
+
+impl Record for AuditEventRecord {
+    const KIND: &'static str = "audit event";
+    const FORMAT: u8 = 1;
+}
+
+/// The end of a profile's audit chain (sealed), so a cut-off tail is detected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AuditHeadRecord {
+    pub next_seq: u64,
+    pub last_hash: [u8; 32],
+}
+
+impl Record for AuditHeadRecord {
+    const KIND: &'static str = "audit head";
+    const FORMAT: u8 = 1;
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -269,6 +322,7 @@ mod tests {
                     created_at: t(2),
                 },
             ],
+            api_key_hmac_key: vec![0xaa; 4],
         }
     }
 
@@ -350,6 +404,31 @@ mod tests {
         check_golden("payment_method_v1", &payment_method_record());
         check_golden("card_details_v1", &card_details());
         check_golden("cvc_v1", &CvcRecord { customer_id: customer_id(), expires_at: t(30), sealed: vec![7; 4] });
+        check_golden(
+            "api_key_v1",
+            &ApiKeyRecord {
+                id: ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap(),
+                name: "checkout".into(),
+                scopes: Scopes { read: true, write: true, reveal: false },
+                created_at: t(40),
+                expires_at: Some(t(41)),
+                revoked_at: None,
+                digest: [0xd1; 32],
+            },
+        );
+        check_golden(
+            "audit_event_v1",
+            &AuditEventRecord {
+                seq: 7,
+                at: t(50),
+                actor: AuditActor::ApiKey(ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap()),
+                action: AuditAction::CardRevealed,
+                object_id: Some(pm_id().to_string()),
+                outcome: AuditOutcome::Failure { code: "IR_06".into() },
+                prev_hash: [0xe2; 32],
+            },
+        );
+        check_golden("audit_head_v1", &AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] });
     }
 
     #[test]

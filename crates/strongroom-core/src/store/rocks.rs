@@ -2,9 +2,10 @@
 
 use std::path::Path;
 
+use rocksdb::checkpoint::Checkpoint;
 use rocksdb::{
-    BlockBasedOptions, Cache, ColumnFamily, ColumnFamilyDescriptor, DB, DBCompressionType, IteratorMode, Options,
-    ReadOptions, WriteBatch, WriteOptions,
+    BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamily, ColumnFamilyDescriptor, CompactOptions, DB,
+    DBCompressionType, FlushOptions, IteratorMode, Options, ReadOptions, WriteBatch, WriteOptions,
 };
 
 use crate::error::{Error, Result};
@@ -94,8 +95,27 @@ impl Store for RocksStore {
             match op {
                 WriteOp::Put { cf, key, value } => wb.put_cf(self.handle(cf)?, key, value),
                 WriteOp::Delete { cf, key } => wb.delete_cf(self.handle(cf)?, key),
+                WriteOp::DeleteRange { cf, range } => wb.delete_range_cf(self.handle(cf)?, range.start, range.end),
             }
         }
         self.db.write_opt(wb, &self.write_options).map_err(storage_error)
+    }
+
+    fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()> {
+        let handles = Cf::ALL.iter().map(|cf| self.handle(*cf)).collect::<Result<Vec<_>>>()?;
+        let mut flush = FlushOptions::default();
+        flush.set_wait(true);
+        self.db.flush_cfs_opt(&handles, &flush).map_err(storage_error)?;
+        let mut compact = CompactOptions::default();
+        compact.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+        compact.set_exclusive_manual_compaction(true);
+        for (cf, range) in ranges {
+            self.db.compact_range_cf_opt(self.handle(*cf)?, Some(&range.start), Some(&range.end), &compact);
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&self, dir: &Path) -> Result<()> {
+        Checkpoint::new(&self.db).and_then(|c| c.create_checkpoint(dir)).map_err(storage_error)
     }
 }

@@ -17,3 +17,15 @@ pub(crate) fn card_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> 
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc" }
 }
+
+pub(crate) fn audit_event<'a>(profile: &'a str, seq: &'a str) -> SealContext<'a> {
+    SealContext { profile_id: profile, record_kind: "audit", record_id: seq, field: "event" }
+}
+
+pub(crate) fn audit_head(profile: &str) -> SealContext<'_> {
+    SealContext { profile_id: profile, record_kind: "audit", record_id: "head", field: "head" }
+}
+
+pub(crate) fn api_key_hmac_key(profile: &str) -> SealContext<'_> {
+    SealContext { profile_id: profile, record_kind: "profile", record_id: profile, field: "api_key_hmac_key" }
+}

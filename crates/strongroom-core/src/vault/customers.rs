@@ -2,21 +2,28 @@
 
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::audit::AuditAction;
 use crate::model::customer::{Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate};
 use crate::model::ids::CustomerId;
 use crate::model::page::PageRequest;
+use crate::model::scope::Scope;
 use crate::store::codec;
 use crate::store::records::{CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::engine::Engine;
 use crate::vault::payment_methods::delete_payment_method_writes;
 use crate::vault::profiles::ProfileState;
-use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::scope::ProfileScope;
 use crate::vault::{contexts, views};
 
 /// The lock a customer's read-modify-write sequences (and its cards') take.
 pub(crate) fn lock_customer<'e>(engine: &'e Engine, profile: &str, customer: &str) -> parking_lot::MutexGuard<'e, ()> {
-    engine.locks.lock(&[profile.as_bytes(), b"customer", customer.as_bytes()])
+    engine.locks.lock(&customer_lock_key(profile, customer))
+}
+
+/// The lock key of a customer (for [`crate::vault::locks::LockTable::lock_many`]).
+pub(crate) fn customer_lock_key<'a>(profile: &'a str, customer: &'a str) -> [&'a [u8]; 3] {
+    [profile.as_bytes(), b"customer", customer.as_bytes()]
 }
 
 /// The customer's record; `HE_02` when the profile has no such customer.
@@ -49,8 +56,9 @@ fn seal_pii(state: &ProfileState, id: &CustomerId, pii: &CustomerPii) -> Result<
 impl ProfileScope {
     /// Creates a customer. `IR_12` if `merchant_reference_id` is taken in the profile.
     pub fn create_customer(&self, request: CustomerCreate) -> Result<Customer> {
+        let op = self.begin(Scope::Write, AuditAction::CustomerCreated)?;
+        let (engine, state) = (&op.engine, &op.state);
         request.validate()?;
-        let (engine, state) = self.begin(Scope::Write)?;
         let id = CustomerId::generate(engine.cell.as_ref());
         let now = engine.now();
         let pii = CustomerPii {
@@ -69,7 +77,7 @@ impl ProfileScope {
             status: StoredCustomerStatus::Active,
             created_at: now,
             modified_at: now,
-            pii: Some(seal_pii(&state, &id, &pii)?),
+            pii: Some(seal_pii(state, &id, &pii)?),
         };
         let mut batch = Batch::default();
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
@@ -81,29 +89,30 @@ impl ProfileScope {
                     return Err(Error::DuplicateMerchantReference);
                 }
                 batch.put(Cf::CustomerRefs, ref_key, id.as_str().as_bytes().to_vec());
-                engine.store.write(batch)?;
+                op.commit(batch, vec![self.event(AuditAction::CustomerCreated, &id)])?;
             }
-            None => engine.store.write(batch)?,
+            None => op.commit(batch, vec![self.event(AuditAction::CustomerCreated, &id)])?,
         }
         Ok(views::customer(&record, pii))
     }
 
     /// `HE_02` if unknown, `IR_11` if deleted.
     pub fn retrieve_customer(&self, id: &CustomerId) -> Result<Customer> {
-        let (engine, state) = self.begin(Scope::Read)?;
-        let record = load_customer(&engine, &state, id)?;
-        let pii = views::open_customer_pii(&state, &record)?;
+        let op = self.begin(Scope::Read, AuditAction::CustomerRetrieved)?;
+        let record = load_customer(&op.engine, &op.state, id)?;
+        let pii = views::open_customer_pii(&op.state, &record)?;
         Ok(views::customer(&record, pii))
     }
 
     /// Replaces each field present in `update`; an empty update changes nothing and
     /// returns the customer.
     pub fn update_customer(&self, id: &CustomerId, update: CustomerUpdate) -> Result<Customer> {
+        let op = self.begin(Scope::Write, AuditAction::CustomerUpdated)?;
+        let (engine, state) = (&op.engine, &op.state);
         update.validate()?;
-        let (engine, state) = self.begin(Scope::Write)?;
-        let _guard = lock_customer(&engine, state.id(), id.as_str());
-        let mut record = load_customer(&engine, &state, id)?;
-        let mut pii = views::open_customer_pii(&state, &record)?;
+        let _guard = lock_customer(engine, state.id(), id.as_str());
+        let mut record = load_customer(engine, state, id)?;
+        let mut pii = views::open_customer_pii(state, &record)?;
         if update.is_empty() {
             return Ok(views::customer(&record, pii));
         }
@@ -120,18 +129,19 @@ impl ProfileScope {
             default_shipping_address,
             metadata
         );
-        record.pii = Some(seal_pii(&state, id, &pii)?);
+        record.pii = Some(seal_pii(state, id, &pii)?);
         record.modified_at = engine.now();
         let mut batch = Batch::default();
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
-        engine.store.write(batch)?;
+        op.commit(batch, vec![self.event(AuditAction::CustomerUpdated, id)])?;
         Ok(views::customer(&record, pii))
     }
 
     /// Live customers, oldest first; deleted customers are left out.
     pub fn list_customers(&self, page: &PageRequest<CustomerId>) -> Result<CustomerPage> {
+        let op = self.begin(Scope::Read, AuditAction::CustomersListed)?;
+        let (engine, state) = (&op.engine, &op.state);
         let limit = page.checked_limit()?;
-        let (engine, state) = self.begin(Scope::Read)?;
         let prefix = keys::profile_prefix(state.id());
         let mut cursor = page.starting_after.as_ref().map(|c| keys::record(state.id(), c.as_str()));
         let mut customers = Vec::new();
@@ -147,7 +157,7 @@ impl ProfileScope {
                 }
                 cursor = Some(key);
                 if record.status == StoredCustomerStatus::Active {
-                    let pii = views::open_customer_pii(&state, &record)?;
+                    let pii = views::open_customer_pii(state, &record)?;
                     customers.push(views::customer(&record, pii));
                 }
             }
@@ -165,9 +175,10 @@ impl ProfileScope {
     /// status, so later access answers `IR_11`), its merchant reference is released, and
     /// every payment method it owns is deleted — all in one atomic batch.
     pub fn delete_customer(&self, id: &CustomerId) -> Result<CustomerDeleted> {
-        let (engine, state) = self.begin(Scope::Write)?;
-        let _guard = lock_customer(&engine, state.id(), id.as_str());
-        let mut record = load_active_customer(&engine, &state, id)?;
+        let op = self.begin(Scope::Write, AuditAction::CustomerDeleted)?;
+        let (engine, state) = (&op.engine, &op.state);
+        let _guard = lock_customer(engine, state.id(), id.as_str());
+        let mut record = load_active_customer(engine, state, id)?;
         let mut batch = Batch::default();
         let index = engine.store.scan(
             Cf::PmByCustomer,
@@ -176,15 +187,16 @@ impl ProfileScope {
         )?;
         let pm_keys: Vec<Vec<u8>> =
             index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
-        let mut deleted = 0u32;
+        let mut events = Vec::new();
         for value in engine.store.multi_get(Cf::PaymentMethods, &pm_keys)?.into_iter().flatten() {
             let pm: PaymentMethodRecord = codec::decode(&value)?;
             if pm.customer_id != *id {
                 return Err(Error::integrity("payment method index"));
             }
             delete_payment_method_writes(&mut batch, state.id(), &pm);
-            deleted += 1;
+            events.push(self.event(AuditAction::PaymentMethodDeleted, &pm.id));
         }
+        let deleted = u32::try_from(events.len()).unwrap_or(u32::MAX);
         // Index entries whose record is already gone are removed too.
         for (key, _) in index {
             batch.delete(Cf::PmByCustomer, key);
@@ -196,7 +208,8 @@ impl ProfileScope {
         record.pii = None;
         record.modified_at = engine.now();
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
-        engine.store.write(batch)?;
+        events.push(self.event(AuditAction::CustomerDeleted, id));
+        op.commit(batch, events)?;
         Ok(CustomerDeleted { id: id.clone(), customer_deleted: true, payment_methods_deleted: deleted })
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::crypto::MasterKeyRing;
 use crate::error::{Error, InternalError, Result};
-use crate::model::ids::{CellId, ProfileId};
+use crate::model::ids::CellId;
 use crate::model::time::Timestamp;
 use crate::store::codec::{self, Record};
 use crate::store::records::{MasterKeyCheck, ProfileRecord, VaultFormat};
@@ -13,6 +13,7 @@ use crate::store::{Batch, Cf, KeyRange, Store, keys};
 use crate::vault::locks::LockTable;
 use crate::vault::options::{Clock, VaultOptions};
 use crate::vault::profiles::{ProfileCache, ProfileState};
+use crate::vault::runtime::Runtimes;
 
 /// The on-disk format this build reads and writes.
 pub(crate) const VAULT_FORMAT: u32 = 1;
@@ -24,6 +25,7 @@ pub(crate) struct Engine {
     pub(crate) cell: Option<CellId>,
     pub(crate) locks: LockTable,
     pub(crate) profiles: ProfileCache,
+    pub(crate) runtimes: Runtimes,
 }
 
 impl Engine {
@@ -35,6 +37,7 @@ impl Engine {
             cell: options.cell_id,
             locks: LockTable::new(),
             profiles: ProfileCache::new(options.profile_cache_capacity),
+            runtimes: Runtimes::default(),
         };
         engine.check_format_and_keys()?;
         Ok(engine)
@@ -103,15 +106,36 @@ impl Engine {
     }
 
     /// The profile's settings and keys, from the cache or the store.
-    pub(crate) fn profile_state(&self, id: &ProfileId) -> Result<Arc<ProfileState>> {
-        if let Some(state) = self.profiles.get(id.as_str()) {
+    pub(crate) fn profile_state(&self, id: &str) -> Result<Arc<ProfileState>> {
+        if let Some(state) = self.profiles.get(id) {
             return Ok(state);
         }
         let record: ProfileRecord = self
-            .get_record(Cf::Profiles, &keys::profile(id.as_str()))?
+            .get_record(Cf::Profiles, &keys::profile(id))?
             .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
         let state = ProfileState::new(record, self.ring.clone());
         Ok(self.profiles.insert_if_absent(state))
+    }
+
+    /// Calls `f` on every entry of `range`, in key order, reading in chunks.
+    pub(crate) fn scan_all(
+        &self,
+        cf: Cf,
+        range: &KeyRange,
+        mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        const CHUNK: usize = 1000;
+        let mut range = range.clone();
+        loop {
+            let entries = self.store.scan(cf, &range, CHUNK)?;
+            for (key, value) in &entries {
+                f(key, value)?;
+            }
+            match entries.last() {
+                Some((last, _)) if entries.len() == CHUNK => range.start = [last.as_slice(), &[0]].concat(),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// Reads and decodes one record.

@@ -4,6 +4,9 @@
 //! Each operation validates its input first (bad input writes nothing), takes the per-key
 //! lock its read-modify-write needs, and commits everything it changes in one atomic batch.
 
+mod api_keys;
+mod audit;
+mod backup;
 mod contexts;
 mod customers;
 mod engine;
@@ -12,8 +15,13 @@ mod options;
 mod payment_methods;
 mod profiles;
 mod purge;
+mod rotation;
+mod runtime;
 mod scope;
 mod secrets;
+mod shred;
+mod stats;
+mod verify;
 mod views;
 
 use std::fmt;
@@ -23,7 +31,8 @@ use parking_lot::RwLock;
 
 pub use options::{Clock, ManualClock, SystemClock, VaultOptions};
 pub use purge::PurgeReport;
-pub use scope::{ProfileScope, Scope, Scopes};
+pub use rotation::ProgressCallback;
+pub use scope::ProfileScope;
 
 use crate::error::{InternalError, Result};
 use engine::Engine;

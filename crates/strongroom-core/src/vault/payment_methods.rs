@@ -6,6 +6,7 @@ use parking_lot::MutexGuard;
 use crate::card::{self, CheckedCard, Expiry, mask};
 use crate::crypto::{Fingerprint, KeyPurpose};
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::Cvc;
 use crate::model::ids::{CustomerId, PaymentMethodId};
 use crate::model::page::PageRequest;
@@ -13,14 +14,16 @@ use crate::model::payment_method::{
     PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted, PaymentMethodPage,
     PaymentMethodStatus, PaymentMethodUpdate, StorageType,
 };
+use crate::model::scope::Scope;
 use crate::model::time::Timestamp;
 use crate::store::codec;
 use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::vault::audit::PendingEvent;
 use crate::vault::customers::{load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
-use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::scope::{Op, ProfileScope};
 use crate::vault::{contexts, views};
 
 fn not_found() -> Error {
@@ -58,14 +61,20 @@ fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<Paymen
     }
 }
 
+/// The writes and audit event that remove an expired payment method.
+fn expire(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> PendingEvent {
+    delete_payment_method_writes(batch, profile, record);
+    PendingEvent::success(AuditActor::Internal, AuditAction::PaymentMethodExpired, Some(record.id.to_string()))
+}
+
 /// Deletes a payment method found expired, unless someone changed it meanwhile.
-pub(crate) fn purge_if_expired(engine: &Engine, state: &ProfileState, id: &str, customer: &CustomerId) -> Result<bool> {
-    let _guard = lock_customer(engine, state.id(), customer.as_str());
-    match load(engine, state, id)? {
-        Some(record) if is_expired(&record, engine.now()) => {
+pub(crate) fn purge_if_expired(op: &Op, id: &str, customer: &CustomerId) -> Result<bool> {
+    let _guard = lock_customer(&op.engine, op.profile(), customer.as_str());
+    match load(&op.engine, &op.state, id)? {
+        Some(record) if is_expired(&record, op.engine.now()) => {
             let mut batch = Batch::default();
-            delete_payment_method_writes(&mut batch, state.id(), &record);
-            engine.store.write(batch)?;
+            let event = expire(&mut batch, op.profile(), &record);
+            op.commit(batch, vec![event])?;
             Ok(true)
         }
         _ => Ok(false),
@@ -73,28 +82,24 @@ pub(crate) fn purge_if_expired(engine: &Engine, state: &ProfileState, id: &str, 
 }
 
 /// A live payment method for reading; an expired volatile one is purged and not found.
-fn load_live(engine: &Engine, state: &ProfileState, id: &PaymentMethodId) -> Result<PaymentMethodRecord> {
-    let record = load(engine, state, id.as_str())?.ok_or_else(not_found)?;
-    if is_expired(&record, engine.now()) {
-        purge_if_expired(engine, state, id.as_str(), &record.customer_id)?;
+fn load_live(op: &Op, id: &PaymentMethodId) -> Result<PaymentMethodRecord> {
+    let record = load(&op.engine, &op.state, id.as_str())?.ok_or_else(not_found)?;
+    if is_expired(&record, op.engine.now()) {
+        purge_if_expired(op, id.as_str(), &record.customer_id)?;
         return Err(not_found());
     }
     Ok(record)
 }
 
 /// A live payment method under its customer's lock, for a read-modify-write.
-pub(crate) fn lock_live<'e>(
-    engine: &'e Engine,
-    state: &ProfileState,
-    id: &PaymentMethodId,
-) -> Result<(MutexGuard<'e, ()>, PaymentMethodRecord)> {
-    let customer = load_live(engine, state, id)?.customer_id;
-    let guard = lock_customer(engine, state.id(), customer.as_str());
-    let record = load(engine, state, id.as_str())?.ok_or_else(not_found)?;
-    if is_expired(&record, engine.now()) {
+pub(crate) fn lock_live<'o>(op: &'o Op, id: &PaymentMethodId) -> Result<(MutexGuard<'o, ()>, PaymentMethodRecord)> {
+    let customer = load_live(op, id)?.customer_id;
+    let guard = lock_customer(&op.engine, op.profile(), customer.as_str());
+    let record = load(&op.engine, &op.state, id.as_str())?.ok_or_else(not_found)?;
+    if is_expired(&record, op.engine.now()) {
         let mut batch = Batch::default();
-        delete_payment_method_writes(&mut batch, state.id(), &record);
-        engine.store.write(batch)?;
+        let event = expire(&mut batch, op.profile(), &record);
+        op.commit(batch, vec![event])?;
         return Err(not_found());
     }
     Ok((guard, record))
@@ -131,7 +136,8 @@ impl ProfileScope {
     /// `duplicate: true`: its CVC is replaced when one is given, its expiry and holder name
     /// are updated when they changed, and a volatile one becomes persistent if asked.
     pub fn create_payment_method(&self, request: PaymentMethodCreate) -> Result<PaymentMethodCreated> {
-        let (engine, state) = self.begin(Scope::Write)?;
+        let op = self.begin(Scope::Write, AuditAction::PaymentMethodCreated)?;
+        let (engine, state) = (&op.engine, &op.state);
         let now = engine.now();
         let card = card::check(&request.card, now)?;
         if let Some(billing) = &request.billing {
@@ -140,10 +146,11 @@ impl ProfileScope {
         if let Some(metadata) = &request.metadata {
             metadata.validate("metadata")?;
         }
-        let _guard = lock_customer(&engine, state.id(), request.customer_id.as_str());
-        load_active_customer(&engine, &state, &request.customer_id)?;
+        let _guard = lock_customer(engine, state.id(), request.customer_id.as_str());
+        load_active_customer(engine, state, &request.customer_id)?;
 
         let mut batch = Batch::default();
+        let mut events = Vec::new();
         let active_version = state.keys.active_version();
         let mut active_fingerprint = None;
         for version in state.keys.versions() {
@@ -156,21 +163,22 @@ impl ProfileScope {
                 continue;
             };
             let pm_id = std::str::from_utf8(&pm_id).map_err(|_| Error::integrity("fingerprint index"))?;
-            match load(&engine, &state, pm_id)? {
+            match load(engine, state, pm_id)? {
                 Some(existing) if existing.customer_id != request.customer_id => {
                     return Err(Error::integrity("fingerprint index"));
                 }
                 Some(existing) if !is_expired(&existing, now) => {
-                    return self.refresh_duplicate(&engine, &state, existing, &request, &card, batch, now);
+                    return self.refresh_duplicate(&op, existing, &request, &card, batch, events);
                 }
-                Some(expired) => delete_payment_method_writes(&mut batch, state.id(), &expired),
+                Some(expired) => events.push(expire(&mut batch, state.id(), &expired)),
                 None => batch.delete(Cf::Fingerprints, index_key),
             }
         }
         let fingerprint = active_fingerprint.ok_or_else(|| Error::integrity("profile key versions"))?;
-        let record = self.insert_new(&engine, &state, request, card, fingerprint, &mut batch, now)?;
-        engine.store.write(batch)?;
-        Ok(PaymentMethodCreated { payment_method: record, duplicate: false })
+        let created = self.insert_new(engine, state, request, card, fingerprint, &mut batch, now)?;
+        events.push(self.event(AuditAction::PaymentMethodCreated, &created.id));
+        op.commit(batch, events)?;
+        Ok(PaymentMethodCreated { payment_method: created, duplicate: false })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -233,17 +241,16 @@ impl ProfileScope {
         Ok(views::payment_method(state, &record, details, now))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn refresh_duplicate(
         &self,
-        engine: &Engine,
-        state: &ProfileState,
+        op: &Op,
         mut existing: PaymentMethodRecord,
         request: &PaymentMethodCreate,
         card: &CheckedCard,
         mut batch: Batch,
-        now: Timestamp,
+        mut events: Vec<PendingEvent>,
     ) -> Result<PaymentMethodCreated> {
+        let (state, now) = (&op.state, op.engine.now());
         let mut details = views::open_card_details(state, &existing)?;
         let mut details_changed = false;
         if (details.exp_month, details.exp_year) != (card.expiry.month, card.expiry.year) {
@@ -272,9 +279,10 @@ impl ProfileScope {
         if changed {
             existing.modified_at = now;
             put_record(&mut batch, state.id(), &existing)?;
+            events.push(self.event(AuditAction::PaymentMethodRefreshed, &existing.id));
         }
         if !batch.is_empty() {
-            engine.store.write(batch)?;
+            op.commit(batch, events)?;
         }
         Ok(PaymentMethodCreated {
             payment_method: views::payment_method(state, &existing, details, now),
@@ -284,10 +292,10 @@ impl ProfileScope {
 
     /// The masked payment method. `HE_02` if unknown (or expired, or of another profile).
     pub fn retrieve_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethod> {
-        let (engine, state) = self.begin(Scope::Read)?;
-        let record = load_live(&engine, &state, id)?;
-        let details = views::open_card_details(&state, &record)?;
-        Ok(views::payment_method(&state, &record, details, engine.now()))
+        let op = self.begin(Scope::Read, AuditAction::PaymentMethodRetrieved)?;
+        let record = load_live(&op, id)?;
+        let details = views::open_card_details(&op.state, &record)?;
+        Ok(views::payment_method(&op.state, &record, details, op.engine.now()))
     }
 
     /// A customer's payment methods, oldest first, masked. Opens only data keys.
@@ -296,9 +304,10 @@ impl ProfileScope {
         customer_id: &CustomerId,
         page: &PageRequest<PaymentMethodId>,
     ) -> Result<PaymentMethodPage> {
+        let op = self.begin(Scope::Read, AuditAction::PaymentMethodsListed)?;
+        let (engine, state) = (&op.engine, &op.state);
         let limit = page.checked_limit()?;
-        let (engine, state) = self.begin(Scope::Read)?;
-        load_active_customer(&engine, &state, customer_id)?;
+        load_active_customer(engine, state, customer_id)?;
         let now = engine.now();
         let prefix = keys::customer_prefix(state.id(), customer_id.as_str());
         let mut cursor =
@@ -326,15 +335,15 @@ impl ProfileScope {
                     expired.push(record.id);
                     continue;
                 }
-                let details = views::open_card_details(&state, &record)?;
-                methods.push(views::payment_method(&state, &record, details, now));
+                let details = views::open_card_details(state, &record)?;
+                methods.push(views::payment_method(state, &record, details, now));
             }
             if exhausted || methods.len() > limit {
                 break;
             }
         }
         for id in expired {
-            purge_if_expired(&engine, &state, id.as_str(), customer_id)?;
+            purge_if_expired(&op, id.as_str(), customer_id)?;
         }
         let has_more = methods.len() > limit;
         methods.truncate(limit);
@@ -345,8 +354,9 @@ impl ProfileScope {
     /// Updates holder name, nick name, CVC and expiry (month and year together). Absent
     /// fields are kept; an empty update changes nothing.
     pub fn update_payment_method(&self, id: &PaymentMethodId, update: PaymentMethodUpdate) -> Result<PaymentMethod> {
-        let (engine, state) = self.begin(Scope::Write)?;
-        let now = engine.now();
+        let op = self.begin(Scope::Write, AuditAction::PaymentMethodUpdated)?;
+        let state = &op.state;
+        let now = op.engine.now();
         card::check_holder_name(update.card_holder_name.as_ref())?;
         card::check_nick_name(update.nick_name.as_deref())?;
         let expiry = match (&update.card_exp_month, &update.card_exp_year) {
@@ -355,11 +365,11 @@ impl ProfileScope {
             (None, Some(_)) => return Err(Error::missing("card_exp_month")),
             (None, None) => None,
         };
-        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let (_guard, mut record) = lock_live(&op, id)?;
         let cvc = update.card_cvc.as_ref().map(|c| card::cvc::parse(c.expose(), record.network)).transpose()?;
-        let mut details = views::open_card_details(&state, &record)?;
+        let mut details = views::open_card_details(state, &record)?;
         if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
-            return Ok(views::payment_method(&state, &record, details, now));
+            return Ok(views::payment_method(state, &record, details, now));
         }
         let details_changed = update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
         if let Some(name) = update.card_holder_name {
@@ -373,25 +383,25 @@ impl ProfileScope {
         }
         let mut batch = Batch::default();
         if let Some(cvc) = &cvc {
-            store_cvc(&mut batch, &state, &mut record, cvc, now)?;
+            store_cvc(&mut batch, state, &mut record, cvc, now)?;
         }
         if details_changed {
-            record.details = seal_details(&state, id, &details)?;
+            record.details = seal_details(state, id, &details)?;
         }
         record.modified_at = now;
         put_record(&mut batch, state.id(), &record)?;
-        engine.store.write(batch)?;
-        Ok(views::payment_method(&state, &record, details, now))
+        op.commit(batch, vec![self.event(AuditAction::PaymentMethodUpdated, id)])?;
+        Ok(views::payment_method(state, &record, details, now))
     }
 
     /// Deletes the payment method, its stored CVC and its index entries. A second delete
     /// is `HE_02`.
     pub fn delete_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethodDeleted> {
-        let (engine, state) = self.begin(Scope::Write)?;
-        let (_guard, record) = lock_live(&engine, &state, id)?;
+        let op = self.begin(Scope::Write, AuditAction::PaymentMethodDeleted)?;
+        let (_guard, record) = lock_live(&op, id)?;
         let mut batch = Batch::default();
-        delete_payment_method_writes(&mut batch, state.id(), &record);
-        engine.store.write(batch)?;
+        delete_payment_method_writes(&mut batch, op.profile(), &record);
+        op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
         Ok(PaymentMethodDeleted { id: id.clone() })
     }
 }

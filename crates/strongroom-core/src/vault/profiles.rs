@@ -1,27 +1,31 @@
 //! Profiles: create, read, list, change settings; and the cache of their keys.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::RwLock;
 
 use crate::crypto::random::os_bytes;
-use crate::crypto::{MasterKeyRing, ProfileKeys};
+use crate::crypto::{Key32, KeyPurpose, MasterKeyRing, ProfileKeys};
 use crate::error::{Error, ObjectKind, Result};
+use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::ids::ProfileId;
 use crate::model::profile::{Profile, ProfileCreate, ProfileSettings};
+use crate::model::scope::Scopes;
 use crate::store::codec;
 use crate::store::records::{KeyState, KeyVersionRecord, ProfileRecord, StoredSettings};
 use crate::store::{Batch, Cf, keys};
-use crate::vault::Vault;
-use crate::vault::scope::{ProfileScope, Scopes};
+use crate::vault::audit::PendingEvent;
+use crate::vault::scope::ProfileScope;
+use crate::vault::{Vault, contexts};
 
 /// A profile as operations need it: its record, settings and keys.
 pub(crate) struct ProfileState {
     pub(crate) record: ProfileRecord,
     pub(crate) settings: ProfileSettings,
     pub(crate) keys: ProfileKeys,
+    api_key_hmac_key: OnceLock<Key32>,
 }
 
 impl ProfileState {
@@ -35,7 +39,18 @@ impl ProfileState {
             ring,
         );
         let settings = settings_from_stored(&record.settings);
-        Self { record, settings, keys }
+        Self { record, settings, keys, api_key_hmac_key: OnceLock::new() }
+    }
+
+    /// The key API key secrets are HMACed with (opened on first use).
+    pub(crate) fn api_key_hmac_key(&self) -> Result<&Key32> {
+        if let Some(key) = self.api_key_hmac_key.get() {
+            return Ok(key);
+        }
+        let ctx = contexts::api_key_hmac_key(self.id());
+        let plain = self.keys.open(KeyPurpose::Data, &ctx, &self.record.api_key_hmac_key)?;
+        let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| Error::integrity("API key HMAC key"))?;
+        Ok(self.api_key_hmac_key.get_or_init(|| Key32::from_bytes(bytes)))
     }
 
     pub(crate) fn id(&self) -> &str {
@@ -97,6 +112,10 @@ impl ProfileCache {
         state
     }
 
+    pub(crate) fn remove(&self, id: &str) {
+        self.entries.write().remove(id);
+    }
+
     /// Replaces the cached state after the profile record changed.
     pub(crate) fn replace(&self, state: ProfileState) -> Arc<ProfileState> {
         let mut entries = self.entries.write();
@@ -128,7 +147,7 @@ impl Vault {
             return Err(Error::Duplicate { object: ObjectKind::Profile, field: "profile_id".into() });
         }
         let now = engine.now();
-        let record = ProfileRecord {
+        let mut record = ProfileRecord {
             id: request.profile_id.clone(),
             merchant_id: request.merchant_id,
             created_at: now,
@@ -141,15 +160,27 @@ impl Vault {
                 state: KeyState::Active,
                 created_at: now,
             }],
+            api_key_hmac_key: Vec::new(),
         };
+        let hmac_key = zeroize::Zeroizing::new(os_bytes::<32>()?);
+        let keys_only = ProfileState::new(record.clone(), engine.ring.clone());
+        record.api_key_hmac_key =
+            keys_only.keys.seal(KeyPurpose::Data, &contexts::api_key_hmac_key(id), hmac_key.as_slice())?;
         let mut batch = Batch::default();
         batch.put(Cf::Profiles, keys::profile(id), codec::encode(&record)?);
-        engine.store.write(batch)?;
-        Ok(engine.profiles.replace(ProfileState::new(record, engine.ring.clone())).view())
+        // The commit lane reads the profile's keys from the cache, so the new profile is
+        // cached first, and forgotten again if the write fails.
+        let state = engine.profiles.replace(ProfileState::new(record, engine.ring.clone()));
+        let event = PendingEvent::success(AuditActor::Internal, AuditAction::ProfileCreated, Some(id.to_owned()));
+        if let Err(e) = engine.commit(id, batch, vec![event]) {
+            engine.profiles.remove(id);
+            return Err(e);
+        }
+        Ok(state.view())
     }
 
     pub fn get_profile(&self, id: &ProfileId) -> Result<Profile> {
-        Ok(self.engine()?.profile_state(id)?.view())
+        Ok(self.engine()?.profile_state(id.as_str())?.view())
     }
 
     /// Every profile, ordered by id.
@@ -168,19 +199,21 @@ impl Vault {
         settings.validate()?;
         let engine = self.engine()?;
         let _guard = engine.locks.lock(&[b"profile", id.as_str().as_bytes()]);
-        let mut record = engine.profile_state(id)?.record.clone();
+        let mut record = engine.profile_state(id.as_str())?.record.clone();
         record.settings = settings_to_stored(&settings);
         record.modified_at = engine.now();
         let mut batch = Batch::default();
         batch.put(Cf::Profiles, keys::profile(id.as_str()), codec::encode(&record)?);
-        engine.store.write(batch)?;
+        let event =
+            PendingEvent::success(AuditActor::Internal, AuditAction::ProfileSettingsUpdated, Some(id.to_string()));
+        engine.commit(id.as_str(), batch, vec![event])?;
         Ok(engine.profiles.replace(ProfileState::new(record, engine.ring.clone())).view())
     }
 
     /// The profile, with every right (for trusted in-process callers). `HE_02` if it does
     /// not exist.
     pub fn profile(&self, id: &ProfileId) -> Result<ProfileScope> {
-        self.engine()?.profile_state(id)?;
-        Ok(ProfileScope::new(self.clone(), id.clone(), Scopes::ALL))
+        self.engine()?.profile_state(id.as_str())?;
+        Ok(ProfileScope::new(self.clone(), id.clone(), Scopes::ALL, AuditActor::Internal))
     }
 }

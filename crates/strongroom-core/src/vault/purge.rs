@@ -8,9 +8,8 @@ use crate::store::records::CvcRecord;
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::customers::lock_customer;
-use crate::vault::engine::Engine;
 use crate::vault::payment_methods::purge_if_expired;
-use crate::vault::profiles::ProfileState;
+use crate::vault::scope::Op;
 
 const SCAN_CHUNK: usize = 1000;
 
@@ -27,16 +26,17 @@ impl Vault {
         let engine = self.engine()?;
         let mut report = PurgeReport::default();
         for record in engine.all_profile_records()? {
-            let state = engine.profile_state(&record.id)?;
-            report.payment_methods += purge_payment_methods(&engine, &state)?;
-            report.cvcs += purge_cvcs(&engine, &state)?;
+            let op = Op::enter(engine.clone(), record.id.as_str())?;
+            report.payment_methods += purge_payment_methods(&op)?;
+            report.cvcs += purge_cvcs(&op)?;
         }
         Ok(report)
     }
 }
 
 /// Walks the expiry index up to now; each entry is re-checked under its customer's lock.
-fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
+fn purge_payment_methods(op: &Op) -> Result<u64> {
+    let (engine, state) = (&op.engine, &op.state);
     let end = keys::pm_expiry_due_end(state.id(), engine.now());
     let mut range = KeyRange { start: keys::profile_prefix(state.id()), end };
     let mut purged = 0;
@@ -55,12 +55,12 @@ fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
                     // The payment method is gone; drop the stale index entry.
                     let mut batch = Batch::default();
                     batch.delete(Cf::PmExpiry, key.clone());
-                    engine.store.write(batch)?;
+                    op.commit(batch, Vec::new())?;
                     continue;
                 }
             };
             let pm = std::str::from_utf8(pm).map_err(|_| crate::error::Error::integrity("expiry index"))?;
-            if purge_if_expired(engine, state, pm, &customer)? {
+            if purge_if_expired(op, pm, &customer)? {
                 purged += 1;
             }
         }
@@ -71,7 +71,8 @@ fn purge_payment_methods(engine: &Engine, state: &ProfileState) -> Result<u64> {
     Ok(purged)
 }
 
-fn purge_cvcs(engine: &Engine, state: &ProfileState) -> Result<u64> {
+fn purge_cvcs(op: &Op) -> Result<u64> {
+    let (engine, state) = (&op.engine, &op.state);
     let mut range = KeyRange::prefix(keys::profile_prefix(state.id()));
     let mut purged = 0;
     loop {
@@ -82,7 +83,7 @@ fn purge_cvcs(engine: &Engine, state: &ProfileState) -> Result<u64> {
         range.start = [last.as_slice(), &[0]].concat();
         for (key, value) in &entries {
             let stored: CvcRecord = codec::decode(value)?;
-            if stored.expires_at <= engine.now() && delete_cvc_if_expired(engine, key, &stored.customer_id, state)? {
+            if stored.expires_at <= engine.now() && delete_cvc_if_expired(op, key, &stored.customer_id)? {
                 purged += 1;
             }
         }
@@ -93,13 +94,15 @@ fn purge_cvcs(engine: &Engine, state: &ProfileState) -> Result<u64> {
     Ok(purged)
 }
 
-fn delete_cvc_if_expired(engine: &Engine, key: &[u8], customer: &CustomerId, state: &ProfileState) -> Result<bool> {
-    let _guard = lock_customer(engine, state.id(), customer.as_str());
-    match engine.get_record::<CvcRecord>(Cf::Cvc, key)? {
-        Some(stored) if stored.expires_at <= engine.now() => {
+/// CVC expiry is not audited one by one (it is not an action on card data); the stored
+/// payment method already reports the CVC as gone once its time passed.
+fn delete_cvc_if_expired(op: &Op, key: &[u8], customer: &CustomerId) -> Result<bool> {
+    let _guard = lock_customer(&op.engine, op.profile(), customer.as_str());
+    match op.engine.get_record::<CvcRecord>(Cf::Cvc, key)? {
+        Some(stored) if stored.expires_at <= op.engine.now() => {
             let mut batch = Batch::default();
             batch.delete(Cf::Cvc, key.to_vec());
-            engine.store.write(batch)?;
+            op.commit(batch, Vec::new())?;
             Ok(true)
         }
         _ => Ok(false),

@@ -5,13 +5,15 @@ use zeroize::Zeroizing;
 
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, Result};
+use crate::model::audit::AuditAction;
 use crate::model::card::{CardNumber, Cvc};
 use crate::model::ids::PaymentMethodId;
 use crate::model::payment_method::RevealedCard;
+use crate::model::scope::Scope;
 use crate::store::records::CvcRecord;
 use crate::store::{Batch, Cf, keys};
 use crate::vault::payment_methods::{lock_live, put_record};
-use crate::vault::scope::{ProfileScope, Scope};
+use crate::vault::scope::ProfileScope;
 use crate::vault::{contexts, views};
 
 /// Turns opened bytes into a string without leaving an unzeroized copy behind.
@@ -25,15 +27,16 @@ fn into_secret_string(bytes: Zeroizing<Vec<u8>>, what: &'static str) -> Result<S
 impl ProfileScope {
     /// The full card (number, expiry, holder) of a payment method; marks it used.
     pub fn reveal_payment_method(&self, id: &PaymentMethodId) -> Result<RevealedCard> {
-        let (engine, state) = self.begin(Scope::Reveal)?;
-        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let op = self.begin(Scope::Reveal, AuditAction::CardRevealed)?;
+        let state = &op.state;
+        let (_guard, mut record) = lock_live(&op, id)?;
         let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
         let card_number = CardNumber::from_checked_digits(into_secret_string(pan, "card number")?);
-        let details = views::open_card_details(&state, &record)?;
-        record.last_used_at = engine.now();
+        let details = views::open_card_details(state, &record)?;
+        record.last_used_at = op.engine.now();
         let mut batch = Batch::default();
         put_record(&mut batch, state.id(), &record)?;
-        engine.store.write(batch)?;
+        op.commit(batch, vec![self.event(AuditAction::CardRevealed, id)])?;
         Ok(RevealedCard {
             payment_method_id: id.clone(),
             card_number,
@@ -47,8 +50,9 @@ impl ProfileScope {
     /// The stored CVC, once: it is deleted by this call (PCI DSS 3.3.1: no CVC after
     /// authorization). `None` when no CVC is held or it has expired.
     pub fn take_cvc(&self, id: &PaymentMethodId) -> Result<Option<Cvc>> {
-        let (engine, state) = self.begin(Scope::Reveal)?;
-        let (_guard, mut record) = lock_live(&engine, &state, id)?;
+        let op = self.begin(Scope::Reveal, AuditAction::CvcTaken)?;
+        let (engine, state) = (&op.engine, &op.state);
+        let (_guard, mut record) = lock_live(&op, id)?;
         let cvc_key = keys::record(state.id(), id.as_str());
         let Some(stored) = engine.get_record::<CvcRecord>(Cf::Cvc, &cvc_key)? else {
             return Ok(None);
@@ -64,7 +68,7 @@ impl ProfileScope {
         batch.delete(Cf::Cvc, cvc_key);
         record.cvc_expires_at = None;
         put_record(&mut batch, state.id(), &record)?;
-        engine.store.write(batch)?;
+        op.commit(batch, vec![self.event(AuditAction::CvcTaken, id)])?;
         Ok(cvc)
     }
 }

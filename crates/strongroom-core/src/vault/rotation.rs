@@ -1,0 +1,387 @@
+//! Key rotation: add a profile key version (new writes use it), move every sealed value to
+//! it in resumable batches, then retire the old versions. Master-key rotation is the same,
+//! with the new version derived under the ring's new active master key.
+//!
+//! Re-encryption is resumable by construction: old versions stay readable until the very
+//! end, every batch is atomic, and values already on the newest version are skipped. A run
+//! stopped (by its progress callback, or by a crash) is resumed by running it again.
+
+use std::ops::ControlFlow;
+
+use crate::crypto::{KeyPurpose, SealContext, envelope};
+use crate::error::{Error, Result};
+use crate::model::audit::{AuditAction, AuditActor};
+use crate::model::card::CardNumber;
+use crate::model::ids::ProfileId;
+use crate::model::profile::Profile;
+use crate::model::reports::{ReencryptOptions, ReencryptProgress, ReencryptReport};
+use crate::store::codec;
+use crate::store::records::{
+    CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord,
+};
+use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::vault::audit::{PendingEvent, seal_head};
+use crate::vault::customers::customer_lock_key;
+use crate::vault::engine::Engine;
+use crate::vault::profiles::ProfileState;
+use crate::vault::scope::Op;
+use crate::vault::{Vault, contexts};
+
+/// What a re-encryption callback sees; returning `ControlFlow::Break` stops the run
+/// after the current batch (it can be resumed).
+pub type ProgressCallback<'a> = dyn FnMut(&ReencryptProgress) -> ControlFlow<()> + 'a;
+
+/// The kinds of records that hold sealed values, in the order they are moved.
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    Customers,
+    PaymentMethods,
+    Cvcs,
+    Audit,
+}
+
+impl Phase {
+    const ALL: [Phase; 4] = [Phase::Customers, Phase::PaymentMethods, Phase::Cvcs, Phase::Audit];
+
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Customers => "customers",
+            Phase::PaymentMethods => "payment_methods",
+            Phase::Cvcs => "cvc",
+            Phase::Audit => "audit",
+        }
+    }
+
+    fn cf(self) -> Cf {
+        match self {
+            Phase::Customers => Cf::Customers,
+            Phase::PaymentMethods => Cf::PaymentMethods,
+            Phase::Cvcs => Cf::Cvc,
+            Phase::Audit => Cf::Audit,
+        }
+    }
+}
+
+fn is_stale(sealed: &[u8], active: u32) -> bool {
+    envelope::key_version(sealed).map_or(true, |v| v != active)
+}
+
+/// Opens a value under whatever readable version sealed it and seals it under the active one.
+fn reseal(state: &ProfileState, purpose: KeyPurpose, ctx: &SealContext<'_>, sealed: &[u8]) -> Result<Vec<u8>> {
+    let plain = state.keys.open(purpose, ctx, sealed)?;
+    state.keys.seal(purpose, ctx, &plain)
+}
+
+impl Engine {
+    /// Moves the stale values among `entries` (one scanned batch of `phase`) to the active
+    /// version, under the locks of the records they belong to. Returns how many moved.
+    fn reencrypt_batch(&self, op: &Op, phase: Phase, entries: &[(Vec<u8>, Vec<u8>)]) -> Result<u64> {
+        let (state, profile) = (&op.state, op.profile());
+        let active = state.keys.active_version();
+        let mut batch = Batch::default();
+        let mut moved = 0;
+        match phase {
+            Phase::Customers => {
+                let stale: Vec<CustomerRecord> = entries
+                    .iter()
+                    .map(|(_, v)| codec::decode::<CustomerRecord>(v))
+                    .filter(|r| r.as_ref().map_or(true, |r| r.pii.as_deref().is_some_and(|p| is_stale(p, active))))
+                    .collect::<Result<_>>()?;
+                let _guards = self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.id.as_str())));
+                for candidate in stale {
+                    let key = keys::record(profile, candidate.id.as_str());
+                    let Some(mut record) = self.get_record::<CustomerRecord>(Cf::Customers, &key)? else { continue };
+                    let Some(pii) = record.pii.as_deref().filter(|p| is_stale(p, active)) else { continue };
+                    record.pii = Some(reseal(
+                        state,
+                        KeyPurpose::Data,
+                        &contexts::customer_pii(profile, record.id.as_str()),
+                        pii,
+                    )?);
+                    batch.put(Cf::Customers, key, codec::encode(&record)?);
+                    moved += 1;
+                }
+            }
+            Phase::PaymentMethods => {
+                let stale: Vec<PaymentMethodRecord> = entries
+                    .iter()
+                    .map(|(_, v)| codec::decode::<PaymentMethodRecord>(v))
+                    .filter(|r| r.as_ref().map_or(true, |r| Self::pm_is_stale(r, active)))
+                    .collect::<Result<_>>()?;
+                let _guards =
+                    self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.customer_id.as_str())));
+                for candidate in stale {
+                    let key = keys::record(profile, candidate.id.as_str());
+                    let Some(mut record) = self.get_record::<PaymentMethodRecord>(Cf::PaymentMethods, &key)? else {
+                        continue;
+                    };
+                    if !Self::pm_is_stale(&record, active) {
+                        continue;
+                    }
+                    let id = record.id.to_string();
+                    record.details =
+                        reseal(state, KeyPurpose::Data, &contexts::card_details(profile, &id), &record.details)?;
+                    let pan_ctx = contexts::card_number(profile, &id);
+                    let pan = state.keys.open(KeyPurpose::Pan, &pan_ctx, &record.pan)?;
+                    record.pan = state.keys.seal(KeyPurpose::Pan, &pan_ctx, &pan)?;
+                    if record.fingerprint_version != active {
+                        // Re-fingerprint under the new key, so duplicates are still found
+                        // once the old fingerprint key is retired.
+                        let digits = std::str::from_utf8(&pan).map_err(|_| Error::integrity("card number"))?;
+                        let number = CardNumber::from_checked_digits(digits.to_owned());
+                        let fingerprint = state.keys.fingerprint(active, &number)?;
+                        let customer = record.customer_id.as_str();
+                        batch.delete(Cf::Fingerprints, keys::fingerprint(profile, customer, &record.fingerprint));
+                        batch.put(
+                            Cf::Fingerprints,
+                            keys::fingerprint(profile, customer, &fingerprint),
+                            id.clone().into_bytes(),
+                        );
+                        record.fingerprint = fingerprint;
+                        record.fingerprint_version = active;
+                    }
+                    batch.put(Cf::PaymentMethods, key, codec::encode(&record)?);
+                    moved += 1;
+                }
+            }
+            Phase::Cvcs => {
+                let stale: Vec<(Vec<u8>, CvcRecord)> = entries
+                    .iter()
+                    .map(|(k, v)| Ok((k.clone(), codec::decode::<CvcRecord>(v)?)))
+                    .filter(|r: &Result<(Vec<u8>, CvcRecord)>| {
+                        r.as_ref().map_or(true, |(_, c)| is_stale(&c.sealed, active))
+                    })
+                    .collect::<Result<_>>()?;
+                let _guards =
+                    self.locks.lock_many(stale.iter().map(|(_, c)| customer_lock_key(profile, c.customer_id.as_str())));
+                for (key, _) in stale {
+                    let Some(mut record) = self.get_record::<CvcRecord>(Cf::Cvc, &key)? else { continue };
+                    if !is_stale(&record.sealed, active) {
+                        continue;
+                    }
+                    let pm = std::str::from_utf8(keys::last_part(&key)).map_err(|_| Error::integrity("cvc key"))?;
+                    record.sealed = reseal(state, KeyPurpose::Pan, &contexts::cvc(profile, pm), &record.sealed)?;
+                    batch.put(Cf::Cvc, key, codec::encode(&record)?);
+                    moved += 1;
+                }
+            }
+            Phase::Audit => {
+                // Events never change once written; the head changes with every commit, so
+                // it is moved while holding the commit lane.
+                let runtime = self.runtimes.get(profile);
+                let mut head = runtime.commit.lock();
+                for (key, sealed) in entries {
+                    if !is_stale(sealed, active) {
+                        continue;
+                    }
+                    let seq = keys::audit_seq(key).ok_or_else(|| Error::integrity("audit event key"))?.to_string();
+                    batch.put(
+                        Cf::Audit,
+                        key.clone(),
+                        reseal(state, KeyPurpose::Data, &contexts::audit_event(profile, &seq), sealed)?,
+                    );
+                    moved += 1;
+                }
+                let head_key = keys::audit_head(profile);
+                if let Some(sealed) = self.store.get(Cf::Audit, &head_key)?.filter(|h| is_stale(h, active)) {
+                    let current = match *head {
+                        Some(h) => h,
+                        None => self.load_chain_head(state)?,
+                    };
+                    debug_assert!(!sealed.is_empty());
+                    batch.put(Cf::Audit, head_key, seal_head(state, current)?);
+                    *head = Some(current);
+                    moved += 1;
+                }
+                if !batch.is_empty() {
+                    self.store.write(batch)?;
+                }
+                return Ok(moved);
+            }
+        }
+        if !batch.is_empty() {
+            op.commit(batch, Vec::new())?;
+        }
+        Ok(moved)
+    }
+
+    fn pm_is_stale(record: &PaymentMethodRecord, active: u32) -> bool {
+        is_stale(&record.details, active) || is_stale(&record.pan, active) || record.fingerprint_version != active
+    }
+
+    /// Re-seals the profile's API key HMAC key under the active version.
+    fn reencrypt_profile_record(&self, profile: &str) -> Result<u64> {
+        let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
+        let state = self.profile_state(profile)?;
+        let active = state.keys.active_version();
+        if !is_stale(&state.record.api_key_hmac_key, active) {
+            return Ok(0);
+        }
+        let mut record = state.record.clone();
+        record.api_key_hmac_key =
+            reseal(&state, KeyPurpose::Data, &contexts::api_key_hmac_key(profile), &record.api_key_hmac_key)?;
+        self.write_profile_record(&record, None)?;
+        Ok(1)
+    }
+
+    /// Writes a changed profile record (with an audit event) and caches its new state.
+    fn write_profile_record(&self, record: &ProfileRecord, event: Option<PendingEvent>) -> Result<()> {
+        let profile = record.id.as_str();
+        let mut batch = Batch::default();
+        batch.put(Cf::Profiles, keys::profile(profile), codec::encode(record)?);
+        self.commit(profile, batch, event.into_iter().collect())?;
+        self.profiles.replace(ProfileState::new(record.clone(), self.ring.clone()));
+        Ok(())
+    }
+
+    /// Adds a key version derived under the ring's active master key and makes it the one
+    /// new values are sealed with. Waits for running operations of the profile to finish.
+    pub(crate) fn add_key_version(&self, profile: &str) -> Result<ProfileRecord> {
+        let runtime = self.runtimes.get(profile);
+        let _exclusive = runtime.gate.write();
+        let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
+        let mut record = self.profile_state(profile)?.record.clone();
+        let next = record.key_versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+        for version in &mut record.key_versions {
+            version.state = KeyState::DecryptOnly;
+        }
+        let now = self.now();
+        record.key_versions.push(KeyVersionRecord {
+            version: next,
+            master_key_id: self.ring.active_id().clone(),
+            state: KeyState::Active,
+            created_at: now,
+        });
+        record.modified_at = now;
+        let event = PendingEvent::success(AuditActor::Internal, AuditAction::KeyRotated, Some(format!("v{next}")));
+        self.write_profile_record(&record, Some(event))?;
+        Ok(record)
+    }
+
+    /// Retires every version but the active one, once no value is sealed under them.
+    /// Returns the retired versions, or `None` if values remain on old versions.
+    fn retire_old_versions(&self, profile: &str) -> Result<Option<Vec<u32>>> {
+        let runtime = self.runtimes.get(profile);
+        let _exclusive = runtime.gate.write();
+        let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
+        let state = self.profile_state(profile)?;
+        let active = state.keys.active_version();
+        let stats = self.profile_stats(&state)?;
+        if stats.sealed_values_by_key_version.keys().any(|v| *v != active) {
+            return Ok(None);
+        }
+        let mut record = state.record.clone();
+        let retired: Vec<u32> = record.key_versions.iter().map(|v| v.version).filter(|v| *v != active).collect();
+        if retired.is_empty() {
+            return Ok(Some(retired));
+        }
+        record.key_versions.retain(|v| v.version == active);
+        record.modified_at = self.now();
+        let event =
+            PendingEvent::success(AuditActor::Internal, AuditAction::ReencryptionCompleted, Some(format!("v{active}")));
+        self.write_profile_record(&record, Some(event))?;
+        Ok(Some(retired))
+    }
+}
+
+impl Vault {
+    /// Adds a new key version to the profile; values sealed from now on use it. Run
+    /// [`Vault::reencrypt_profile`] to move existing values and retire the old version.
+    pub fn rotate_profile_key(&self, profile_id: &ProfileId) -> Result<Profile> {
+        let engine = self.engine()?;
+        engine.add_key_version(profile_id.as_str())?;
+        Ok(engine.profile_state(profile_id.as_str())?.view())
+    }
+
+    /// Moves every sealed value of the profile (customers, cards, CVCs, audit events, the
+    /// API key HMAC key) to the newest key version, in atomic batches, re-fingerprinting
+    /// cards on the way; then retires the older versions. Operations continue meanwhile.
+    ///
+    /// `progress` is called after every batch; returning `ControlFlow::Break` stops the
+    /// run (`complete: false`), and calling this again resumes it.
+    pub fn reencrypt_profile(
+        &self,
+        profile_id: &ProfileId,
+        options: ReencryptOptions,
+        progress: &mut ProgressCallback<'_>,
+    ) -> Result<ReencryptReport> {
+        if options.batch_size == 0 || options.batch_size > 10_000 {
+            return Err(Error::invalid("batch_size", "must be between 1 and 10000"));
+        }
+        let engine = self.engine()?;
+        let profile = profile_id.as_str();
+        let mut report = ReencryptReport {
+            profile_id: profile_id.clone(),
+            scanned: 0,
+            reencrypted: 0,
+            complete: false,
+            retired_versions: Vec::new(),
+        };
+        // Values written while a pass runs use the newest version already; a second pass
+        // only happens if something was left behind (it never should).
+        for _pass in 0..3 {
+            report.reencrypted += engine.reencrypt_profile_record(profile)?;
+            for phase in Phase::ALL {
+                let prefix = match phase {
+                    Phase::Audit => keys::audit_events_prefix(profile),
+                    _ => keys::profile_prefix(profile),
+                };
+                let mut cursor: Option<Vec<u8>> = None;
+                loop {
+                    let op = Op::enter(engine.clone(), profile)?;
+                    let range = KeyRange::prefix_after(prefix.clone(), cursor.as_deref());
+                    let entries = engine.store.scan(phase.cf(), &range, options.batch_size)?;
+                    let Some((last, _)) = entries.last() else { break };
+                    cursor = Some(last.clone());
+                    report.reencrypted += engine.reencrypt_batch(&op, phase, &entries)?;
+                    report.scanned += entries.len() as u64;
+                    drop(op);
+                    let now = ReencryptProgress {
+                        profile_id: profile_id.clone(),
+                        phase: phase.name(),
+                        scanned: report.scanned,
+                        reencrypted: report.reencrypted,
+                    };
+                    if progress(&now).is_break() {
+                        return Ok(report);
+                    }
+                    if entries.len() < options.batch_size {
+                        break;
+                    }
+                }
+            }
+            if let Some(retired) = engine.retire_old_versions(profile)? {
+                report.retired_versions = retired;
+                report.complete = true;
+                return Ok(report);
+            }
+        }
+        Err(Error::storage("values remain on old key versions after re-encryption; run it again"))
+    }
+
+    /// Moves every profile whose active key version was derived under another master key
+    /// to a new version under the ring's active master key, re-encrypting everything.
+    /// Afterwards the old master key is no longer needed to open the vault.
+    pub fn rotate_master_key(&self, progress: &mut ProgressCallback<'_>) -> Result<Vec<ReencryptReport>> {
+        let engine = self.engine()?;
+        let mut reports = Vec::new();
+        for record in engine.all_profile_records()? {
+            let current = record.active_version().map(|v| &v.master_key_id);
+            let needs_rotation = current != Some(engine.ring.active_id());
+            let has_old_versions = record.key_versions.len() > 1;
+            if !(needs_rotation || has_old_versions) {
+                continue;
+            }
+            if needs_rotation {
+                engine.add_key_version(record.id.as_str())?;
+            }
+            let report = self.reencrypt_profile(&record.id, ReencryptOptions::default(), progress)?;
+            let stopped = !report.complete;
+            reports.push(report);
+            if stopped {
+                break;
+            }
+        }
+        Ok(reports)
+    }
+}

@@ -1,0 +1,68 @@
+//! Per-profile runtime state that outlives any one snapshot of the profile's keys:
+//! the operation gate and the audit commit lane.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use parking_lot::lock_api::ArcRwLockReadGuard;
+use parking_lot::{Mutex, RawRwLock, RwLock};
+
+use crate::error::Result;
+use crate::store::Batch;
+use crate::vault::audit::PendingEvent;
+
+/// Held (shared) by every operation for its whole duration; taken exclusively by changes
+/// to the profile's key set (rotate, retire, destroy). So an operation never sees keys
+/// change under it: it cannot seal with a version that is retired before it commits, nor
+/// read a value re-encrypted to a version it does not know.
+pub(crate) type GateGuard = ArcRwLockReadGuard<RawRwLock, ()>;
+
+/// A write waiting in the profile's commit lane.
+pub(crate) struct Pending {
+    pub(crate) batch: Batch,
+    pub(crate) events: Vec<PendingEvent>,
+    pub(crate) result: Arc<OnceLock<Result<()>>>,
+}
+
+/// The head of the profile's audit chain, as committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ChainHead {
+    pub(crate) next_seq: u64,
+    pub(crate) last_hash: [u8; 32],
+}
+
+pub(crate) struct ProfileRuntime {
+    pub(crate) gate: Arc<RwLock<()>>,
+    /// Writes queued for the next commit.
+    pub(crate) queue: Mutex<Vec<Pending>>,
+    /// Held by the committing leader; guards the chain head (`None` until loaded).
+    pub(crate) commit: Mutex<Option<ChainHead>>,
+}
+
+impl ProfileRuntime {
+    fn new() -> Self {
+        Self { gate: Arc::new(RwLock::new(())), queue: Mutex::new(Vec::new()), commit: Mutex::new(None) }
+    }
+
+    pub(crate) fn enter(&self) -> GateGuard {
+        self.gate.read_arc()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Runtimes {
+    by_profile: RwLock<HashMap<String, Arc<ProfileRuntime>>>,
+}
+
+impl Runtimes {
+    pub(crate) fn get(&self, profile: &str) -> Arc<ProfileRuntime> {
+        if let Some(runtime) = self.by_profile.read().get(profile) {
+            return runtime.clone();
+        }
+        self.by_profile.write().entry(profile.to_owned()).or_insert_with(|| Arc::new(ProfileRuntime::new())).clone()
+    }
+
+    pub(crate) fn remove(&self, profile: &str) {
+        self.by_profile.write().remove(profile);
+    }
+}

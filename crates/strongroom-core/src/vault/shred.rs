@@ -1,0 +1,39 @@
+//! Crypto-shredding: destroying a profile removes its salt and key set, so nothing sealed
+//! for it can ever be derived again, and removes its records from the files.
+
+use crate::error::Result;
+use crate::model::ids::ProfileId;
+use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::vault::Vault;
+
+impl Vault {
+    /// Destroys a profile: its salt and key versions, every record and index entry, its
+    /// API keys and audit chain. Waits for running operations of the profile, then
+    /// flushes and compacts the affected ranges so the deleted bytes leave the files.
+    ///
+    /// Backups taken before (checkpoints, copies) still hold the salt; destroy them too.
+    pub fn destroy_profile(&self, profile_id: &ProfileId) -> Result<()> {
+        let engine = self.engine()?;
+        let profile = profile_id.as_str();
+        let runtime = engine.runtimes.get(profile);
+        let _exclusive = runtime.gate.write();
+        let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
+        engine.profile_state(profile)?;
+
+        let owned = KeyRange::prefix(keys::profile_prefix(profile));
+        let record_key = keys::profile(profile);
+        let profile_range = KeyRange { start: record_key.clone(), end: [record_key.as_slice(), &[0]].concat() };
+        let mut ranges = vec![(Cf::Profiles, profile_range)];
+        ranges.extend(
+            Cf::ALL.into_iter().filter(|cf| !matches!(cf, Cf::Meta | Cf::Profiles)).map(|cf| (cf, owned.clone())),
+        );
+        let mut batch = Batch::default();
+        for (cf, range) in &ranges {
+            batch.delete_range(*cf, range.clone());
+        }
+        engine.store.write(batch)?;
+        engine.profiles.remove(profile);
+        engine.runtimes.remove(profile);
+        engine.store.purge(&ranges)
+    }
+}

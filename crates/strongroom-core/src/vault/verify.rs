@@ -1,0 +1,245 @@
+//! `verify`: reads the whole vault and checks that every stored value opens, every index
+//! entry points to a live record that agrees with it, every record has its index entries,
+//! and every audit chain is intact.
+
+use std::collections::HashMap;
+
+use crate::crypto::KeyPurpose;
+use crate::error::Result;
+use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyReport};
+use crate::store::codec;
+use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus};
+use crate::store::{Cf, KeyRange, keys};
+use crate::vault::scope::Op;
+use crate::vault::{Vault, contexts, views};
+
+/// A key's readable tail (the part after the profile), for problem locations.
+fn location(cf: Cf, key: &[u8]) -> String {
+    let tail = match key.iter().position(|b| *b == 0) {
+        Some(i) => &key[i + 1..],
+        None => key,
+    };
+    let printable: String = tail.iter().map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
+    format!("{}/{printable}", cf.name())
+}
+
+struct Checker<'a> {
+    op: &'a Op,
+    report: &'a mut VerifyReport,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, kind: ProblemKind, cf: Cf, key: &[u8], detail: impl Into<String>) {
+        self.report.problems.push(VerifyProblem {
+            profile_id: self.op.state.record.id.clone(),
+            kind,
+            location: location(cf, key),
+            detail: detail.into(),
+        });
+    }
+
+    fn run(&mut self) -> Result<()> {
+        let op = self.op;
+        let (engine, state, profile) = (&op.engine, &op.state, op.profile());
+        let all = KeyRange::prefix(keys::profile_prefix(profile));
+
+        // Customers: each opens; references agree both ways.
+        let mut customers: HashMap<Vec<u8>, CustomerRecord> = HashMap::new();
+        let mut entries = Vec::new();
+        engine.scan_all(Cf::Customers, &all, |k, v| {
+            entries.push((k.to_vec(), v.to_vec()));
+            Ok(())
+        })?;
+        for (key, value) in entries {
+            self.report.records_checked += 1;
+            let Ok(record) = codec::decode::<CustomerRecord>(&value) else {
+                self.problem(ProblemKind::UnreadableValue, Cf::Customers, &key, "record does not decode");
+                continue;
+            };
+            if keys::record(profile, record.id.as_str()) != key {
+                self.problem(ProblemKind::UnreadableValue, Cf::Customers, &key, "record stored under another id");
+                continue;
+            }
+            if record.status == StoredCustomerStatus::Active {
+                match views::open_customer_pii(state, &record) {
+                    Ok(_) => self.report.values_opened += u64::from(record.pii.is_some()),
+                    Err(_) => {
+                        self.problem(ProblemKind::UnreadableValue, Cf::Customers, &key, "personal data does not open")
+                    }
+                }
+            }
+            if let Some(reference) = &record.merchant_reference_id {
+                let ref_key = keys::record(profile, reference);
+                if engine.store.get(Cf::CustomerRefs, &ref_key)?.as_deref() != Some(record.id.as_str().as_bytes()) {
+                    self.problem(
+                        ProblemKind::MissingIndexEntry,
+                        Cf::Customers,
+                        &key,
+                        "merchant reference entry missing",
+                    );
+                }
+            }
+            customers.insert(key, record);
+        }
+        engine.scan_all(Cf::CustomerRefs, &all, |key, value| {
+            self.report.index_entries_checked += 1;
+            let target = keys::record_raw(profile, value);
+            let ok = customers.get(&target).is_some_and(|c| {
+                c.merchant_reference_id.as_deref().map(|r| keys::record(profile, r)) == Some(key.to_vec())
+            });
+            if !ok {
+                self.problem(
+                    ProblemKind::OrphanIndexEntry,
+                    Cf::CustomerRefs,
+                    key,
+                    "points to no customer with this reference",
+                );
+            }
+            Ok(())
+        })?;
+
+        // Payment methods: each opens; indexes agree both ways.
+        let mut methods: HashMap<Vec<u8>, PaymentMethodRecord> = HashMap::new();
+        let mut entries = Vec::new();
+        engine.scan_all(Cf::PaymentMethods, &all, |k, v| {
+            entries.push((k.to_vec(), v.to_vec()));
+            Ok(())
+        })?;
+        for (key, value) in entries {
+            self.report.records_checked += 1;
+            let Ok(record) = codec::decode::<PaymentMethodRecord>(&value) else {
+                self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "record does not decode");
+                continue;
+            };
+            let id = record.id.as_str();
+            if keys::record(profile, id) != key {
+                self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "record stored under another id");
+                continue;
+            }
+            match views::open_card_details(state, &record) {
+                Ok(_) => self.report.values_opened += 1,
+                Err(_) => {
+                    self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "card details do not open")
+                }
+            }
+            match state.keys.open(KeyPurpose::Pan, &contexts::card_number(profile, id), &record.pan) {
+                Ok(_) => self.report.values_opened += 1,
+                Err(_) => {
+                    self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "card number does not open")
+                }
+            }
+            let customer = record.customer_id.as_str();
+            let owner = customers.get(&keys::record(profile, customer));
+            if !owner.is_some_and(|c| c.status == StoredCustomerStatus::Active) {
+                self.problem(
+                    ProblemKind::OrphanIndexEntry,
+                    Cf::PaymentMethods,
+                    &key,
+                    "its customer is missing or deleted",
+                );
+            }
+            if engine.store.get(Cf::PmByCustomer, &keys::pm_by_customer(profile, customer, id))?.is_none() {
+                self.problem(ProblemKind::MissingIndexEntry, Cf::PaymentMethods, &key, "customer index entry missing");
+            }
+            let fp_key = keys::fingerprint(profile, customer, &record.fingerprint);
+            if engine.store.get(Cf::Fingerprints, &fp_key)?.as_deref() != Some(id.as_bytes()) {
+                self.problem(
+                    ProblemKind::MissingIndexEntry,
+                    Cf::PaymentMethods,
+                    &key,
+                    "fingerprint index entry missing",
+                );
+            }
+            if let Some(expires_at) = record.expires_at
+                && engine.store.get(Cf::PmExpiry, &keys::pm_expiry(profile, expires_at, id))?.is_none()
+            {
+                self.problem(ProblemKind::MissingIndexEntry, Cf::PaymentMethods, &key, "expiry index entry missing");
+            }
+            methods.insert(key, record);
+        }
+        let pm_of = |id: &[u8]| methods.get(&keys::record_raw(profile, id));
+        let mut orphans: Vec<(Cf, Vec<u8>, &'static str)> = Vec::new();
+        let mut index_entries = 0u64;
+        engine.scan_all(Cf::PmByCustomer, &all, |key, _| {
+            index_entries += 1;
+            let ok = pm_of(keys::last_part(key))
+                .is_some_and(|pm| keys::pm_by_customer(profile, pm.customer_id.as_str(), pm.id.as_str()) == key);
+            if !ok {
+                orphans.push((Cf::PmByCustomer, key.to_vec(), "points to no payment method of this customer"));
+            }
+            Ok(())
+        })?;
+        engine.scan_all(Cf::Fingerprints, &all, |key, value| {
+            index_entries += 1;
+            let ok = pm_of(value)
+                .is_some_and(|pm| keys::fingerprint(profile, pm.customer_id.as_str(), &pm.fingerprint) == key);
+            if !ok {
+                orphans.push((Cf::Fingerprints, key.to_vec(), "points to no payment method with this fingerprint"));
+            }
+            Ok(())
+        })?;
+        engine.scan_all(Cf::PmExpiry, &all, |key, _| {
+            index_entries += 1;
+            let ok = pm_of(keys::last_part(key))
+                .is_some_and(|pm| pm.expires_at.is_some_and(|t| keys::pm_expiry(profile, t, pm.id.as_str()) == key));
+            if !ok {
+                orphans.push((Cf::PmExpiry, key.to_vec(), "points to no volatile payment method expiring then"));
+            }
+            Ok(())
+        })?;
+        let mut cvc_entries = Vec::new();
+        engine.scan_all(Cf::Cvc, &all, |k, v| {
+            cvc_entries.push((k.to_vec(), v.to_vec()));
+            Ok(())
+        })?;
+        self.report.index_entries_checked += index_entries;
+        for (cf, key, detail) in orphans {
+            self.problem(ProblemKind::OrphanIndexEntry, cf, &key, detail);
+        }
+        for (key, value) in cvc_entries {
+            self.report.records_checked += 1;
+            let pm = keys::last_part(&key);
+            let opened = codec::decode::<CvcRecord>(&value).ok().and_then(|c| {
+                let pm = std::str::from_utf8(pm).ok()?;
+                state.keys.open(KeyPurpose::Pan, &contexts::cvc(profile, pm), &c.sealed).ok()
+            });
+            match opened {
+                Some(_) => self.report.values_opened += 1,
+                None => self.problem(ProblemKind::UnreadableValue, Cf::Cvc, &key, "stored CVC does not open"),
+            }
+            if pm_of(pm).is_none() {
+                self.problem(ProblemKind::OrphanIndexEntry, Cf::Cvc, &key, "CVC of no payment method");
+            }
+        }
+
+        let chain = engine.verify_chain(state)?;
+        self.report.audit_events_checked += chain.events;
+        if let (Some(at), Some(problem)) = (chain.first_bad, chain.problem) {
+            let key = keys::audit_event(profile, at);
+            self.problem(ProblemKind::AuditChain, Cf::Audit, &key, format!("position {at}: {problem}"));
+        }
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Reads the whole vault and reports every problem found (see [`VerifyReport`]).
+    /// `progress` is called after each profile.
+    pub fn verify(&self, progress: &mut dyn FnMut(&VerifyProgress)) -> Result<VerifyReport> {
+        let engine = self.engine()?;
+        let profiles = engine.all_profile_records()?;
+        let total = profiles.len() as u64;
+        let mut report = VerifyReport::default();
+        for (done, record) in profiles.into_iter().enumerate() {
+            let op = Op::enter(engine.clone(), record.id.as_str())?;
+            Checker { op: &op, report: &mut report }.run()?;
+            report.profiles += 1;
+            progress(&VerifyProgress {
+                profiles_done: done as u64 + 1,
+                profiles_total: total,
+                records_checked: report.records_checked,
+            });
+        }
+        Ok(report)
+    }
+}

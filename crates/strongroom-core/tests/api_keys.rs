@@ -1,0 +1,205 @@
+//! API keys and scopes: the scope matrix, authentication failures (audited), and secrets
+//! that exist only in the caller's hands.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use strongroom_core::{
+    ApiKeyCreate, AuditAction, AuditActor, AuditOutcome, CustomerCreate, PageRequest, PaymentMethodCreate,
+    PaymentMethodUpdate, ProfileScope, Result, Scope, Scopes, Vault,
+};
+
+fn key(vault: &Vault, scope: &ProfileScope, scopes: Scopes) -> String {
+    let created = vault
+        .create_api_key(scope.profile_id(), ApiKeyCreate { name: "test key".into(), scopes, expires_at: None })
+        .unwrap();
+    created.secret.expose().to_owned()
+}
+
+type Operation = fn(&ProfileScope, &ProfileScope) -> Result<()>;
+
+/// Every profile operation, the scope it needs, and how to run it (`trusted` prepares
+/// fresh objects, `caller` is the API key's scope under test).
+fn operations() -> Vec<(&'static str, Scope, Operation)> {
+    vec![
+        ("create customer", Scope::Write, |_, c| c.create_customer(CustomerCreate::default()).map(|_| ())),
+        ("retrieve customer", Scope::Read, |t, c| c.retrieve_customer(&new_customer(t).id).map(|_| ())),
+        ("update customer", Scope::Write, |t, c| {
+            c.update_customer(&new_customer(t).id, Default::default()).map(|_| ())
+        }),
+        ("list customers", Scope::Read, |_, c| c.list_customers(&PageRequest::default()).map(|_| ())),
+        ("delete customer", Scope::Write, |t, c| c.delete_customer(&new_customer(t).id).map(|_| ())),
+        ("create payment method", Scope::Write, |t, c| {
+            c.create_payment_method(PaymentMethodCreate::card(new_customer(t).id, card("4111111111111111"))).map(|_| ())
+        }),
+        ("retrieve payment method", Scope::Read, |t, c| {
+            c.retrieve_payment_method(&save_card(t, &new_customer(t).id, "4111111111111111").id).map(|_| ())
+        }),
+        ("list payment methods", Scope::Read, |t, c| {
+            c.list_payment_methods(&new_customer(t).id, &PageRequest::default()).map(|_| ())
+        }),
+        ("update payment method", Scope::Write, |t, c| {
+            let pm = save_card(t, &new_customer(t).id, "4111111111111111");
+            c.update_payment_method(&pm.id, PaymentMethodUpdate { nick_name: Some("n".into()), ..Default::default() })
+                .map(|_| ())
+        }),
+        ("delete payment method", Scope::Write, |t, c| {
+            c.delete_payment_method(&save_card(t, &new_customer(t).id, "4111111111111111").id).map(|_| ())
+        }),
+        ("reveal", Scope::Reveal, |t, c| {
+            c.reveal_payment_method(&save_card(t, &new_customer(t).id, "4111111111111111").id).map(|_| ())
+        }),
+        ("take CVC", Scope::Reveal, |t, c| {
+            c.take_cvc(&save_card(t, &new_customer(t).id, "4111111111111111").id).map(|_| ())
+        }),
+    ]
+}
+
+#[test]
+fn scope_matrix() {
+    let t = open();
+    let mut checked = 0;
+    for bits in 1u8..8 {
+        let scopes = Scopes { read: bits & 1 != 0, write: bits & 2 != 0, reveal: bits & 4 != 0 };
+        let caller = t.vault.authenticate(&key(&t.vault, &t.scope, scopes), t.scope.profile_id()).unwrap();
+        assert_eq!(caller.scopes(), scopes);
+        for (name, needed, run) in operations() {
+            let result = run(&t.scope, &caller);
+            if scopes.contains(needed) {
+                assert!(result.is_ok(), "{name} with {:?}: {:?}", scopes.names(), result.err());
+            } else {
+                let err = result.expect_err(name);
+                assert_eq!(err.code(), "IR_06", "{name} with {:?}", scopes.names());
+                assert!(err.to_string().contains(needed.as_str()), "{err}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 7 * 12);
+    // Refusals are in the audit chain, with the key as actor.
+    let events = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap();
+    let refused = events
+        .iter()
+        .filter(|e| {
+            e.outcome == AuditOutcome::Failure { code: "IR_06".into() } && matches!(e.actor, AuditActor::ApiKey(_))
+        })
+        .count();
+    assert_eq!(refused, 7 * 12 - (12 * 4), "every refused call is recorded (each op is allowed for 4 of 7 sets)");
+}
+
+#[test]
+fn authentication_failures_are_unauthorized_and_audited() {
+    let t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let good = key(&t.vault, &t.scope, Scopes::ALL);
+    let others_key = key(&t.vault, &other, Scopes::ALL);
+    let expiring = t
+        .vault
+        .create_api_key(
+            t.scope.profile_id(),
+            ApiKeyCreate {
+                name: "short".into(),
+                scopes: Scopes::ALL,
+                expires_at: Some(start_time().saturating_add(Duration::from_secs(60))),
+            },
+        )
+        .unwrap();
+    let revoked = t
+        .vault
+        .create_api_key(
+            t.scope.profile_id(),
+            ApiKeyCreate { name: "old".into(), scopes: Scopes::ALL, expires_at: None },
+        )
+        .unwrap();
+    t.vault.revoke_api_key(t.scope.profile_id(), &revoked.key.id).unwrap();
+    assert!(t.vault.authenticate(expiring.secret.expose(), t.scope.profile_id()).is_ok());
+    t.clock.advance(Duration::from_secs(61));
+
+    let mut wrong_secret = good.clone();
+    let last = wrong_secret.pop().unwrap();
+    wrong_secret.push(if last == '0' { '1' } else { '0' });
+    let attempts = [
+        ("wrong secret", wrong_secret),
+        ("another profile's key", others_key.clone()),
+        ("revoked", revoked.secret.expose().to_owned()),
+        ("expired", expiring.secret.expose().to_owned()),
+        ("malformed", "not-a-key".to_owned()),
+        ("empty", String::new()),
+        ("card number", "4111111111111111".to_owned()),
+    ];
+    for (name, api_key) in &attempts {
+        let err = t.vault.authenticate(api_key, t.scope.profile_id()).expect_err(name);
+        assert_eq!(err.code(), "IR_01", "{name}");
+        assert!(!err.to_string().contains(api_key.as_str()) || api_key.is_empty(), "{name}: the key is not echoed");
+    }
+    assert!(t.vault.authenticate(&good, t.scope.profile_id()).is_ok());
+    assert!(t.vault.authenticate(&others_key, other.profile_id()).is_ok(), "the other key works in its own profile");
+    assert_eq!(
+        t.vault.authenticate(&good, &profile_id("pro_missing")).unwrap_err().code(),
+        "IR_01",
+        "an unknown profile is not distinguishable"
+    );
+
+    let failures: Vec<_> = t
+        .vault
+        .list_audit(t.scope.profile_id(), 0, 1000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::AuthenticationFailed)
+        .collect();
+    assert_eq!(failures.len(), attempts.len());
+    assert!(failures.iter().all(|e| e.outcome == AuditOutcome::Failure { code: "IR_01".into() }));
+    assert_eq!(failures[2].object_id.as_deref(), Some(revoked.key.id.as_str()), "the key id is recorded");
+    assert!(t.vault.verify_audit(t.scope.profile_id()).unwrap().is_intact());
+}
+
+#[test]
+fn keys_are_listed_without_secrets_and_never_stored() {
+    let mut t = open();
+    let created = t
+        .vault
+        .create_api_key(
+            t.scope.profile_id(),
+            ApiKeyCreate { name: "checkout".into(), scopes: Scopes { read: true, ..Scopes::NONE }, expires_at: None },
+        )
+        .unwrap();
+    let secret = created.secret.expose().to_owned();
+    assert!(secret.starts_with("key_") && secret.len() == 36 + 1 + 64);
+    assert_eq!(format!("{:?}", created.secret), format!("ApiKeySecret({}.***)", created.key.id));
+    let listed = t.vault.list_api_keys(t.scope.profile_id()).unwrap();
+    assert_eq!(listed, vec![created.key.clone()]);
+    assert!(!format!("{listed:?}").contains(&secret[37..]));
+
+    let revoked = t.vault.revoke_api_key(t.scope.profile_id(), &created.key.id).unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert_eq!(t.vault.revoke_api_key(t.scope.profile_id(), &created.key.id).unwrap(), revoked, "idempotent");
+
+    for (name, request) in [
+        ("no scopes", ApiKeyCreate { name: "x".into(), scopes: Scopes::NONE, expires_at: None }),
+        ("blank name", ApiKeyCreate { name: " ".into(), scopes: Scopes::ALL, expires_at: None }),
+        ("past expiry", ApiKeyCreate { name: "x".into(), scopes: Scopes::ALL, expires_at: Some(start_time()) }),
+    ] {
+        assert_eq!(t.vault.create_api_key(t.scope.profile_id(), request).unwrap_err().code(), "IR_05", "{name}");
+    }
+
+    t.vault.close();
+    let secret_part = &secret[37..];
+    for (path, bytes) in all_files(t.path()) {
+        assert!(!contains(&bytes, secret_part.as_bytes()), "the secret is in {}", path.display());
+    }
+    t.reopen();
+}
+
+#[test]
+fn audit_records_the_caller() {
+    let t = open();
+    let writer = t.vault.authenticate(&key(&t.vault, &t.scope, Scopes::ALL), t.scope.profile_id()).unwrap();
+    let customer = writer.create_customer(CustomerCreate::default()).unwrap();
+    let events = t.vault.list_audit(t.scope.profile_id(), 0, 100).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.action, AuditAction::CustomerCreated);
+    assert_eq!(last.object_id.as_deref(), Some(customer.id.as_str()));
+    assert_eq!(&last.actor, writer.actor());
+}

@@ -1,0 +1,157 @@
+//! The audit chain: what is recorded, that it holds no card data, and that removing,
+//! editing, swapping or cutting off events is detected at the right position.
+
+mod common;
+
+use std::thread;
+
+use common::*;
+use strongroom_core::{ApiKeyCreate, AuditAction, AuditOutcome, PaymentMethodUpdate, ReencryptOptions, Scopes};
+
+/// A vault with a little of everything in its audit chain.
+fn busy() -> (TestVault, Vec<AuditAction>) {
+    let t = open();
+    let customer = new_customer(&t.scope);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    t.scope
+        .update_payment_method(&pm.id, PaymentMethodUpdate { nick_name: Some("n".into()), ..Default::default() })
+        .unwrap();
+    t.scope.reveal_payment_method(&pm.id).unwrap();
+    t.scope.take_cvc(&pm.id).unwrap();
+    t.scope.delete_payment_method(&pm.id).unwrap();
+    let key = t
+        .vault
+        .create_api_key(t.scope.profile_id(), ApiKeyCreate { name: "k".into(), scopes: Scopes::ALL, expires_at: None })
+        .unwrap();
+    t.vault.revoke_api_key(t.scope.profile_id(), &key.key.id).unwrap();
+    assert!(t.vault.authenticate("key_bad", t.scope.profile_id()).is_err());
+    t.vault.rotate_profile_key(t.scope.profile_id()).unwrap();
+    t.vault
+        .reencrypt_profile(t.scope.profile_id(), ReencryptOptions::default(), &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    t.scope.delete_customer(&customer.id).unwrap();
+    let expected = vec![
+        AuditAction::ProfileCreated,
+        AuditAction::CustomerCreated,
+        AuditAction::PaymentMethodCreated,
+        AuditAction::PaymentMethodUpdated,
+        AuditAction::CardRevealed,
+        AuditAction::CvcTaken,
+        AuditAction::PaymentMethodDeleted,
+        AuditAction::ApiKeyCreated,
+        AuditAction::ApiKeyRevoked,
+        AuditAction::AuthenticationFailed,
+        AuditAction::KeyRotated,
+        AuditAction::ReencryptionCompleted,
+        AuditAction::CustomerDeleted,
+    ];
+    (t, expected)
+}
+
+#[test]
+fn every_security_relevant_action_is_recorded() {
+    let (t, expected) = busy();
+    let events = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap();
+    assert_eq!(events.iter().map(|e| e.action).collect::<Vec<_>>(), expected);
+    assert!(events.iter().enumerate().all(|(i, e)| e.seq == i as u64));
+    assert_eq!(events[9].outcome, AuditOutcome::Failure { code: "IR_01".into() });
+    assert_eq!(events[10].object_id.as_deref(), Some("v2"));
+    let shown = format!("{events:?}");
+    assert!(!shown.contains("4111111111111111") && !shown.contains("1111\""), "no card data in events");
+    let verification = t.vault.verify_audit(t.scope.profile_id()).unwrap();
+    assert!(verification.is_intact(), "{verification:?}");
+    assert_eq!(verification.events, expected.len() as u64);
+    // Paging through the chain.
+    let tail = t.vault.list_audit(t.scope.profile_id(), 10, 2).unwrap();
+    assert_eq!(tail.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![10, 11]);
+}
+
+fn event_key(profile: &str, seq: u64) -> Vec<u8> {
+    [profile.as_bytes(), b"\0e", &seq.to_be_bytes()].concat()
+}
+
+/// Applies `tamper` to the raw audit column family, then checks the first bad position.
+fn check_tamper(tamper: impl Fn(&rocksdb::DB, &rocksdb::ColumnFamily), first_bad: u64) {
+    let (mut t, _) = busy();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let audit = db.cf_handle("audit").unwrap();
+        tamper(&db, audit);
+    }
+    t.reopen();
+    let verification = t.vault.verify_audit(t.scope.profile_id()).unwrap();
+    assert_eq!(verification.first_bad, Some(first_bad), "{verification:?}");
+    assert!(verification.problem.is_some());
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert!(report.problems.iter().any(|p| p.kind == strongroom_core::ProblemKind::AuditChain));
+}
+
+#[test]
+fn a_removed_event_is_detected() {
+    check_tamper(|db, cf| db.delete_cf(cf, event_key("pro_test", 4)).unwrap(), 4);
+}
+
+#[test]
+fn an_altered_event_is_detected() {
+    check_tamper(
+        |db, cf| {
+            let key = event_key("pro_test", 6);
+            let mut value = db.get_cf(cf, &key).unwrap().unwrap();
+            let i = value.len() / 2;
+            value[i] ^= 0x20;
+            db.put_cf(cf, &key, value).unwrap();
+        },
+        6,
+    );
+}
+
+#[test]
+fn swapped_events_are_detected() {
+    check_tamper(
+        |db, cf| {
+            let (a, b) = (event_key("pro_test", 2), event_key("pro_test", 5));
+            let (va, vb) = (db.get_cf(cf, &a).unwrap().unwrap(), db.get_cf(cf, &b).unwrap().unwrap());
+            db.put_cf(cf, &a, vb).unwrap();
+            db.put_cf(cf, &b, va).unwrap();
+        },
+        2,
+    );
+}
+
+#[test]
+fn a_cut_off_tail_is_detected() {
+    check_tamper(
+        |db, cf| {
+            db.delete_cf(cf, event_key("pro_test", 12)).unwrap();
+            db.delete_cf(cf, event_key("pro_test", 11)).unwrap();
+        },
+        11,
+    );
+}
+
+#[test]
+fn concurrent_writers_share_one_unbroken_chain() {
+    let t = open();
+    let customers: Vec<_> = (0..8).map(|_| new_customer(&t.scope)).collect();
+    let handles: Vec<_> = customers
+        .into_iter()
+        .enumerate()
+        .map(|(n, customer)| {
+            let scope = t.scope.clone();
+            thread::spawn(move || {
+                for i in 0..50 {
+                    save_card(&scope, &customer.id, &visa(n as u64 * 1000 + i));
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+    let verification = t.vault.verify_audit(t.scope.profile_id()).unwrap();
+    assert!(verification.is_intact(), "{verification:?}");
+    assert_eq!(verification.events, 1 + 8 + 8 * 50);
+}

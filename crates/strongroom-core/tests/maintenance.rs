@@ -1,0 +1,163 @@
+//! Vault operations: crypto-shredding a profile, verify, online checkpoints, stats.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+
+use common::*;
+use strongroom_core::{CustomerCreate, PageRequest, ProblemKind, Vault};
+
+#[test]
+fn destroying_a_profile_shreds_it() {
+    let mut t = open();
+    let doomed = create_profile(&t.vault, "pro_doomed");
+    let customer =
+        doomed.create_customer(CustomerCreate { name: Some("Doomed Person".into()), ..Default::default() }).unwrap();
+    let doomed_pm = save_card(&doomed, &customer.id, "4111111111111111");
+    let keeper = new_customer(&t.scope);
+    let kept = save_card(&t.scope, &keeper.id, "5555555555554444");
+    t.vault.close();
+
+    // A copy of the files before the destroy: where the profile's secrets were.
+    let before = raw_dump(t.path());
+    let doomed_values: Vec<Vec<u8>> = before
+        .values()
+        .flatten()
+        .filter(|(k, _)| k.starts_with(b"pro_doomed"))
+        .map(|(_, v)| v.clone())
+        .filter(|v| v.len() >= 48)
+        .collect();
+    assert!(doomed_values.len() >= 4, "the profile record, customer, card and audit events");
+    let salt_record = &before["profiles"].iter().find(|(k, _)| k == b"pro_doomed").unwrap().1;
+
+    t.reopen();
+    let doomed = t.vault.profile(doomed.profile_id()).unwrap();
+    t.vault.destroy_profile(doomed.profile_id()).unwrap();
+    assert_eq!(doomed.retrieve_payment_method(&doomed_pm.id).unwrap_err().code(), "HE_02");
+    assert_eq!(t.vault.profile(doomed.profile_id()).unwrap_err().code(), "HE_02");
+    assert_eq!(t.vault.list_profiles().unwrap().len(), 1);
+    t.vault.close();
+
+    // The newer state: no key of the profile, and none of its bytes in any file.
+    let after = raw_dump(t.path());
+    assert!(after.values().flatten().all(|(k, _)| !k.starts_with(b"pro_doomed")));
+    let files = all_files(t.path());
+    for value in doomed_values.iter().chain([salt_record]) {
+        for (path, bytes) in &files {
+            assert!(
+                !contains(bytes, &value[value.len() - 32..]),
+                "a sealed value or the salt is still in {}",
+                path.display()
+            );
+        }
+    }
+    t.reopen();
+    assert_eq!(t.scope.reveal_payment_method(&kept.id).unwrap().card_number.expose(), "5555555555554444");
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    // A profile of the same name starts from nothing, with a new salt.
+    let reborn = create_profile(&t.vault, "pro_doomed");
+    assert!(reborn.list_customers(&PageRequest::default()).unwrap().customers.is_empty());
+}
+
+#[test]
+fn verify_reports_orphans_and_unreadable_values() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let pms: Vec<_> = (0..3).map(|i| save_card(&t.scope, &customer.id, &visa(i))).collect();
+    let mut progress = Vec::new();
+    let clean = t.vault.verify(&mut |p| progress.push(p.clone())).unwrap();
+    assert!(clean.is_clean(), "{:?}", clean.problems);
+    assert_eq!(clean.profiles, 1);
+    assert_eq!(progress.len(), 1);
+    assert!(clean.values_opened >= 1 + 3 * 2 + 3);
+    assert_eq!(clean.audit_events_checked, 1 + 1 + 3);
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        // An index entry pointing to a payment method that does not exist.
+        let index = db.cf_handle("pm_by_customer").unwrap();
+        let ghost = strongroom_core::PaymentMethodId::generate(None);
+        db.put_cf(
+            index,
+            [b"pro_test\0".as_slice(), customer.id.as_str().as_bytes(), b"\0", ghost.as_str().as_bytes()].concat(),
+            b"",
+        )
+        .unwrap();
+        // A card whose sealed details were altered.
+        let records = db.cf_handle("payment_methods").unwrap();
+        let key = [b"pro_test\0".as_slice(), pms[1].id.as_str().as_bytes()].concat();
+        let mut value = db.get_cf(records, &key).unwrap().unwrap();
+        let n = value.len();
+        value[n - 120] ^= 1;
+        db.put_cf(records, &key, value).unwrap();
+    }
+    t.reopen();
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    let kinds: Vec<_> = report.problems.iter().map(|p| (p.kind, p.location.clone())).collect();
+    assert!(
+        kinds.iter().any(|(k, l)| *k == ProblemKind::OrphanIndexEntry && l.starts_with("pm_by_customer/")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.iter().any(|(k, l)| *k == ProblemKind::UnreadableValue && l.contains(pms[1].id.as_str())),
+        "{kinds:?}"
+    );
+    assert_eq!(report.problems.len(), 2, "{:?}", report.problems);
+}
+
+#[test]
+fn a_checkpoint_taken_during_writes_opens_and_verifies() {
+    let t = open();
+    let customer = new_customer(&t.scope);
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (scope, stop, customer) = (t.scope.clone(), stop.clone(), customer.id.clone());
+        thread::spawn(move || {
+            let mut n = 0;
+            while !stop.load(Ordering::Relaxed) || n < 100 {
+                save_card(&scope, &customer, &visa(n));
+                n += 1;
+            }
+            n
+        })
+    };
+    while t.vault.profile_stats(t.scope.profile_id()).unwrap().payment_methods < 50 {
+        thread::yield_now();
+    }
+    let backup = t.dir.path().join("backup");
+    t.vault.checkpoint(&backup).unwrap();
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap();
+
+    let copy = Vault::open(&backup, options(&t.clock)).unwrap();
+    let report = copy.verify(&mut |_| {}).unwrap();
+    assert!(report.is_clean(), "{:?}", report.problems);
+    let in_copy = copy.profile_stats(t.scope.profile_id()).unwrap().payment_methods;
+    assert!(in_copy >= 50 && in_copy <= written, "{in_copy} of {written}");
+    assert!(copy.verify_audit(t.scope.profile_id()).unwrap().is_intact());
+    assert_eq!(t.vault.checkpoint(&backup).unwrap_err().code(), "IR_05", "an existing directory is refused");
+}
+
+#[test]
+fn stats_count_every_kind() {
+    let t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let a = new_customer(&t.scope);
+    let b = new_customer(&t.scope);
+    save_card(&t.scope, &a.id, "4111111111111111");
+    let pm = save_card(&t.scope, &b.id, "5555555555554444");
+    t.scope.take_cvc(&pm.id).unwrap();
+    t.scope.delete_customer(&a.id).unwrap();
+    new_customer(&other);
+    let stats = t.vault.stats().unwrap();
+    assert_eq!(stats.profiles, 2);
+    let mine = &stats.per_profile.iter().find(|p| p.profile_id.as_ref() == Some(t.scope.profile_id())).unwrap();
+    assert_eq!((mine.customers, mine.redacted_customers, mine.payment_methods, mine.stored_cvcs), (1, 1, 1, 0));
+    assert_eq!(stats.total.customers, 2);
+    // Sealed: 2 HMAC keys, 2 customers' personal data, 2 sealed values of the card,
+    // the audit events and 2 chain heads.
+    let sealed: u64 = stats.total.sealed_values_by_key_version.values().sum();
+    assert_eq!(sealed, 2 + 2 + 2 + stats.total.audit_events + 2);
+}
