@@ -1,16 +1,39 @@
 #!/usr/bin/env bash
-# Installs what building Strongroom needs on a fresh Debian/Ubuntu machine:
-# libclang (bindgen for RocksDB's C API) and a C++ compiler. Idempotent.
+# Installs what building and testing Strongroom needs on a fresh Debian/Ubuntu machine.
+# Idempotent: installs only what is missing.
+#   bash scripts/setup.sh             # Rust side: libclang (bindgen for RocksDB), g++
+#   bash scripts/setup.sh --bindings  # also JDK + JNA (apt), kotlinc (npm), maturin + pytest (venv)
 set -euo pipefail
 
-need=()
-dpkg -s libclang-dev >/dev/null 2>&1 || need+=(libclang-dev)
-command -v g++ >/dev/null 2>&1 || need+=(g++)
-if ((${#need[@]})); then
-    echo "setup: installing ${need[*]}"
+apt_need=()
+dpkg -s libclang-dev >/dev/null 2>&1 || apt_need+=(libclang-dev)
+command -v g++ >/dev/null 2>&1 || apt_need+=(g++)
+if [ "${1:-}" = "--bindings" ]; then
+    [ -f /usr/share/java/jna.jar ] || apt_need+=(libjna-java)
+    command -v javac >/dev/null 2>&1 || apt_need+=(openjdk-17-jdk-headless)
+    command -v npm >/dev/null 2>&1 || apt_need+=(npm)
+    python3 -c "import venv" 2>/dev/null || apt_need+=(python3-venv)
+fi
+if ((${#apt_need[@]})); then
+    echo "setup: installing ${apt_need[*]}"
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${apt_need[@]}" >/dev/null
 fi
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo is required (https://rustup.rs)" >&2; exit 1; }
+
+if [ "${1:-}" = "--bindings" ]; then
+    npm_dir="$HOME/.cache/strongroom/npm"
+    if [ ! -x "$npm_dir/node_modules/kotlin-compiler/bin/kotlinc" ]; then
+        echo "setup: installing kotlin-compiler (npm)"
+        mkdir -p "$npm_dir"
+        npm install --prefix "$npm_dir" --no-audit --no-fund --silent kotlin-compiler@2.4.20
+    fi
+    venv="$HOME/.cache/strongroom/venv"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -c "import maturin, pytest" 2>/dev/null || {
+        echo "setup: installing maturin and pytest (venv)"
+        "$venv/bin/pip" install -q "maturin>=1.8,<2" "pytest>=8"
+    }
+fi

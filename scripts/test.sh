@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and lints, then the Rust test suites.
+# Runs every test: formatting and lints, the Rust test suites, the Python and Kotlin
+# binding suites, then the demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-bash scripts/setup.sh
+bash scripts/setup.sh --bindings
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -18,6 +19,12 @@ cargo clippy --release -p strongroom-core --no-default-features --features memor
 
 step "Rust tests"
 cargo test --release --workspace
+
+step "Python binding (pytest)"
+bash bindings/python/run.sh test
+
+step "Kotlin binding (test suite)"
+bash bindings/kotlin/run.sh test | grep -v "^ok "
 
 step "demo"
 cargo run --release -q -p strongroom-core --example seed_flow >/dev/null

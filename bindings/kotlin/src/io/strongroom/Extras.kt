@@ -1,0 +1,67 @@
+// Hand-written additions to the generated binding: opening a vault with one key, the
+// error's code/field/detail on the common exception type, and the printed form of the
+// request records that carry card data (their generated toString would print it).
+package io.strongroom
+
+/** Opens (creating if needed) the vault in [path] with a single 32-byte master key. */
+fun openVault(path: String, masterKey: ByteArray, keyId: String = "default", syncWrites: Boolean = true): Vault =
+    Vault.open(path, VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites))
+
+/** The stable code (`IR_05`, `HE_02`, …) of any vault error. */
+val StrongroomException.code: String
+    get() = when (this) {
+        is StrongroomException.Unauthorized -> code
+        is StrongroomException.MissingField -> code
+        is StrongroomException.InvalidValue -> code
+        is StrongroomException.Forbidden -> code
+        is StrongroomException.Redacted -> code
+        is StrongroomException.DuplicateReference -> code
+        is StrongroomException.CardExpired -> code
+        is StrongroomException.Duplicate -> code
+        is StrongroomException.NotFound -> code
+        is StrongroomException.Internal -> code
+    }
+
+/** The request field the error concerns, when there is one. */
+val StrongroomException.field: String?
+    get() = when (this) {
+        is StrongroomException.Unauthorized -> field
+        is StrongroomException.MissingField -> field
+        is StrongroomException.InvalidValue -> field
+        is StrongroomException.Forbidden -> field
+        is StrongroomException.Redacted -> field
+        is StrongroomException.DuplicateReference -> field
+        is StrongroomException.CardExpired -> field
+        is StrongroomException.Duplicate -> field
+        is StrongroomException.NotFound -> field
+        is StrongroomException.Internal -> field
+    }
+
+/** The human message, without the code and field. */
+val StrongroomException.detail: String
+    get() = when (this) {
+        is StrongroomException.Unauthorized -> detail
+        is StrongroomException.MissingField -> detail
+        is StrongroomException.InvalidValue -> detail
+        is StrongroomException.Forbidden -> detail
+        is StrongroomException.Redacted -> detail
+        is StrongroomException.DuplicateReference -> detail
+        is StrongroomException.CardExpired -> detail
+        is StrongroomException.Duplicate -> detail
+        is StrongroomException.NotFound -> detail
+        is StrongroomException.Internal -> detail
+    }
+
+private fun lastFour(number: String): String = if (number.length >= 4) "…" + number.takeLast(4) else "…"
+private fun hidden(value: Any?): String = if (value == null) "null" else "***"
+
+internal fun printed(card: CardInput): String =
+    "CardInput(cardNumber=${lastFour(card.cardNumber)}, cardExpMonth=${card.cardExpMonth}, " +
+        "cardExpYear=${card.cardExpYear}, cardHolderName=${hidden(card.cardHolderName)}, " +
+        "cardCvc=${hidden(card.cardCvc)}, nickName=${card.nickName}, cardNetwork=${card.cardNetwork})"
+
+internal fun printed(update: PaymentMethodUpdate): String =
+    "PaymentMethodUpdate(cardHolderName=${hidden(update.cardHolderName)}, nickName=${update.nickName}, " +
+        "cardCvc=${hidden(update.cardCvc)}, cardExpMonth=${update.cardExpMonth}, cardExpYear=${update.cardExpYear})"
+
+internal fun printed(entry: MasterKeyEntry): String = "MasterKeyEntry(id=${entry.id}, key=***)"

@@ -1,0 +1,90 @@
+package io.strongroom.tests
+
+import io.strongroom.*
+import java.nio.charset.CharacterCodingException
+import kotlin.test.*
+
+const val MB = 1024 * 1024
+
+fun badInputTests() = Suite().apply {
+    fun counts(vault: Vault) = vault.stats().total.let { it.customers to it.paymentMethods }
+
+    val customerCases = listOf(
+        Triple("NUL in name", CustomerCreate(name = "John\u0000Doe"), "name"),
+        Triple("1 MB name", CustomerCreate(name = "x".repeat(MB)), "name"),
+        Triple("NUL in email", CustomerCreate(email = "a@b.c\u0000"), "email"),
+        Triple("1 MB description", CustomerCreate(description = "d".repeat(MB)), "description"),
+        Triple("NUL in metadata key", CustomerCreate(metadata = mapOf("k\u0000" to "v")), "metadata"),
+        Triple("1 MB metadata value", CustomerCreate(metadata = mapOf("k" to "v".repeat(MB))), "metadata"),
+    )
+    for ((name, request, field) in customerCases) {
+        test("customer: $name → IR_05, nothing written") {
+            withVault { vault, _ ->
+                val before = counts(vault)
+                val e = assertFailsWith<StrongroomException.InvalidValue> { vault.profile("pro_shop").createCustomer(request) }
+                assertEquals("IR_05", e.code)
+                assertTrue(e.field!!.startsWith(field), e.field)
+                assertEquals(before, counts(vault))
+            }
+        }
+    }
+
+    val cardCases = listOf(
+        Triple("NUL in number", card("4242\u0000424242424242"), "card_number"),
+        Triple("1 MB number", card("4".repeat(MB)), "card_number"),
+        Triple("1 MB holder", card(holder = "n".repeat(MB)), "card_holder_name"),
+        Triple("NUL in holder", card(holder = "John\u0000"), "card_holder_name"),
+        Triple("negative month", card(month = "-1"), "card_exp_month"),
+        Triple("negative year", card(year = "-2030"), "card_exp_year"),
+        Triple("huge month", card(month = "99999999999999999999"), "card_exp_month"),
+        Triple("NUL CVC", card(cvc = "\u0000\u0000\u0000"), "card_cvc"),
+        Triple("full-width digits", card("４２４２４２４２４２４２４２４２"), "card_number"),
+    )
+    for ((name, input, field) in cardCases) {
+        test("card: $name → IR_05, nothing written") {
+            withVault { vault, _ ->
+                val scope = vault.profile("pro_shop")
+                val c = scope.createCustomer(CustomerCreate(name = "A"))
+                val before = counts(vault)
+                val e = assertFailsWith<StrongroomException.InvalidValue> { scope.createPaymentMethod(PaymentMethodCreate(c.id, input)) }
+                assertEquals(field, e.field)
+                assertFalse(e.message!!.contains(VISA))
+                assertEquals(before, counts(vault))
+            }
+        }
+    }
+
+    test("negative and out-of-range numbers → IR_05 with the field") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val cases = listOf<Pair<String, () -> Unit>>(
+                "limit" to { scope.listCustomers(-1L, null) },
+                "limit" to { scope.listCustomers(0L, null) },
+                "limit" to { scope.listCustomers(Long.MAX_VALUE, null) },
+                "limit" to { scope.listCustomers(Long.MIN_VALUE, null) },
+                "from" to { vault.listAudit("pro_shop", -5L, 10L) },
+                "limit" to { vault.listAudit("pro_shop", 0L, -10L) },
+                "cvc_ttl" to { vault.createProfile("pro_x", "m", ProfileSettings(cvcTtlSeconds = -1L)) },
+                "volatile_ttl" to { vault.createProfile("pro_y", "m", ProfileSettings(volatileTtlSeconds = Long.MIN_VALUE)) },
+                "profile_id" to { vault.createProfile("pro\u0000", "m", null) },
+            )
+            for ((field, call) in cases) {
+                val e = assertFailsWith<StrongroomException.InvalidValue> { call() }
+                assertEquals(field, e.field)
+            }
+            assertEquals(listOf("pro_shop"), vault.listProfiles().map { it.id })
+        }
+    }
+
+    test("lone surrogates cannot cross the boundary: CharacterCodingException, nothing written") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val before = counts(vault)
+            assertFailsWith<CharacterCodingException> { scope.createCustomer(CustomerCreate(name = "\uD800")) }
+            assertFailsWith<CharacterCodingException> { scope.createCustomer(CustomerCreate(name = "ok\uDFFFok")) }
+            assertEquals(before, counts(vault))
+            val name = "Zoë Ünïcødé 山田 \uD83C\uDCCF"
+            assertEquals(name, scope.retrieveCustomer(scope.createCustomer(CustomerCreate(name = name)).id).name)
+        }
+    }
+}

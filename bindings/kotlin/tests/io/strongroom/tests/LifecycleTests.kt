@@ -1,0 +1,62 @@
+package io.strongroom.tests
+
+import io.strongroom.*
+import kotlin.test.*
+
+fun lifecycleTests() = Suite().apply {
+    test("profiles are isolated") {
+        withVault { vault, _ ->
+            vault.createProfile("pro_other", "merchant_other", null)
+            val scope = vault.profile("pro_shop")
+            val other = vault.profile("pro_other")
+            val c = scope.createCustomer(CustomerCreate(name = "A"))
+            val pm = scope.createPaymentMethod(newCard(c.id)).paymentMethod
+            assertFailsWith<StrongroomException.NotFound> { other.retrieveCustomer(c.id) }
+            assertFailsWith<StrongroomException.NotFound> { other.retrievePaymentMethod(pm.id) }
+            assertFailsWith<StrongroomException.NotFound> { other.revealPaymentMethod(pm.id) }
+            assertEquals(emptyList(), other.listCustomers(null, null).customers)
+            val theirs = other.createCustomer(CustomerCreate(name = "B"))
+            assertNotEquals(pm.id, other.createPaymentMethod(newCard(theirs.id)).paymentMethod.id)
+        }
+    }
+    test("reopening keeps everything") {
+        val dir = tempDir()
+        val path = dir.resolve("vault").path
+        val (customerId, pmId) = testVault(path).use { vault ->
+            vault.createProfile("pro_shop", "m", ProfileSettings(cvcTtlSeconds = 3600))
+            val scope = vault.profile("pro_shop")
+            val c = scope.createCustomer(CustomerCreate(name = "John"))
+            c.id to scope.createPaymentMethod(newCard(c.id, cvc = "123")).paymentMethod.id
+        }
+        testVault(path).use { vault ->
+            val scope = vault.profile("pro_shop")
+            assertEquals(3600L, vault.getProfile("pro_shop").settings.cvcTtlSeconds)
+            assertEquals("John", scope.retrieveCustomer(customerId).name)
+            assertEquals(VISA, scope.revealPaymentMethod(pmId).cardNumber())
+            assertEquals("123", scope.takeCvc(pmId))
+        }
+        dir.deleteRecursively()
+    }
+    test("a closed vault gives a clear error, and the directory is free again") {
+        val dir = tempDir()
+        val path = dir.resolve("vault").path
+        val vault = testVault(path)
+        vault.createProfile("pro_shop", "m", null)
+        val scope = vault.profile("pro_shop")
+        vault.shutdown()
+        vault.shutdown()
+        assertTrue(vault.isClosed())
+        assertEquals("closed", assertFailsWith<StrongroomException.Internal> { vault.listProfiles() }.kind)
+        assertEquals("closed", assertFailsWith<StrongroomException.Internal> { scope.listCustomers(null, null) }.kind)
+        vault.close()
+        // After close() the handle is gone: a clear JVM error, not a crash.
+        assertFailsWith<IllegalStateException> { vault.listProfiles() }
+        testVault(path).use { assertEquals(listOf("pro_shop"), it.listProfiles().map { p -> p.id }) }
+        dir.deleteRecursively()
+    }
+    test("a vault open elsewhere in the process is refused") {
+        withVault { _, path ->
+            assertEquals("storage", assertFailsWith<StrongroomException.Internal> { testVault(path) }.kind)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the wheel (release profile, shared target dir: RocksDB is not rebuilt), installs it
+# into a virtualenv under ~/.cache/strongroom, then runs one of:
+#   bash bindings/python/run.sh test      # the pytest suite
+#   bash bindings/python/run.sh example   # the seed flow example
+#   bash bindings/python/run.sh bench     # the micro-benchmark (not a test)
+#   bash bindings/python/run.sh wheel     # only build the wheel (printed path)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+source "$root/scripts/env.sh"
+
+bash "$root/scripts/setup.sh" --bindings
+venv="$HOME/.cache/strongroom/venv"
+
+wheels="$CARGO_TARGET_DIR/wheels"
+rm -rf "$wheels"
+(cd "$here" && "$venv/bin/maturin" build -q -o "$wheels" 2>&1 | grep -v "old-style --config" || true)
+wheel=$(ls "$wheels"/strongroom-*.whl)
+"$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+
+case "${1:-test}" in
+    test) cd "$here/tests" && "$venv/bin/python" -m pytest -q -p no:cacheprovider ;;
+    example) "$venv/bin/python" "$here/examples/seed_flow.py" ;;
+    bench) "$venv/bin/python" "$here/bench/bench.py" "${@:2}" ;;
+    wheel) echo "$wheel" ;;
+    *) echo "usage: $0 test|example|bench|wheel" >&2; exit 2 ;;
+esac

@@ -1,0 +1,108 @@
+"""Bad input across the boundary: typed errors, nothing written, never a crash."""
+
+import pytest
+
+import strongroom
+from conftest import new_card
+
+E = strongroom.StrongroomError
+MB = 1024 * 1024
+
+
+def count(vault):
+    s = vault.stats().total
+    return (s.customers, s.payment_methods)
+
+
+@pytest.mark.parametrize(
+    "make, code, field",
+    [
+        (lambda c: strongroom.CustomerCreate(name="John\x00Doe"), "IR_05", "name"),
+        (lambda c: strongroom.CustomerCreate(name="x" * MB), "IR_05", "name"),
+        (lambda c: strongroom.CustomerCreate(email="a@b.c\x00"), "IR_05", "email"),
+        (lambda c: strongroom.CustomerCreate(description="d" * MB), "IR_05", "description"),
+        (lambda c: strongroom.CustomerCreate(metadata={"k\x00": "v"}), "IR_05", "metadata"),
+        (lambda c: strongroom.CustomerCreate(metadata={"k": "v" * MB}), "IR_05", "metadata"),
+        (lambda c: strongroom.CustomerCreate(name="\ud800"), "IR_05", None),  # lone surrogate
+        (lambda c: strongroom.CustomerCreate(name="ok\udfffok"), "IR_05", None),
+    ],
+)
+def test_bad_customer_input(vault, scope, make, code, field):
+    before = count(vault)
+    with pytest.raises(E) as ei:
+        scope.create_customer(make(None))
+    assert ei.value.code == code
+    if field is not None:
+        assert ei.value.field is not None and ei.value.field.startswith(field)
+    assert count(vault) == before
+
+
+@pytest.mark.parametrize(
+    "fields, code, field",
+    [
+        ({"number": "4242\x00424242424242"}, "IR_05", "card_number"),
+        ({"number": "4" * MB}, "IR_05", "card_number"),
+        ({"card_holder_name": "n" * MB}, "IR_05", "card_holder_name"),
+        ({"card_holder_name": "John\x00"}, "IR_05", "card_holder_name"),
+        ({"nick_name": "\ud83d"}, "IR_05", None),
+        ({"card_exp_month": "-1"}, "IR_05", "card_exp_month"),
+        ({"card_exp_year": "-2030"}, "IR_05", "card_exp_year"),
+        ({"card_exp_month": "99999999999999999999"}, "IR_05", "card_exp_month"),
+        ({"card_cvc": "\x00\x00\x00"}, "IR_05", "card_cvc"),
+        ({"number": "４２４２４２４２４２４２４２４２"}, "IR_05", "card_number"),
+    ],
+)
+def test_bad_card_input(vault, scope, customer, fields, code, field):
+    before = count(vault)
+    number = fields.pop("number", "4242424242424242")
+    with pytest.raises(E) as ei:
+        scope.create_payment_method(new_card(customer.id, number, **fields))
+    assert ei.value.code == code
+    if field is not None:
+        assert ei.value.field == field
+    assert "4242424242424242" not in str(ei.value)
+    assert count(vault) == before
+
+
+@pytest.mark.parametrize(
+    "call, field",
+    [
+        (lambda v, s: s.list_customers(-1, None), "limit"),
+        (lambda v, s: s.list_customers(0, None), "limit"),
+        (lambda v, s: s.list_customers(2**62, None), "limit"),
+        (lambda v, s: v.list_audit("pro_shop", -5, 10), "from"),
+        (lambda v, s: v.list_audit("pro_shop", 0, -10), "limit"),
+        (lambda v, s: v.create_profile("pro_x", "m", strongroom.ProfileSettings(cvc_ttl_seconds=-1)), "cvc_ttl"),
+        (lambda v, s: v.create_profile("pro_y", "m", strongroom.ProfileSettings(volatile_ttl_seconds=-86400)), "volatile_ttl"),
+        (lambda v, s: v.create_profile("pro\x00", "m", None), "profile_id"),
+    ],
+)
+def test_negative_and_out_of_range_numbers(vault, scope, call, field):
+    before = len(vault.list_profiles())
+    with pytest.raises(E) as ei:
+        call(vault, scope)
+    assert ei.value.code == "IR_05"
+    assert ei.value.field == field
+    assert len(vault.list_profiles()) == before
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda v, s: s.list_customers(2**64, None),  # does not fit an i64
+        lambda v, s: s.list_customers("10", None),  # not an integer
+        lambda v, s: s.retrieve_customer(b"cus_bytes"),  # bytes, not str
+        lambda v, s: s.retrieve_customer(None),
+        lambda v, s: v.create_profile("pro_z", "m", strongroom.ProfileSettings(cvc_ttl_seconds=2**70)),
+    ],
+)
+def test_values_python_cannot_pass_are_typed_errors(vault, scope, call):
+    with pytest.raises(E.InvalidValue) as ei:
+        call(vault, scope)
+    assert ei.value.code == "IR_05"
+    assert ei.value.__cause__ is None  # the original text, which may quote the value, is not chained
+
+
+def test_unicode_that_is_valid_is_kept(scope):
+    name = "Zoë Ünïcødé 山田 🃏"
+    assert scope.retrieve_customer(scope.create_customer(strongroom.CustomerCreate(name=name)).id).name == name

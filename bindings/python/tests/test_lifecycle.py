@@ -1,0 +1,68 @@
+"""Isolation between profiles, reopening, and a closed vault."""
+
+import pytest
+
+import strongroom
+from conftest import VISA, new_card, open_vault
+
+
+def test_profiles_are_isolated(vault, scope, customer):
+    vault.create_profile("pro_other", "merchant_other", None)
+    other = vault.profile("pro_other")
+    pm = scope.create_payment_method(new_card(customer.id)).payment_method
+    with pytest.raises(strongroom.StrongroomError.NotFound):
+        other.retrieve_customer(customer.id)
+    with pytest.raises(strongroom.StrongroomError.NotFound):
+        other.retrieve_payment_method(pm.id)
+    with pytest.raises(strongroom.StrongroomError.NotFound):
+        other.reveal_payment_method(pm.id)
+    assert other.list_customers(None, None).customers == []
+    # The same card for another profile's customer is a different token.
+    theirs = other.create_customer(strongroom.CustomerCreate(name="Other"))
+    their_pm = other.create_payment_method(new_card(theirs.id)).payment_method
+    assert their_pm.id != pm.id
+    assert scope.list_payment_methods(customer.id, None, None).payment_methods[0].id == pm.id
+
+
+def test_reopen_keeps_everything(vault_path):
+    with open_vault(vault_path) as v:
+        v.create_profile("pro_shop", "merchant_shop", strongroom.ProfileSettings(cvc_ttl_seconds=3600))
+        scope = v.profile("pro_shop")
+        customer = scope.create_customer(strongroom.CustomerCreate(name="John"))
+        pm = scope.create_payment_method(new_card(customer.id, card_cvc="123")).payment_method
+    with open_vault(vault_path) as v:
+        scope = v.profile("pro_shop")
+        assert v.get_profile("pro_shop").settings.cvc_ttl_seconds == 3600
+        assert scope.retrieve_customer(customer.id).name == "John"
+        assert scope.reveal_payment_method(pm.id).card_number() == VISA
+        assert scope.take_cvc(pm.id) == "123"
+
+
+def test_closed_vault_gives_a_clear_error(vault_path):
+    v = open_vault(vault_path)
+    v.create_profile("pro_shop", "merchant_shop", None)
+    scope = v.profile("pro_shop")
+    v.close()
+    v.close()  # closing twice is fine
+    with pytest.raises(strongroom.StrongroomError.Internal) as ei:
+        scope.list_customers(None, None)
+    assert ei.value.kind == "closed"
+    # The directory is free again: the same process can open it anew.
+    with open_vault(vault_path) as again:
+        assert [p.id for p in again.list_profiles()] == ["pro_shop"]
+
+
+def test_vault_is_locked_while_open(vault, vault_path):
+    with pytest.raises(strongroom.StrongroomError.Internal) as ei:
+        open_vault(vault_path)
+    assert ei.value.kind == "storage"
+
+
+def test_dropping_the_vault_releases_it(vault_path):
+    v = open_vault(vault_path)
+    del v
+    import gc
+
+    gc.collect()
+    with open_vault(vault_path):
+        pass

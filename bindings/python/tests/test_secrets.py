@@ -1,0 +1,66 @@
+"""Masked views never hold the full number; reveal and take_cvc hand out secrets once asked."""
+
+import strongroom
+from conftest import MASTERCARD, VISA, new_card
+
+
+def test_masked_views_never_contain_the_card_number(scope, customer):
+    pm = scope.create_payment_method(new_card(customer.id, card_cvc="123")).payment_method
+    views = [
+        pm,
+        scope.retrieve_payment_method(pm.id),
+        scope.list_payment_methods(customer.id, None, None),
+        scope.update_payment_method(pm.id, strongroom.PaymentMethodUpdate(nick_name="n")),
+    ]
+    for view in views:
+        text = repr(view) + str(view)
+        assert VISA not in text
+        assert VISA[:12] not in text and VISA[4:] not in text  # never more than BIN + last four
+        assert "123" not in text.replace("0123", "")  # the CVC is never shown
+    assert pm.card.card_isin == VISA[:8] and pm.card.last4_digits == VISA[-4:]
+
+
+def test_reveal_gives_the_full_card_but_prints_masked(scope, customer):
+    pm = scope.create_payment_method(new_card(customer.id, MASTERCARD, card_holder_name="John Doe")).payment_method
+    revealed = scope.reveal_payment_method(pm.id)
+    assert revealed.card_number() == MASTERCARD
+    assert revealed.payment_method_id() == pm.id
+    assert (revealed.expiry_month(), revealed.expiry_year()) == (12, 2035)
+    assert revealed.card_holder_name() == "John Doe"
+    assert revealed.card_network() == strongroom.CardNetwork.MASTERCARD
+    printed = repr(revealed) + str(revealed)
+    assert MASTERCARD not in printed and "John Doe" not in printed
+    assert "4444" in printed
+
+
+def test_take_cvc_returns_it_once(scope, customer):
+    pm = scope.create_payment_method(new_card(customer.id, card_cvc="737")).payment_method
+    assert scope.take_cvc(pm.id) == "737"
+    assert scope.take_cvc(pm.id) is None
+    assert not scope.retrieve_payment_method(pm.id).card_cvc_token_storage.is_stored
+
+
+def test_reveal_needs_the_reveal_right(vault, scope, customer):
+    pm = scope.create_payment_method(new_card(customer.id)).payment_method
+    key = vault.create_api_key(
+        "pro_shop", strongroom.ApiKeyCreate(name="revealer", scopes=strongroom.Scopes(read=True, reveal=True))
+    )
+    assert vault.authenticate(key.secret(), "pro_shop").reveal_payment_method(pm.id).card_number() == VISA
+    actions = [e.action for e in vault.list_audit("pro_shop", 0, 1000)]
+    assert "card_revealed" in actions
+
+
+def test_requests_print_masked():
+    request = strongroom.PaymentMethodCreate(
+        customer_id="cus_" + "0" * 32,
+        card=strongroom.CardInput(
+            card_number=VISA, card_exp_month="12", card_exp_year="2035", card_cvc="737", card_holder_name="John Doe"
+        ),
+    )
+    update = strongroom.PaymentMethodUpdate(card_cvc="737", card_holder_name="John Doe")
+    key = strongroom.MasterKeyEntry(id="k1", key=bytes(range(32)))
+    for printed in (repr(request), str(request), repr(update), str(update), repr(key), str(key)):
+        assert VISA not in printed and VISA[:12] not in printed
+        assert "737" not in printed and "John Doe" not in printed
+        assert repr(bytes(range(32))) not in printed
+    assert "…4242" in str(request)

@@ -1,0 +1,105 @@
+//! The `ProfileScope` object: customers and payment methods inside one profile.
+
+use std::sync::Arc;
+
+use strongroom_core as core;
+
+use crate::convert::page;
+use crate::error::Result;
+use crate::revealed::RevealedCard;
+use crate::types::*;
+
+/// Operations inside one profile, with the rights of whoever obtained it.
+#[derive(uniffi::Object)]
+pub struct ProfileScope {
+    inner: core::ProfileScope,
+}
+
+impl From<core::ProfileScope> for ProfileScope {
+    fn from(inner: core::ProfileScope) -> Self {
+        Self { inner }
+    }
+}
+
+fn customer_id(id: &str) -> Result<core::CustomerId> {
+    Ok(core::CustomerId::parse(id)?)
+}
+
+fn pm_id(id: &str) -> Result<core::PaymentMethodId> {
+    Ok(core::PaymentMethodId::parse(id)?)
+}
+
+#[uniffi::export]
+impl ProfileScope {
+    pub fn profile_id(&self) -> String {
+        self.inner.profile_id().to_string()
+    }
+
+    pub fn scopes(&self) -> Scopes {
+        self.inner.scopes().into()
+    }
+
+    pub fn create_customer(&self, request: CustomerCreate) -> Result<Customer> {
+        Ok(self.inner.create_customer(request.into())?.into())
+    }
+
+    pub fn retrieve_customer(&self, customer_id: String) -> Result<Customer> {
+        Ok(self.inner.retrieve_customer(&self::customer_id(&customer_id)?)?.into())
+    }
+
+    pub fn update_customer(&self, customer_id: String, update: CustomerUpdate) -> Result<Customer> {
+        Ok(self.inner.update_customer(&self::customer_id(&customer_id)?, update.into())?.into())
+    }
+
+    /// Customers oldest first; `limit` 1 to 100 (default 20).
+    pub fn list_customers(&self, limit: Option<i64>, starting_after: Option<String>) -> Result<CustomerPage> {
+        let cursor = starting_after.as_deref().map(self::customer_id).transpose()?;
+        Ok(self.inner.list_customers(&page(limit, cursor))?.into())
+    }
+
+    pub fn delete_customer(&self, customer_id: String) -> Result<CustomerDeleted> {
+        Ok(self.inner.delete_customer(&self::customer_id(&customer_id)?)?.into())
+    }
+
+    pub fn create_payment_method(&self, request: PaymentMethodCreate) -> Result<PaymentMethodCreated> {
+        let created = self.inner.create_payment_method(request.try_into()?)?;
+        Ok(PaymentMethodCreated { payment_method: created.payment_method.into(), duplicate: created.duplicate })
+    }
+
+    pub fn retrieve_payment_method(&self, payment_method_id: String) -> Result<PaymentMethod> {
+        Ok(self.inner.retrieve_payment_method(&pm_id(&payment_method_id)?)?.into())
+    }
+
+    /// A customer's payment methods, oldest first; `limit` 1 to 100 (default 20).
+    pub fn list_payment_methods(
+        &self,
+        customer_id: String,
+        limit: Option<i64>,
+        starting_after: Option<String>,
+    ) -> Result<PaymentMethodPage> {
+        let cursor = starting_after.as_deref().map(pm_id).transpose()?;
+        Ok(self.inner.list_payment_methods(&self::customer_id(&customer_id)?, &page(limit, cursor))?.into())
+    }
+
+    pub fn update_payment_method(
+        &self,
+        payment_method_id: String,
+        update: PaymentMethodUpdate,
+    ) -> Result<PaymentMethod> {
+        Ok(self.inner.update_payment_method(&pm_id(&payment_method_id)?, update.into())?.into())
+    }
+
+    pub fn delete_payment_method(&self, payment_method_id: String) -> Result<String> {
+        Ok(self.inner.delete_payment_method(&pm_id(&payment_method_id)?)?.id.to_string())
+    }
+
+    /// The full card; needs the `reveal` right.
+    pub fn reveal_payment_method(&self, payment_method_id: String) -> Result<Arc<RevealedCard>> {
+        Ok(Arc::new(self.inner.reveal_payment_method(&pm_id(&payment_method_id)?)?.into()))
+    }
+
+    /// The stored CVC, once (then it is deleted); `None` when none is held.
+    pub fn take_cvc(&self, payment_method_id: String) -> Result<Option<String>> {
+        Ok(self.inner.take_cvc(&pm_id(&payment_method_id)?)?.map(|c| c.expose().to_owned()))
+    }
+}

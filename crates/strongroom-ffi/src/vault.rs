@@ -1,0 +1,161 @@
+//! The `Vault` object: opening, profiles, API keys, audit, maintenance.
+
+use std::sync::Arc;
+
+use strongroom_core as core;
+
+use crate::convert::{self, settings_in};
+use crate::error::Result;
+use crate::revealed::ApiKeyCreated;
+use crate::scope::ProfileScope;
+use crate::types::*;
+
+/// An open vault. `shutdown()` closes it (Python: also `close()` and `with`; Kotlin: `use {}`
+/// — dropping the object closes the vault too). After closing, every call fails with an
+/// `Internal` error of kind `closed`.
+#[derive(uniffi::Object)]
+pub struct Vault {
+    inner: core::Vault,
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        // The foreign handle is gone: release the directory even if scopes still exist.
+        self.inner.close();
+    }
+}
+
+fn profile_id(id: &str) -> Result<core::ProfileId> {
+    Ok(core::ProfileId::parse(id)?)
+}
+
+fn ring(options: &VaultOptions) -> Result<core::MasterKeyRing> {
+    let keys = options
+        .master_keys
+        .iter()
+        .map(|k| Ok((core::MasterKeyId::parse(&k.id)?, core::MasterKey::from_slice(&k.key)?)))
+        .collect::<std::result::Result<Vec<_>, core::Error>>()?;
+    Ok(core::MasterKeyRing::new(keys, core::MasterKeyId::parse(&options.active_master_key)?)?)
+}
+
+#[uniffi::export]
+impl Vault {
+    /// Opens (creating if needed) the vault in directory `path`.
+    #[uniffi::constructor]
+    pub fn open(path: String, options: VaultOptions) -> Result<Arc<Self>> {
+        let mut core_options = core::VaultOptions::new(ring(&options)?);
+        core_options.sync_writes = options.sync_writes;
+        core_options.cell_id = options.cell_id.as_deref().map(core::CellId::parse).transpose()?;
+        Ok(Arc::new(Self { inner: core::Vault::open(path, core_options)? }))
+    }
+
+    /// Closes the vault for every holder; later calls fail with kind `closed`.
+    pub fn shutdown(&self) {
+        self.inner.close();
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
+    pub fn create_profile(
+        &self,
+        profile_id: String,
+        merchant_id: String,
+        settings: Option<ProfileSettings>,
+    ) -> Result<Profile> {
+        let request = core::ProfileCreate {
+            profile_id: self::profile_id(&profile_id)?,
+            merchant_id: core::MerchantId::parse(&merchant_id)?,
+            settings: settings_in(settings.unwrap_or_default())?,
+        };
+        Ok(self.inner.create_profile(request)?.into())
+    }
+
+    pub fn get_profile(&self, profile_id: String) -> Result<Profile> {
+        Ok(self.inner.get_profile(&self::profile_id(&profile_id)?)?.into())
+    }
+
+    pub fn list_profiles(&self) -> Result<Vec<Profile>> {
+        Ok(self.inner.list_profiles()?.into_iter().map(Into::into).collect())
+    }
+
+    pub fn update_profile_settings(&self, profile_id: String, settings: ProfileSettings) -> Result<Profile> {
+        Ok(self.inner.update_profile_settings(&self::profile_id(&profile_id)?, settings_in(settings)?)?.into())
+    }
+
+    /// The profile with every right (for the trusted host process).
+    pub fn profile(&self, profile_id: String) -> Result<Arc<ProfileScope>> {
+        Ok(Arc::new(self.inner.profile(&self::profile_id(&profile_id)?)?.into()))
+    }
+
+    /// The profile as an API key may use it (limited to the key's scopes).
+    pub fn authenticate(&self, api_key: String, profile_id: String) -> Result<Arc<ProfileScope>> {
+        Ok(Arc::new(self.inner.authenticate(&api_key, &self::profile_id(&profile_id)?)?.into()))
+    }
+
+    pub fn create_api_key(&self, profile_id: String, request: ApiKeyCreate) -> Result<Arc<ApiKeyCreated>> {
+        let request = core::ApiKeyCreate {
+            name: request.name,
+            scopes: request.scopes.into(),
+            expires_at: request.expires_at.map(convert::timestamp),
+        };
+        let created = self.inner.create_api_key(&self::profile_id(&profile_id)?, request)?;
+        Ok(Arc::new(created.into()))
+    }
+
+    pub fn list_api_keys(&self, profile_id: String) -> Result<Vec<ApiKey>> {
+        Ok(self.inner.list_api_keys(&self::profile_id(&profile_id)?)?.into_iter().map(Into::into).collect())
+    }
+
+    pub fn revoke_api_key(&self, profile_id: String, api_key_id: String) -> Result<ApiKey> {
+        let key = core::ApiKeyId::parse(&api_key_id)?;
+        Ok(self.inner.revoke_api_key(&self::profile_id(&profile_id)?, &key)?.into())
+    }
+
+    /// Up to `limit` (1 to 1000) events from position `from` on.
+    pub fn list_audit(&self, profile_id: String, from: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        let from = u64::try_from(from)
+            .map_err(|_| core::Error::InvalidValue { field: "from".into(), reason: "must not be negative".into() })?;
+        let limit = u32::try_from(limit).unwrap_or(0);
+        Ok(self.inner.list_audit(&self::profile_id(&profile_id)?, from, limit)?.into_iter().map(Into::into).collect())
+    }
+
+    pub fn verify_audit(&self, profile_id: String) -> Result<AuditVerification> {
+        Ok(self.inner.verify_audit(&self::profile_id(&profile_id)?)?.into())
+    }
+
+    pub fn purge_expired(&self) -> Result<PurgeReport> {
+        Ok(self.inner.purge_expired()?.into())
+    }
+
+    pub fn stats(&self) -> Result<VaultStats> {
+        Ok(self.inner.stats()?.into())
+    }
+
+    pub fn verify(&self) -> Result<VerifyReport> {
+        Ok(self.inner.verify(&mut |_| {})?.into())
+    }
+
+    /// A consistent copy of the vault in `dir`, which must not exist yet.
+    pub fn checkpoint(&self, dir: String) -> Result<()> {
+        Ok(self.inner.checkpoint(dir)?)
+    }
+
+    pub fn rotate_profile_key(&self, profile_id: String) -> Result<Profile> {
+        Ok(self.inner.rotate_profile_key(&self::profile_id(&profile_id)?)?.into())
+    }
+
+    /// Moves every value of the profile to its newest key version, then retires the old.
+    pub fn reencrypt_profile(&self, profile_id: String) -> Result<ReencryptReport> {
+        let options = core::ReencryptOptions::default();
+        let report = self.inner.reencrypt_profile(&self::profile_id(&profile_id)?, options, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })?;
+        Ok(report.into())
+    }
+
+    pub fn destroy_profile(&self, profile_id: String) -> Result<()> {
+        Ok(self.inner.destroy_profile(&self::profile_id(&profile_id)?)?)
+    }
+}
