@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing Strongroom needs on a fresh Debian/Ubuntu machine.
 # Idempotent: installs only what is missing.
-#   bash scripts/setup.sh             # Rust side: libclang (bindgen for RocksDB), g++
+#   bash scripts/setup.sh             # Rust side: libclang (bindgen for RocksDB), g++, libssl-dev
 #   bash scripts/setup.sh --bindings  # also JDK + JNA (apt), kotlinc (npm), maturin + pytest (venv)
 set -euo pipefail
 
 apt_need=()
 dpkg -s libclang-dev >/dev/null 2>&1 || apt_need+=(libclang-dev)
 command -v g++ >/dev/null 2>&1 || apt_need+=(g++)
+# SQLCipher (the benchmarks' peer, bundled by rusqlite) links OpenSSL's libcrypto.
+dpkg -s libssl-dev >/dev/null 2>&1 || apt_need+=(libssl-dev)
+command -v pkg-config >/dev/null 2>&1 || apt_need+=(pkg-config)
 if [ "${1:-}" = "--bindings" ]; then
     [ -f /usr/share/java/jna.jar ] || apt_need+=(libjna-java)
     command -v javac >/dev/null 2>&1 || apt_need+=(openjdk-17-jdk-headless)

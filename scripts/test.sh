@@ -15,16 +15,23 @@ step "lints"
 cargo clippy --release --workspace --all-targets -- -D warnings
 
 step "core without RocksDB (the in-memory store the fuzz targets use)"
-cargo clippy --release -p strongroom-core --no-default-features --features memory-store -- -D warnings
+cargo clippy --release -p strongroom-core --no-default-features --features memory-store,internals -- -D warnings
 
 step "Rust tests"
 cargo test --release --workspace
+
+step "benchmarks still run (each once, no timing) and a small scale run"
+cargo test --release -q -p strongroom-benches --benches
+cargo run --release -q -p strongroom-benches --bin scale -- 20000 | tail -4
 
 step "Python binding (pytest)"
 bash bindings/python/run.sh test
 
 step "Kotlin binding (test suite)"
 bash bindings/kotlin/run.sh test | grep -v "^ok "
+
+step "fuzz targets (30 s each)"
+bash scripts/fuzz.sh 30
 
 step "demo"
 cargo run --release -q -p strongroom-core --example seed_flow >/dev/null

@@ -22,7 +22,7 @@ lib="$CARGO_TARGET_DIR/release/libstrongroom_ffi.so"
     --out-dir "$out/generated" >/dev/null
 cp "$lib" "$out/native/linux-x86-64/"
 # Records that carry card data or keys print masked (src/io/strongroom/Strongroom.kt).
-python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry
+python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry TokenProvisionRequest ProvisionedToken
 
 "$KOTLINC" -nowarn -jvm-target 17 -cp "$JNA_JAR" -d "$out/classes" \
     $(find "$out/generated" "$here/src" -name '*.kt')

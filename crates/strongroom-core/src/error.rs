@@ -55,6 +55,11 @@ pub enum Error {
     #[error("{object} not found")]
     NotFound { object: ObjectKind, field: Field },
 
+    /// `NT_01`: the network token provider failed (unreachable, declined, unknown token).
+    /// The payment method itself is unaffected; the reason never carries card data.
+    #[error("network token provider {}: {reason}", kind.as_str())]
+    NetworkTokenProvider { kind: crate::model::network_token::ProviderErrorKind, reason: String },
+
     /// `HE_00`: the vault could not do its job; the inner kind says why.
     #[error("internal error: {0}")]
     Internal(#[from] InternalError),
@@ -113,6 +118,7 @@ pub enum ObjectKind {
     ApiKey,
     Cvc,
     MasterKey,
+    NetworkToken,
 }
 
 impl fmt::Display for ObjectKind {
@@ -124,6 +130,7 @@ impl fmt::Display for ObjectKind {
             Self::ApiKey => "API key",
             Self::Cvc => "stored CVC",
             Self::MasterKey => "master key",
+            Self::NetworkToken => "network token",
         })
     }
 }
@@ -141,6 +148,7 @@ impl Error {
             Self::CardExpired { .. } => "CE_05",
             Self::Duplicate { .. } => "HE_01",
             Self::NotFound { .. } => "HE_02",
+            Self::NetworkTokenProvider { .. } => "NT_01",
             Self::Internal(_) => "HE_00",
         }
     }
@@ -156,6 +164,7 @@ impl Error {
             | Self::NotFound { field, .. } => Some(field),
             Self::DuplicateMerchantReference => Some("merchant_reference_id"),
             Self::Unauthorized { .. } | Self::Forbidden { .. } | Self::Internal(_) => None,
+            Self::NetworkTokenProvider { .. } => None,
         }
     }
 

@@ -14,7 +14,11 @@
 pub mod card;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "internals")]
+#[doc(hidden)]
+pub mod internals;
 pub mod model;
+pub mod network_token;
 mod store;
 mod vault;
 
@@ -22,4 +26,5 @@ pub use crypto::{KeyProvider, MasterKey, MasterKeyId, MasterKeyRing};
 pub use error::{Error, InternalError, ObjectKind, Result};
 pub use model::card::{CardNumber, Cvc};
 pub use model::*;
+pub use network_token::{NetworkTokenProvider, SimulatedNetworkTokenProvider, SimulatorFaults};
 pub use vault::{Clock, ManualClock, ProfileScope, ProgressCallback, PurgeReport, SystemClock, Vault, VaultOptions};

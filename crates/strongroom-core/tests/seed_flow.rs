@@ -36,6 +36,7 @@ fn server_to_server_flow() {
             recurring_enabled: true,
             billing: None,
             metadata: None,
+            network_tokenization: false,
         })
         .unwrap();
     assert!(!created.duplicate);

@@ -299,6 +299,7 @@ impl TryFrom<PaymentMethodCreate> for core::PaymentMethodCreate {
             recurring_enabled: p.recurring_enabled,
             billing: p.billing.map(Into::into),
             metadata: metadata_in(p.metadata),
+            network_tokenization: p.network_tokenization,
         })
     }
 }
@@ -348,6 +349,59 @@ impl From<core::PaymentMethod> for PaymentMethod {
                 is_stored: p.card_cvc_token_storage.is_stored,
                 expires_at: p.card_cvc_token_storage.expires_at.map(time),
             },
+            network_token: p.network_token.map(Into::into),
+        }
+    }
+}
+
+impl From<core::NetworkTokenStatus> for NetworkTokenStatus {
+    fn from(s: core::NetworkTokenStatus) -> Self {
+        match s {
+            core::NetworkTokenStatus::Active => Self::Active,
+            core::NetworkTokenStatus::Suspended => Self::Suspended,
+            core::NetworkTokenStatus::Deleted => Self::Deleted,
+        }
+    }
+}
+
+impl From<NetworkTokenStatus> for core::NetworkTokenStatus {
+    fn from(s: NetworkTokenStatus) -> Self {
+        match s {
+            NetworkTokenStatus::Active => Self::Active,
+            NetworkTokenStatus::Suspended => Self::Suspended,
+            NetworkTokenStatus::Deleted => Self::Deleted,
+        }
+    }
+}
+
+impl From<core::ProviderErrorKind> for ProviderErrorKind {
+    fn from(k: core::ProviderErrorKind) -> Self {
+        match k {
+            core::ProviderErrorKind::Unavailable => Self::Unavailable,
+            core::ProviderErrorKind::Declined => Self::Declined,
+            core::ProviderErrorKind::NotFound => Self::NotFound,
+            core::ProviderErrorKind::Failed => Self::Failed,
+        }
+    }
+}
+
+impl From<core::NetworkTokenInfo> for NetworkTokenState {
+    fn from(info: core::NetworkTokenInfo) -> Self {
+        match info {
+            core::NetworkTokenInfo::Active(v) => Self::Active {
+                token: NetworkTokenView {
+                    last4_digits: v.last4_digits,
+                    expiry_month: v.expiry_month,
+                    expiry_year: v.expiry_year,
+                    card_network: v.card_network.and_then(network_out),
+                    status: v.status.into(),
+                    token_ref: v.token_ref,
+                    provisioned_at: time(v.provisioned_at),
+                },
+            },
+            core::NetworkTokenInfo::Missing { kind, reason, at } => {
+                Self::Missing { kind: kind.into(), reason, at: time(at) }
+            }
         }
     }
 }

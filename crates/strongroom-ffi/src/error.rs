@@ -25,6 +25,10 @@ pub enum StrongroomError {
     Duplicate { code: String, field: Option<String>, detail: String },
     #[error("{code}: {detail}")]
     NotFound { code: String, field: Option<String>, detail: String },
+    /// `NT_01`: the network token provider failed; `kind` is `unavailable`, `declined`,
+    /// `not_found` or `failed`. The payment method is unaffected.
+    #[error("{code} ({kind}): {detail}")]
+    NetworkTokenFailure { code: String, field: Option<String>, detail: String, kind: String },
     /// `kind` tells internal failures apart: `storage`, `integrity`, `wrong_master_key`,
     /// `missing_master_key`, `random`, `closed`, `provider`.
     #[error("{code} ({kind}): {detail}")]
@@ -46,6 +50,9 @@ impl From<CoreError> for StrongroomError {
             CoreError::CardExpired { .. } => Self::CardExpired { code, field, detail },
             CoreError::Duplicate { .. } => Self::Duplicate { code, field, detail },
             CoreError::NotFound { .. } => Self::NotFound { code, field, detail },
+            CoreError::NetworkTokenProvider { kind, .. } => {
+                Self::NetworkTokenFailure { code, field, detail, kind: kind.as_str().to_owned() }
+            }
             CoreError::Internal(inner) => Self::Internal { code, field, detail, kind: inner.kind().to_owned() },
             // The core's enum is non-exhaustive: anything new is reported as internal.
             other => Self::Internal { code, field, detail, kind: other.internal_kind().unwrap_or("other").to_owned() },

@@ -9,12 +9,16 @@
 
 mod convert;
 mod error;
+mod network_tokens;
 mod revealed;
 mod scope;
 mod types;
 mod vault;
 
 pub use error::StrongroomError;
+pub use network_tokens::{
+    NetworkTokenProvider, NetworkTokenSimulator, ProviderFailure, ProvisionedToken, TokenProvisionRequest,
+};
 pub use revealed::{ApiKeyCreated, RevealedCard};
 pub use scope::ProfileScope;
 pub use types::*;

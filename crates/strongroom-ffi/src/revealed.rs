@@ -54,6 +54,20 @@ impl RevealedCard {
     pub fn card_network(&self) -> Option<CardNetwork> {
         self.inner.card_network.and_then(network_out)
     }
+
+    /// The network token's full number, when the card has one.
+    pub fn network_token_number(&self) -> Option<String> {
+        self.inner.network_token.as_ref().map(|t| t.token_number.expose().to_owned())
+    }
+
+    /// The network token's expiry (month, year), when the card has one.
+    pub fn network_token_expiry(&self) -> Option<Vec<u16>> {
+        self.inner.network_token.as_ref().map(|t| vec![u16::from(t.expiry_month), t.expiry_year])
+    }
+
+    pub fn network_token_ref(&self) -> Option<String> {
+        self.inner.network_token.as_ref().map(|t| t.token_ref.clone())
+    }
 }
 
 /// A new API key: its record and, this once, its secret. Printing the object shows the key

@@ -98,6 +98,29 @@ impl ProfileScope {
         Ok(Arc::new(self.inner.reveal_payment_method(&pm_id(&payment_method_id)?)?.into()))
     }
 
+    /// Provisions a network token for a payment method without one (or whose earlier
+    /// attempt failed); `NT_01` if the provider fails again.
+    pub fn provision_network_token(&self, payment_method_id: String) -> Result<PaymentMethod> {
+        Ok(self.inner.provision_network_token(&pm_id(&payment_method_id)?)?.into())
+    }
+
+    /// A one-time cryptogram for a payment of `amount_minor` (> 0) in `currency` (ISO
+    /// 4217) with the card's network token; needs the `reveal` right.
+    pub fn network_cryptogram(
+        &self,
+        payment_method_id: String,
+        amount_minor: i64,
+        currency: String,
+    ) -> Result<NetworkCryptogram> {
+        let amount_minor = u64::try_from(amount_minor).map_err(|_| core::Error::InvalidValue {
+            field: "amount_minor".into(),
+            reason: "must be greater than zero".into(),
+        })?;
+        let request = core::CryptogramRequest { amount_minor, currency };
+        let c = self.inner.network_cryptogram(&pm_id(&payment_method_id)?, &request)?;
+        Ok(NetworkCryptogram { cryptogram: c.cryptogram.expose().to_owned(), eci: c.eci })
+    }
+
     /// The stored CVC, once (then it is deleted); `None` when none is held.
     pub fn take_cvc(&self, payment_method_id: String) -> Result<Option<String>> {
         Ok(self.inner.take_cvc(&pm_id(&payment_method_id)?)?.map(|c| c.expose().to_owned()))

@@ -216,6 +216,9 @@ pub struct PaymentMethodCreate {
     pub billing: Option<Address>,
     #[uniffi(default = None)]
     pub metadata: Option<HashMap<String, String>>,
+    /// Also get a network token (needs a vault opened with a network token provider).
+    #[uniffi(default = false)]
+    pub network_tokenization: bool,
 }
 
 #[derive(uniffi::Record, Default)]
@@ -270,6 +273,56 @@ pub struct PaymentMethod {
     pub metadata: Option<HashMap<String, String>>,
     pub card: MaskedCard,
     pub card_cvc_token_storage: CvcStorage,
+    /// The network token (masked), or why it is missing; `None` when none was asked for.
+    pub network_token: Option<NetworkTokenState>,
+}
+
+#[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkTokenStatus {
+    Active,
+    Suspended,
+    Deleted,
+}
+
+#[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProviderErrorKind {
+    Unavailable,
+    Declined,
+    NotFound,
+    Failed,
+}
+
+/// A network token as retrieve and list show it: never its number.
+#[derive(uniffi::Record)]
+pub struct NetworkTokenView {
+    pub last4_digits: String,
+    pub expiry_month: u8,
+    pub expiry_year: u16,
+    pub card_network: Option<CardNetwork>,
+    pub status: NetworkTokenStatus,
+    pub token_ref: String,
+    pub provisioned_at: SystemTime,
+}
+
+#[derive(uniffi::Enum)]
+pub enum NetworkTokenState {
+    Active {
+        token: NetworkTokenView,
+    },
+    /// Provisioning failed; `provision_network_token` retries.
+    Missing {
+        kind: ProviderErrorKind,
+        reason: String,
+        at: SystemTime,
+    },
+}
+
+/// A one-time cryptogram for a payment with the network token.
+#[derive(uniffi::Record)]
+pub struct NetworkCryptogram {
+    pub cryptogram: String,
+    /// Electronic commerce indicator (`05` Visa, `02` Mastercard, …).
+    pub eci: String,
 }
 
 #[derive(uniffi::Record)]

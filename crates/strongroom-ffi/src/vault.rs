@@ -6,6 +6,7 @@ use strongroom_core as core;
 
 use crate::convert::{self, settings_in};
 use crate::error::Result;
+use crate::network_tokens::{HostProvider, NetworkTokenProvider, NetworkTokenSimulator};
 use crate::revealed::ApiKeyCreated;
 use crate::scope::ProfileScope;
 use crate::types::*;
@@ -38,15 +39,46 @@ fn ring(options: &VaultOptions) -> Result<core::MasterKeyRing> {
     Ok(core::MasterKeyRing::new(keys, core::MasterKeyId::parse(&options.active_master_key)?)?)
 }
 
+impl Vault {
+    fn start(
+        path: String,
+        options: VaultOptions,
+        provider: Option<Arc<dyn core::NetworkTokenProvider>>,
+    ) -> Result<Arc<Self>> {
+        let mut core_options = core::VaultOptions::new(ring(&options)?);
+        core_options.sync_writes = options.sync_writes;
+        core_options.cell_id = options.cell_id.as_deref().map(core::CellId::parse).transpose()?;
+        core_options.network_token_provider = provider;
+        Ok(Arc::new(Self { inner: core::Vault::open(path, core_options)? }))
+    }
+}
+
 #[uniffi::export]
 impl Vault {
     /// Opens (creating if needed) the vault in directory `path`.
     #[uniffi::constructor]
     pub fn open(path: String, options: VaultOptions) -> Result<Arc<Self>> {
-        let mut core_options = core::VaultOptions::new(ring(&options)?);
-        core_options.sync_writes = options.sync_writes;
-        core_options.cell_id = options.cell_id.as_deref().map(core::CellId::parse).transpose()?;
-        Ok(Arc::new(Self { inner: core::Vault::open(path, core_options)? }))
+        Self::start(path, options, None)
+    }
+
+    /// Opens the vault with the host's network token provider.
+    #[uniffi::constructor]
+    pub fn open_with_network_tokens(
+        path: String,
+        options: VaultOptions,
+        provider: Arc<dyn NetworkTokenProvider>,
+    ) -> Result<Arc<Self>> {
+        Self::start(path, options, Some(Arc::new(HostProvider(provider))))
+    }
+
+    /// Opens the vault with the built-in network token simulator.
+    #[uniffi::constructor]
+    pub fn open_with_simulator(
+        path: String,
+        options: VaultOptions,
+        simulator: Arc<NetworkTokenSimulator>,
+    ) -> Result<Arc<Self>> {
+        Self::start(path, options, Some(simulator.inner.clone()))
     }
 
     /// Closes the vault for every holder; later calls fail with kind `closed`.

@@ -23,7 +23,19 @@ of range) reported as ``StrongroomError.InvalidValue`` like all other bad input.
 import functools as _functools
 
 from ._native import *  # noqa: F401,F403
-from ._native import CardInput, MasterKeyEntry, PaymentMethodUpdate, ProfileScope, StrongroomError, Vault, VaultOptions
+from ._native import (
+    CardInput,
+    MasterKeyEntry,
+    NetworkTokenProvider,
+    NetworkTokenSimulator,
+    PaymentMethodUpdate,
+    ProfileScope,
+    ProvisionedToken,
+    StrongroomError,
+    TokenProvisionRequest,
+    Vault,
+    VaultOptions,
+)
 
 
 def _typed_lowering_errors(method):
@@ -94,6 +106,14 @@ def _update_repr(self):
 CardInput.__repr__ = CardInput.__str__ = _card_input_repr
 PaymentMethodUpdate.__repr__ = PaymentMethodUpdate.__str__ = _update_repr
 MasterKeyEntry.__repr__ = MasterKeyEntry.__str__ = lambda self: f"MasterKeyEntry(id={self.id!r}, key=***)"
+TokenProvisionRequest.__repr__ = TokenProvisionRequest.__str__ = lambda self: (
+    f"TokenProvisionRequest(profile_id={self.profile_id!r}, payment_method_id={self.payment_method_id!r}, "
+    f"card_number={_last_four(self.card_number)}, card_network={self.card_network})"
+)
+ProvisionedToken.__repr__ = ProvisionedToken.__str__ = lambda self: (
+    f"ProvisionedToken(token_number={_last_four(self.token_number)}, expiry={self.expiry_month}/{self.expiry_year}, "
+    f"token_ref={self.token_ref!r}, status={self.status})"
+)
 
 # The error's human message, under the name other vault clients use.
 StrongroomError.message = property(lambda self: self.detail)
@@ -103,11 +123,22 @@ Vault.__exit__ = _exit
 Vault.close = Vault.shutdown
 
 
-def open_vault(path, master_key: bytes, key_id: str = "default", *, sync_writes: bool = True) -> Vault:
-    """Opens (creating if needed) a vault with a single 32-byte master key."""
+def open_vault(
+    path, master_key: bytes, key_id: str = "default", *, sync_writes: bool = True, network_tokens=None
+) -> Vault:
+    """Opens (creating if needed) a vault with a single 32-byte master key.
+
+    ``network_tokens``: a :class:`NetworkTokenSimulator`, or the host's own
+    :class:`NetworkTokenProvider` (subclass it and implement ``provision``, ``status``,
+    ``delete`` and ``cryptogram``; raise :class:`ProviderFailure` subclasses to fail).
+    """
     options = VaultOptions(
         master_keys=[MasterKeyEntry(id=key_id, key=bytes(master_key))],
         active_master_key=key_id,
         sync_writes=sync_writes,
     )
-    return Vault.open(str(path), options)
+    if network_tokens is None:
+        return Vault.open(str(path), options)
+    if isinstance(network_tokens, NetworkTokenSimulator):
+        return Vault.open_with_simulator(str(path), options, network_tokens)
+    return Vault.open_with_network_tokens(str(path), options, network_tokens)

@@ -8,6 +8,7 @@ pub mod card;
 pub mod customer;
 pub mod ids;
 pub mod metadata;
+pub mod network_token;
 pub mod page;
 pub mod payment_method;
 pub mod profile;
@@ -24,6 +25,10 @@ pub use card::{CardInput, CardNetwork, MaskedCard};
 pub use customer::{Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerStatus, CustomerUpdate};
 pub use ids::{ApiKeyId, CellId, CustomerId, MerchantId, PaymentMethodId, ProfileId};
 pub use metadata::Metadata;
+pub use network_token::{
+    CryptogramRequest, NetworkCryptogram, NetworkToken, NetworkTokenInfo, NetworkTokenStatus, NetworkTokenView,
+    ProviderError, ProviderErrorKind, ProvisionRequest, RevealedNetworkToken,
+};
 pub use page::PageRequest;
 pub use payment_method::{
     CvcStorage, PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted, PaymentMethodPage,

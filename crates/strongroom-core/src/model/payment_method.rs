@@ -9,6 +9,7 @@ use crate::model::address::Address;
 use crate::model::card::{CardInput, CardNetwork, CardNumber, MaskedCard};
 use crate::model::ids::{CustomerId, PaymentMethodId};
 use crate::model::metadata::Metadata;
+use crate::model::network_token::{NetworkTokenInfo, RevealedNetworkToken};
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 
@@ -46,6 +47,9 @@ pub struct PaymentMethodCreate {
     pub recurring_enabled: bool,
     pub billing: Option<Address>,
     pub metadata: Option<Metadata>,
+    /// Also get a network token from the card network (`network_tokenization.enable`).
+    /// A provider failure does not fail the create: the response says the token is missing.
+    pub network_tokenization: bool,
 }
 
 impl PaymentMethodCreate {
@@ -60,6 +64,7 @@ impl PaymentMethodCreate {
             recurring_enabled: true,
             billing: None,
             metadata: None,
+            network_tokenization: false,
         }
     }
 }
@@ -113,6 +118,8 @@ pub struct PaymentMethod {
     pub metadata: Option<Metadata>,
     pub card: MaskedCard,
     pub card_cvc_token_storage: CvcStorage,
+    /// The network token (masked), or why it is missing; `None` when none was asked for.
+    pub network_token: Option<NetworkTokenInfo>,
 }
 
 /// The result of a create: the payment method, and whether it already existed.
@@ -148,4 +155,5 @@ pub struct RevealedCard {
     pub expiry_year: u16,
     pub card_holder_name: Option<SecretString>,
     pub card_network: Option<CardNetwork>,
+    pub network_token: Option<RevealedNetworkToken>,
 }

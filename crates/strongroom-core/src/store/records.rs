@@ -11,6 +11,7 @@ use crate::model::audit::{AuditAction, AuditActor, AuditOutcome};
 use crate::model::card::CardNetwork;
 use crate::model::ids::{ApiKeyId, CustomerId, MerchantId, PaymentMethodId, ProfileId};
 use crate::model::metadata::Metadata;
+use crate::model::network_token::{NetworkTokenStatus, ProviderErrorKind};
 use crate::model::payment_method::{PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, StorageType};
 use crate::model::scope::Scopes;
 use crate::model::sensitive::SecretString;
@@ -156,6 +157,28 @@ pub(crate) struct PaymentMethodRecord {
     pub cvc_expires_at: Option<Timestamp>,
     pub details: Vec<u8>,
     pub pan: Vec<u8>,
+    /// The network token, when one was asked for.
+    pub network_token: Option<StoredNetworkToken>,
+}
+
+/// A payment method's network token: the number sealed with the PAN key, the rest in
+/// clear for masked views; or why provisioning failed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum StoredNetworkToken {
+    Active {
+        sealed_number: Vec<u8>,
+        last4: String,
+        expiry_month: u8,
+        expiry_year: u16,
+        token_ref: String,
+        status: NetworkTokenStatus,
+        provisioned_at: Timestamp,
+    },
+    Missing {
+        kind: ProviderErrorKind,
+        reason: String,
+        at: Timestamp,
+    },
 }
 
 impl Record for PaymentMethodRecord {
@@ -347,6 +370,15 @@ mod tests {
             cvc_expires_at: Some(t(14)),
             details: vec![1, 2, 3],
             pan: vec![4, 5, 6],
+            network_token: Some(StoredNetworkToken::Active {
+                sealed_number: vec![7, 8, 9],
+                last4: "4242".into(),
+                expiry_month: 11,
+                expiry_year: 2029,
+                token_ref: "ntr_0123".into(),
+                status: NetworkTokenStatus::Active,
+                provisioned_at: t(15),
+            }),
         }
     }
 
@@ -500,8 +532,15 @@ mod tests {
             pan in proptest::collection::vec(any::<u8>(), 0..100),
             fp in any::<[u8; 32]>(),
             version in any::<u32>(),
+            token_failed in any::<bool>(),
         ) {
+            let network_token = if token_failed {
+                Some(StoredNetworkToken::Missing { kind: ProviderErrorKind::Unavailable, reason: "timeout".into(), at: t(created) })
+            } else {
+                payment_method_record().network_token
+            };
             let record = PaymentMethodRecord {
+                network_token,
                 created_at: t(created),
                 expires_at: expires.map(t),
                 details,

@@ -14,6 +14,10 @@ pub(crate) fn card_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> 
     SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "pan" }
 }
 
+pub(crate) fn network_token_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
+    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "network_token" }
+}
+
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc" }
 }

@@ -188,6 +188,7 @@ impl ProfileScope {
         let pm_keys: Vec<Vec<u8>> =
             index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
         let mut events = Vec::new();
+        let mut removed = Vec::new();
         for value in engine.store.multi_get(Cf::PaymentMethods, &pm_keys)?.into_iter().flatten() {
             let pm: PaymentMethodRecord = codec::decode(&value)?;
             if pm.customer_id != *id {
@@ -195,6 +196,7 @@ impl ProfileScope {
             }
             delete_payment_method_writes(&mut batch, state.id(), &pm);
             events.push(self.event(AuditAction::PaymentMethodDeleted, &pm.id));
+            removed.push(pm);
         }
         let deleted = u32::try_from(events.len()).unwrap_or(u32::MAX);
         // Index entries whose record is already gone are removed too.
@@ -210,6 +212,8 @@ impl ProfileScope {
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
         events.push(self.event(AuditAction::CustomerDeleted, id));
         op.commit(batch, events)?;
+        drop(_guard);
+        self.delete_network_tokens(&op, &removed);
         Ok(CustomerDeleted { id: id.clone(), customer_deleted: true, payment_methods_deleted: deleted })
     }
 }

@@ -26,6 +26,7 @@ pub(crate) struct Engine {
     pub(crate) locks: LockTable,
     pub(crate) profiles: ProfileCache,
     pub(crate) runtimes: Runtimes,
+    pub(crate) network_tokens: Option<Arc<dyn crate::network_token::NetworkTokenProvider>>,
 }
 
 impl Engine {
@@ -38,6 +39,7 @@ impl Engine {
             locks: LockTable::new(),
             profiles: ProfileCache::new(options.profile_cache_capacity),
             runtimes: Runtimes::default(),
+            network_tokens: options.network_token_provider,
         };
         engine.check_format_and_keys()?;
         Ok(engine)

@@ -11,6 +11,7 @@ mod contexts;
 mod customers;
 mod engine;
 mod locks;
+mod network_tokens;
 mod options;
 mod payment_methods;
 mod profiles;

@@ -67,6 +67,9 @@ pub struct VaultOptions {
     pub block_cache_bytes: usize,
     /// How many profiles keep their derived keys cached (default 1024).
     pub profile_cache_capacity: usize,
+    /// The card networks' token service; without one, asking for a network token is
+    /// `IR_05` on `network_tokenization`.
+    pub network_token_provider: Option<Arc<dyn crate::network_token::NetworkTokenProvider>>,
 }
 
 impl VaultOptions {
@@ -78,6 +81,7 @@ impl VaultOptions {
             clock: Arc::new(SystemClock),
             block_cache_bytes: 64 << 20,
             profile_cache_capacity: 1024,
+            network_token_provider: None,
         }
     }
 

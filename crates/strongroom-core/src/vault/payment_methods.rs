@@ -9,6 +9,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::Cvc;
 use crate::model::ids::{CustomerId, PaymentMethodId};
+use crate::model::network_token::NetworkTokenInfo;
 use crate::model::page::PageRequest;
 use crate::model::payment_method::{
     PaymentMethod, PaymentMethodCreate, PaymentMethodCreated, PaymentMethodDeleted, PaymentMethodPage,
@@ -22,6 +23,7 @@ use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::audit::PendingEvent;
 use crate::vault::customers::{load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
+use crate::vault::network_tokens::{self, TokenRequest};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
 use crate::vault::{contexts, views};
@@ -135,10 +137,39 @@ impl ProfileScope {
     /// method for the same card (same keyed fingerprint), that one is returned with
     /// `duplicate: true`: its CVC is replaced when one is given, its expiry and holder name
     /// are updated when they changed, and a volatile one becomes persistent if asked.
+    ///
+    /// With `network_tokenization`, a network token is then asked of the provider (when
+    /// the payment method has none yet); if that fails the payment method is still saved
+    /// and `network_token` says why the token is missing.
     pub fn create_payment_method(&self, request: PaymentMethodCreate) -> Result<PaymentMethodCreated> {
+        let tokenize = request.network_tokenization;
+        let (created, card) = self.save_card(request)?;
+        let wants_token = match &created.payment_method.network_token {
+            None | Some(NetworkTokenInfo::Missing { .. }) => tokenize,
+            Some(NetworkTokenInfo::Active(_)) => false,
+        };
+        if !wants_token {
+            return Ok(created);
+        }
+        let request = TokenRequest {
+            number: card.number,
+            expiry_month: card.expiry.month,
+            expiry_year: card.expiry.year,
+            network: card.network,
+        };
+        let payment_method = self.attach_network_token(&created.payment_method.id, request)?;
+        Ok(PaymentMethodCreated { payment_method, duplicate: created.duplicate })
+    }
+
+    /// The create itself: validation, dedup, the atomic write. Returns the checked card
+    /// for the network token request that may follow.
+    fn save_card(&self, request: PaymentMethodCreate) -> Result<(PaymentMethodCreated, CheckedCard)> {
         let op = self.begin(Scope::Write, AuditAction::PaymentMethodCreated)?;
         let (engine, state) = (&op.engine, &op.state);
         let now = engine.now();
+        if request.network_tokenization {
+            network_tokens::provider(&op)?;
+        }
         let card = card::check(&request.card, now)?;
         if let Some(billing) = &request.billing {
             billing.validate("billing")?;
@@ -168,17 +199,18 @@ impl ProfileScope {
                     return Err(Error::integrity("fingerprint index"));
                 }
                 Some(existing) if !is_expired(&existing, now) => {
-                    return self.refresh_duplicate(&op, existing, &request, &card, batch, events);
+                    let created = self.refresh_duplicate(&op, existing, &request, &card, batch, events)?;
+                    return Ok((created, card));
                 }
                 Some(expired) => events.push(expire(&mut batch, state.id(), &expired)),
                 None => batch.delete(Cf::Fingerprints, index_key),
             }
         }
         let fingerprint = active_fingerprint.ok_or_else(|| Error::integrity("profile key versions"))?;
-        let created = self.insert_new(engine, state, request, card, fingerprint, &mut batch, now)?;
+        let created = self.insert_new(engine, state, request, &card, fingerprint, &mut batch, now)?;
         events.push(self.event(AuditAction::PaymentMethodCreated, &created.id));
         op.commit(batch, events)?;
-        Ok(PaymentMethodCreated { payment_method: created, duplicate: false })
+        Ok((PaymentMethodCreated { payment_method: created, duplicate: false }, card))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -187,7 +219,7 @@ impl ProfileScope {
         engine: &Engine,
         state: &ProfileState,
         request: PaymentMethodCreate,
-        card: CheckedCard,
+        card: &CheckedCard,
         fingerprint: Fingerprint,
         batch: &mut Batch,
         now: Timestamp,
@@ -227,6 +259,7 @@ impl ProfileScope {
             cvc_expires_at: None,
             details: seal_details(state, &id, &details)?,
             pan: state.keys.seal(KeyPurpose::Pan, &pan_ctx, card.number.expose().as_bytes())?,
+            network_token: None,
         };
         let (profile, customer, pm) = (state.id(), request.customer_id.as_str(), id.as_str());
         if let Some(cvc) = &card.cvc {
@@ -402,6 +435,8 @@ impl ProfileScope {
         let mut batch = Batch::default();
         delete_payment_method_writes(&mut batch, op.profile(), &record);
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
+        drop(_guard);
+        self.delete_network_tokens(&op, std::slice::from_ref(&record));
         Ok(PaymentMethodDeleted { id: id.clone() })
     }
 }

@@ -17,7 +17,7 @@ use crate::model::profile::Profile;
 use crate::model::reports::{ReencryptOptions, ReencryptProgress, ReencryptReport};
 use crate::store::codec;
 use crate::store::records::{
-    CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord,
+    CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord, StoredNetworkToken,
 };
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::audit::{PendingEvent, seal_head};
@@ -124,6 +124,14 @@ impl Engine {
                     let pan_ctx = contexts::card_number(profile, &id);
                     let pan = state.keys.open(KeyPurpose::Pan, &pan_ctx, &record.pan)?;
                     record.pan = state.keys.seal(KeyPurpose::Pan, &pan_ctx, &pan)?;
+                    if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut record.network_token {
+                        *sealed_number = reseal(
+                            state,
+                            KeyPurpose::Pan,
+                            &contexts::network_token_number(profile, &id),
+                            sealed_number,
+                        )?;
+                    }
                     if record.fingerprint_version != active {
                         // Re-fingerprint under the new key, so duplicates are still found
                         // once the old fingerprint key is retired.
@@ -206,7 +214,14 @@ impl Engine {
     }
 
     fn pm_is_stale(record: &PaymentMethodRecord, active: u32) -> bool {
-        is_stale(&record.details, active) || is_stale(&record.pan, active) || record.fingerprint_version != active
+        let token_stale = match &record.network_token {
+            Some(StoredNetworkToken::Active { sealed_number, .. }) => is_stale(sealed_number, active),
+            _ => false,
+        };
+        is_stale(&record.details, active)
+            || is_stale(&record.pan, active)
+            || token_stale
+            || record.fingerprint_version != active
     }
 
     /// Re-seals the profile's API key HMAC key under the active version.

@@ -33,6 +33,7 @@ impl ProfileScope {
         let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
         let card_number = CardNumber::from_checked_digits(into_secret_string(pan, "card number")?);
         let details = views::open_card_details(state, &record)?;
+        let network_token = crate::vault::network_tokens::reveal(state, &record)?;
         record.last_used_at = op.engine.now();
         let mut batch = Batch::default();
         put_record(&mut batch, state.id(), &record)?;
@@ -44,6 +45,7 @@ impl ProfileScope {
             expiry_year: details.exp_year,
             card_holder_name: details.holder_name,
             card_network: record.network,
+            network_token,
         })
     }
 

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::model::ids::ProfileId;
 use crate::model::reports::{ProfileStats, VaultStats};
 use crate::store::codec;
-use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus};
+use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
 use crate::store::{Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::engine::Engine;
@@ -46,6 +46,9 @@ impl Engine {
             payment_methods += 1;
             tally(versions, &record.details);
             tally(versions, &record.pan);
+            if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &record.network_token {
+                tally(versions, sealed_number);
+            }
             Ok(())
         })?;
         let mut cvcs = 0;

@@ -89,5 +89,6 @@ pub(crate) fn payment_method(
             saved_to_locker: true,
         },
         card_cvc_token_storage: CvcStorage { is_stored: cvc_live.is_some(), expires_at: cvc_live },
+        network_token: crate::vault::network_tokens::info(record),
     }
 }

@@ -7,6 +7,22 @@ package io.strongroom
 fun openVault(path: String, masterKey: ByteArray, keyId: String = "default", syncWrites: Boolean = true): Vault =
     Vault.open(path, VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites))
 
+/** Opens the vault with a network token provider: the host's own, or the built-in simulator. */
+fun openVault(
+    path: String,
+    masterKey: ByteArray,
+    networkTokens: Any,
+    keyId: String = "default",
+    syncWrites: Boolean = true,
+): Vault {
+    val options = VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites)
+    return when (networkTokens) {
+        is NetworkTokenSimulator -> Vault.openWithSimulator(path, options, networkTokens)
+        is NetworkTokenProvider -> Vault.openWithNetworkTokens(path, options, networkTokens)
+        else -> throw IllegalArgumentException("networkTokens must be a NetworkTokenProvider or a NetworkTokenSimulator")
+    }
+}
+
 /** The stable code (`IR_05`, `HE_02`, …) of any vault error. */
 val StrongroomException.code: String
     get() = when (this) {
@@ -19,6 +35,7 @@ val StrongroomException.code: String
         is StrongroomException.CardExpired -> code
         is StrongroomException.Duplicate -> code
         is StrongroomException.NotFound -> code
+        is StrongroomException.NetworkTokenFailure -> code
         is StrongroomException.Internal -> code
     }
 
@@ -34,6 +51,7 @@ val StrongroomException.field: String?
         is StrongroomException.CardExpired -> field
         is StrongroomException.Duplicate -> field
         is StrongroomException.NotFound -> field
+        is StrongroomException.NetworkTokenFailure -> field
         is StrongroomException.Internal -> field
     }
 
@@ -49,6 +67,7 @@ val StrongroomException.detail: String
         is StrongroomException.CardExpired -> detail
         is StrongroomException.Duplicate -> detail
         is StrongroomException.NotFound -> detail
+        is StrongroomException.NetworkTokenFailure -> detail
         is StrongroomException.Internal -> detail
     }
 
@@ -65,3 +84,11 @@ internal fun printed(update: PaymentMethodUpdate): String =
         "cardCvc=${hidden(update.cardCvc)}, cardExpMonth=${update.cardExpMonth}, cardExpYear=${update.cardExpYear})"
 
 internal fun printed(entry: MasterKeyEntry): String = "MasterKeyEntry(id=${entry.id}, key=***)"
+
+internal fun printed(request: TokenProvisionRequest): String =
+    "TokenProvisionRequest(profileId=${request.profileId}, paymentMethodId=${request.paymentMethodId}, " +
+        "cardNumber=${lastFour(request.cardNumber)}, cardNetwork=${request.cardNetwork})"
+
+internal fun printed(token: ProvisionedToken): String =
+    "ProvisionedToken(tokenNumber=${lastFour(token.tokenNumber)}, expiry=${token.expiryMonth}/${token.expiryYear}, " +
+        "tokenRef=${token.tokenRef}, status=${token.status})"

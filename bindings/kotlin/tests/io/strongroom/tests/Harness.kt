@@ -73,6 +73,8 @@ fun luhnCard(prefix: String, serial: Int): String {
 }
 
 fun main() {
-    val failed = runSuites(flowTests(), errorTests(), secretTests(), lifecycleTests(), concurrencyTests(), badInputTests())
+    val failed = runSuites(
+        flowTests(), errorTests(), secretTests(), lifecycleTests(), concurrencyTests(), badInputTests(), networkTokenTests(),
+    )
     kotlin.system.exitProcess(if (failed == 0) 0 else 1)
 }

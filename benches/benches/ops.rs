@@ -1,0 +1,203 @@
+//! Vault operations on a temporary directory, sync off and on, next to raw RocksDB (same
+//! options, same write set, unencrypted) and SQLCipher doing the same job.
+//!
+//! `cargo bench -p strongroom-benches --bench ops`
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use strongroom_benches::peers::{self, SqlCipher, WriteSet};
+use strongroom_benches::setup::{BenchVault, create_request};
+use strongroom_core::{PageRequest, PaymentMethodId, PaymentMethodUpdate};
+
+/// Cards stored before reads are measured.
+const STORED: u64 = 10_000;
+
+fn sync_label(sync: bool) -> &'static str {
+    if sync { "sync_on" } else { "sync_off" }
+}
+
+fn fill(b: &BenchVault, from: u64, count: u64) -> Vec<PaymentMethodId> {
+    (from..from + count)
+        .map(|i| {
+            let customer = &b.customers[(i % b.customers.len() as u64) as usize];
+            b.scope.create_payment_method(create_request(customer, i)).expect("create").payment_method.id
+        })
+        .collect()
+}
+
+fn create(c: &mut Criterion) {
+    let write_set = WriteSet::of_create(500);
+    eprintln!("write set of one create: {}", write_set.describe());
+    let mut group = c.benchmark_group("create");
+    for sync in [false, true] {
+        if sync {
+            group.sample_size(10);
+        }
+        let label = sync_label(sync);
+        let b = BenchVault::new(sync, 100);
+        let mut serial = 1_000_000u64;
+        group.bench_function(BenchmarkId::new("vault", label), |bench| {
+            bench.iter(|| {
+                serial += 1;
+                let customer = &b.customers[(serial % 100) as usize];
+                b.scope.create_payment_method(create_request(customer, serial)).expect("create")
+            })
+        });
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = peers::open_raw(dir.path());
+        let write = peers::write_options(sync);
+        let mut serial = 0u64;
+        group.bench_function(BenchmarkId::new("raw_rocksdb_batch", label), |bench| {
+            bench.iter(|| {
+                serial += 1;
+                db.write_opt(write_set.batch(&db, serial), &write).expect("write")
+            })
+        });
+
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut sql = SqlCipher::open(&dir.path().join("peer.db"), sync);
+        let (_, record_len) = write_set.record_shape();
+        let record = vec![0x5Au8; record_len];
+        let mut serial = 0u64;
+        group.bench_function(BenchmarkId::new("sqlcipher", label), |bench| {
+            bench.iter(|| {
+                serial += 1;
+                let id = format!("pm_{serial:032x}");
+                let fingerprint = serial.to_be_bytes();
+                sql.create(&id, &format!("cus_{:032x}", serial % 100), &fingerprint, &record)
+            })
+        });
+    }
+    group.finish();
+}
+
+fn reads(c: &mut Criterion) {
+    let write_set = WriteSet::of_create(200);
+    let b = BenchVault::new(false, 1000);
+    let ids = fill(&b, 0, STORED);
+    let mut group = c.benchmark_group("retrieve");
+    let mut i = 0usize;
+    group.bench_function("vault", |bench| {
+        bench.iter(|| {
+            i = (i + 7919) % ids.len();
+            b.scope.retrieve_payment_method(&ids[i]).expect("retrieve")
+        })
+    });
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = peers::open_raw(dir.path());
+    let (key_len, value_len) = write_set.record_shape();
+    let cf = db.cf_handle("payment_methods").expect("cf");
+    let raw_keys: Vec<Vec<u8>> = (0..STORED)
+        .map(|n| {
+            let mut key = format!("pro_bench/pm_{n:032x}").into_bytes();
+            key.resize(key_len.max(key.len()), b'k');
+            key
+        })
+        .collect();
+    for key in &raw_keys {
+        db.put_cf(cf, key, vec![0x5A; value_len]).expect("put");
+    }
+    group.bench_function("raw_rocksdb_get", |bench| {
+        bench.iter(|| {
+            i = (i + 7919) % raw_keys.len();
+            db.get_pinned_cf(cf, &raw_keys[i]).expect("get").map(|v| v.len())
+        })
+    });
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut sql = SqlCipher::open(&dir.path().join("peer.db"), false);
+    let record = vec![0x5Au8; value_len];
+    for n in 0..STORED {
+        sql.create(&format!("pm_{n:032x}"), &format!("cus_{:032x}", n % 1000), &n.to_be_bytes(), &record);
+    }
+    group.bench_function("sqlcipher", |bench| {
+        bench.iter(|| {
+            i = (i + 7919) % STORED as usize;
+            sql.retrieve(&format!("pm_{i:032x}"))
+        })
+    });
+    group.finish();
+
+    c.bench_function("reveal/vault", |bench| {
+        bench.iter(|| {
+            i = (i + 7919) % ids.len();
+            b.scope.reveal_payment_method(&ids[i]).expect("reveal")
+        })
+    });
+
+    // One customer with exactly 10 cards.
+    let lister = BenchVault::new(false, 1);
+    fill(&lister, 0, 10);
+    let page = PageRequest::first(10);
+    c.bench_function("list_10/vault", |bench| {
+        bench.iter(|| lister.scope.list_payment_methods(&lister.customers[0], black_box(&page)).expect("list"))
+    });
+
+    let mut flip = false;
+    c.bench_function("update/vault", |bench| {
+        bench.iter(|| {
+            i = (i + 7919) % ids.len();
+            flip = !flip;
+            let update = PaymentMethodUpdate {
+                nick_name: Some(if flip { "travel" } else { "work" }.into()),
+                card_holder_name: Some("Bench Holder".into()),
+                ..Default::default()
+            };
+            b.scope.update_payment_method(&ids[i], update).expect("update")
+        })
+    });
+
+    let mut next = STORED;
+    c.bench_function("delete/vault", |bench| {
+        bench.iter_custom(|iters| {
+            let victims = fill(&b, next, iters);
+            next += iters;
+            let started = Instant::now();
+            for id in &victims {
+                b.scope.delete_payment_method(id).expect("delete");
+            }
+            started.elapsed()
+        })
+    });
+}
+
+fn raw_sizes(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = peers::open_raw(dir.path());
+    let cf = db.cf_handle("payment_methods").expect("cf");
+    let write = peers::write_options(false);
+    let mut group = c.benchmark_group("raw_rocksdb");
+    for size in [64usize, 128, 256, 1024] {
+        let value = vec![0x5Au8; size];
+        let mut n = 0u64;
+        group.bench_function(BenchmarkId::new("put", size), |bench| {
+            bench.iter(|| {
+                n += 1;
+                db.put_cf_opt(cf, format!("{size}/pm_{n:032x}"), &value, &write).expect("put")
+            })
+        });
+        let stored = n.max(1);
+        let mut m = 0u64;
+        group.bench_function(BenchmarkId::new("get", size), |bench| {
+            bench.iter(|| {
+                m = (m + 7919) % stored + 1;
+                db.get_pinned_cf(cf, format!("{size}/pm_{m:032x}")).expect("get").map(|v| v.len())
+            })
+        });
+    }
+    group.finish();
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500))
+        .sample_size(30)
+}
+
+criterion_group! { name = benches; config = config(); targets = create, reads, raw_sizes }
+criterion_main!(benches);

@@ -1,0 +1,173 @@
+//! The scale run (not criterion): load N payment methods (default 1,000,000) across 1,000
+//! customers in 10 profiles, sync off, then report create throughput over time, retrieve
+//! p50/p99 at 10k and at N, peak RSS, disk bytes per payment method after a full
+//! compaction, and the time to reopen the vault.
+//!
+//! `cargo run --release -p strongroom-benches --bin scale -- [payment methods] [dir]`
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use strongroom_benches::peers;
+use strongroom_benches::setup::{self, create_request};
+use strongroom_core::{
+    CustomerCreate, CustomerId, MerchantId, PaymentMethodId, ProfileCreate, ProfileId, ProfileScope, ProfileSettings,
+    Vault,
+};
+
+const PROFILES: usize = 10;
+const CUSTOMERS: usize = 1000;
+const SAMPLES: usize = 10_000;
+
+fn peak_rss_mib() -> f64 {
+    // The high-water mark of resident memory, from /proc (no unsafe getrusage call).
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_owned))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn dir_bytes(path: &Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| {
+                    let meta = e.metadata().ok();
+                    if meta.as_ref().is_some_and(|m| m.is_dir()) {
+                        dir_bytes(&e.path())
+                    } else {
+                        meta.map_or(0, |m| m.len())
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn percentiles(mut xs: Vec<Duration>) -> (Duration, Duration) {
+    xs.sort();
+    (xs[xs.len() / 2], xs[xs.len() * 99 / 100])
+}
+
+/// Times SAMPLES retrieves of ids spread over everything stored.
+fn retrieve_latency(scopes: &[ProfileScope], ids: &[(usize, PaymentMethodId)]) -> (Duration, Duration) {
+    let step = (ids.len() / SAMPLES).max(1);
+    let mut times = Vec::with_capacity(SAMPLES);
+    let mut k = 0usize;
+    for n in 0..SAMPLES {
+        k = (k + step * 7919 + n) % ids.len();
+        let (p, id) = &ids[k];
+        let started = Instant::now();
+        scopes[*p].retrieve_payment_method(id).expect("retrieve");
+        times.push(started.elapsed());
+    }
+    percentiles(times)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+    let keep = args.next();
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let path = keep.as_deref().map_or_else(|| tmp.path().to_path_buf(), Into::into);
+
+    let vault = Vault::open(&path, setup::options(false)).expect("open");
+    let mut scopes = Vec::new();
+    let mut customers: Vec<Vec<CustomerId>> = Vec::new();
+    for p in 0..PROFILES {
+        let id = ProfileId::parse(&format!("pro_scale{p}")).expect("id");
+        vault
+            .create_profile(ProfileCreate {
+                profile_id: id.clone(),
+                merchant_id: MerchantId::parse("merchant_scale").expect("id"),
+                settings: ProfileSettings::default(),
+            })
+            .expect("profile");
+        let scope = vault.profile(&id).expect("scope");
+        customers.push(
+            (0..CUSTOMERS / PROFILES)
+                .map(|c| {
+                    let request = CustomerCreate { name: Some(format!("Customer {c}").into()), ..Default::default() };
+                    scope.create_customer(request).expect("customer").id
+                })
+                .collect(),
+        );
+        scopes.push(scope);
+    }
+
+    let bar = ProgressBar::new(total as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    let mut ids = Vec::with_capacity(total);
+    let chunk = (total / 10).max(1);
+    let mut chunk_started = Instant::now();
+    let mut throughput = Vec::new();
+    let started = Instant::now();
+    let mut at_10k = None;
+    for i in 0..total {
+        let p = i % PROFILES;
+        let customer = &customers[p][(i / PROFILES) % customers[p].len()];
+        let pm = scopes[p].create_payment_method(create_request(customer, i as u64)).expect("create");
+        ids.push((p, pm.payment_method.id));
+        if i + 1 == 10_000.min(total) {
+            at_10k = Some(retrieve_latency(&scopes, &ids));
+        }
+        if (i + 1) % chunk == 0 {
+            throughput.push((i + 1, chunk as f64 / chunk_started.elapsed().as_secs_f64()));
+            chunk_started = Instant::now();
+        }
+        if i % 1000 == 0 {
+            bar.set_position(i as u64);
+        }
+    }
+    bar.finish();
+    let load = started.elapsed();
+    let at_full = retrieve_latency(&scopes, &ids);
+    let rss = peak_rss_mib();
+    drop(scopes);
+    vault.close();
+
+    let raw_bytes = dir_bytes(&path);
+    {
+        let db = peers::open_raw(&path);
+        for cf in peers::COLUMN_FAMILIES {
+            let handle = db.cf_handle(cf).expect("cf");
+            let mut options = rocksdb::CompactOptions::default();
+            options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+            db.compact_range_cf_opt(handle, None::<&[u8]>, None::<&[u8]>, &options);
+        }
+    }
+    let compacted = dir_bytes(&path);
+    let opened = Instant::now();
+    let vault = Vault::open(&path, setup::options(false)).expect("reopen");
+    let open_time = opened.elapsed();
+    vault.close();
+
+    println!("\npayment methods: {total} ({PROFILES} profiles, {CUSTOMERS} customers), load {load:.1?}");
+    println!("create throughput per tenth of the load:");
+    for (n, rate) in &throughput {
+        println!("  up to {n:>9}: {rate:>9.0} creates/s");
+    }
+    if let Some((p50, p99)) = at_10k {
+        println!("retrieve at 10k: p50 {p50:?} p99 {p99:?}");
+    }
+    let (p50, p99) = at_full;
+    println!("retrieve at {total}: p50 {p50:?} p99 {p99:?}");
+    if let Some((_, p99_10k)) = at_10k {
+        println!("p99 ratio full/10k: {:.2}", p99.as_secs_f64() / p99_10k.as_secs_f64());
+    }
+    println!("peak RSS: {rss:.0} MiB");
+    println!(
+        "disk: {:.0} B/payment method before compaction, {:.0} B/payment method after ({} bytes)",
+        raw_bytes as f64 / total as f64,
+        compacted as f64 / total as f64,
+        compacted
+    );
+    println!("reopen: {open_time:.1?}");
+}

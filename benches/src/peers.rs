@@ -1,0 +1,185 @@
+//! The peers a create and a retrieve are measured against, in the same run:
+//!
+//! * raw RocksDB with the vault's options, writing the same keys and values a create writes
+//!   but unencrypted and without any logic (the storage limit);
+//! * SQLCipher (SQLite with page encryption, raw key, WAL), what an application would embed
+//!   instead of a vault, storing the same record size with the same indexes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rocksdb::{
+    BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, DBCompressionType, Options, WriteBatch, WriteOptions,
+};
+use rusqlite::{Connection, params};
+
+use crate::setup;
+
+/// The vault's column families (store/cf.rs).
+pub const COLUMN_FAMILIES: [&str; 11] = [
+    "meta",
+    "profiles",
+    "customers",
+    "customer_refs",
+    "payment_methods",
+    "pm_by_customer",
+    "fingerprints",
+    "cvc",
+    "pm_expiry",
+    "api_keys",
+    "audit",
+];
+
+/// RocksDB opened with the options the vault's store uses (store/rocks.rs).
+pub fn open_raw(path: &Path) -> DB {
+    let cache = Cache::new_lru_cache(64 << 20);
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(&cache);
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+    let mut cf_options = Options::default();
+    cf_options.set_block_based_table_factory(&table);
+    cf_options.set_compression_type(DBCompressionType::None);
+    let mut db_options = cf_options.clone();
+    db_options.create_if_missing(true);
+    db_options.create_missing_column_families(true);
+    db_options.set_max_background_jobs(2);
+    db_options.set_keep_log_file_num(4);
+    db_options.set_paranoid_checks(true);
+    let descriptors = COLUMN_FAMILIES.iter().map(|cf| ColumnFamilyDescriptor::new(*cf, cf_options.clone()));
+    DB::open_cf_descriptors(&db_options, path, descriptors).expect("open raw RocksDB")
+}
+
+pub fn write_options(sync: bool) -> WriteOptions {
+    let mut w = WriteOptions::default();
+    w.set_sync(sync);
+    w
+}
+
+/// What one create writes, per column family: (entries, key bytes, value bytes), averaged.
+#[derive(Clone, Debug)]
+pub struct WriteSet {
+    pub entries: Vec<(&'static str, usize, usize)>,
+}
+
+fn totals(db: &DB) -> BTreeMap<&'static str, (usize, usize, usize)> {
+    let mut out = BTreeMap::new();
+    for cf in COLUMN_FAMILIES {
+        let handle = db.cf_handle(cf).expect("column family");
+        let (mut n, mut k, mut v) = (0, 0, 0);
+        for item in db.iterator_cf(handle, rocksdb::IteratorMode::Start) {
+            let (key, value) = item.expect("iterate");
+            n += 1;
+            k += key.len();
+            v += value.len();
+        }
+        out.insert(cf, (n, k, v));
+    }
+    out
+}
+
+impl WriteSet {
+    /// Measures it: creates `samples` payment methods in a scratch vault and compares what
+    /// each column family holds before and after. (Overwrites, like the audit chain head,
+    /// do not show up: the raw batch is, if anything, a little smaller than the real one.)
+    pub fn of_create(samples: u64) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (vault, scope, customers) = setup::open_at(dir.path(), false, 10);
+        vault.close();
+        drop(scope);
+        let before = totals(&open_raw(dir.path()));
+        let (vault, scope) = {
+            let vault = strongroom_core::Vault::open(dir.path(), setup::options(false)).expect("reopen");
+            let scope = vault.profile(&strongroom_core::ProfileId::parse("pro_bench").expect("id")).expect("profile");
+            (vault, scope)
+        };
+        for i in 0..samples {
+            scope.create_payment_method(setup::create_request(&customers[(i % 10) as usize], i)).expect("create");
+        }
+        vault.close();
+        let after = totals(&open_raw(dir.path()));
+        let samples = samples as usize;
+        let entries = COLUMN_FAMILIES
+            .iter()
+            .filter_map(|cf| {
+                let (n0, k0, v0) = before[cf];
+                let (n1, k1, v1) = after[cf];
+                let n = n1 - n0;
+                (n > 0).then(|| (*cf, n / samples, (k1 - k0) / n, (v1 - v0) / n))
+            })
+            .flat_map(|(cf, per, k, v)| std::iter::repeat_n((cf, k, v), per))
+            .collect();
+        Self { entries }
+    }
+
+    /// The write batch of the `serial`-th create: the same shapes, plain bytes.
+    pub fn batch(&self, db: &DB, serial: u64) -> WriteBatch {
+        let mut batch = WriteBatch::default();
+        for (i, (cf, key_len, value_len)) in self.entries.iter().enumerate() {
+            let handle = db.cf_handle(cf).expect("column family");
+            let mut key = format!("{serial:016}/{i}").into_bytes();
+            key.resize((*key_len).max(key.len()), b'k');
+            batch.put_cf(handle, key, vec![0x5A; *value_len]);
+        }
+        batch
+    }
+
+    pub fn describe(&self) -> String {
+        self.entries.iter().map(|(cf, k, v)| format!("{cf}:{k}+{v}B")).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Key and value of the payment method record itself (what a retrieve reads).
+    pub fn record_shape(&self) -> (usize, usize) {
+        self.entries.iter().find(|(cf, ..)| *cf == "payment_methods").map_or((40, 300), |(_, k, v)| (*k, *v))
+    }
+}
+
+/// SQLCipher with a raw 256-bit key, WAL, and the vault's indexes: cards by id, by customer,
+/// and unique per (customer, fingerprint); CVCs in their own table.
+pub struct SqlCipher {
+    pub conn: Connection,
+}
+
+pub const SQLCIPHER_KEY: &str = "x'000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f'";
+
+impl SqlCipher {
+    /// `sync`: `synchronous=FULL` (an fsync per commit, like the vault's `sync_writes`) or OFF.
+    pub fn open(path: &Path, sync: bool) -> Self {
+        let conn = Connection::open(path).expect("open SQLCipher");
+        conn.pragma_update(None, "key", SQLCIPHER_KEY).expect("key");
+        conn.pragma_update(None, "journal_mode", "WAL").expect("WAL");
+        conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "OFF" }).expect("synchronous");
+        conn.busy_timeout(std::time::Duration::from_secs(30)).expect("busy timeout");
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS payment_methods (
+                 id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, fingerprint BLOB NOT NULL, record BLOB NOT NULL
+             ) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS pm_by_customer ON payment_methods (customer_id, id);
+             CREATE UNIQUE INDEX IF NOT EXISTS pm_fingerprint ON payment_methods (customer_id, fingerprint);
+             CREATE TABLE IF NOT EXISTS cvc (id TEXT PRIMARY KEY, expires_at INTEGER, value BLOB) WITHOUT ROWID;",
+        )
+        .expect("schema");
+        Self { conn }
+    }
+
+    /// One create: the record (same size as the vault's), its fingerprint, a CVC, in one
+    /// transaction.
+    pub fn create(&mut self, id: &str, customer: &str, fingerprint: &[u8], record: &[u8]) {
+        let tx = self.conn.transaction().expect("begin");
+        tx.prepare_cached("INSERT INTO payment_methods VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![id, customer, fingerprint, record]))
+            .expect("insert");
+        tx.prepare_cached("INSERT INTO cvc VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![id, 0i64, &[0x33u8; 3][..]]))
+            .expect("insert cvc");
+        tx.commit().expect("commit");
+    }
+
+    pub fn retrieve(&self, id: &str) -> Vec<u8> {
+        self.conn
+            .prepare_cached("SELECT record FROM payment_methods WHERE id = ?1")
+            .and_then(|mut s| s.query_row(params![id], |row| row.get(0)))
+            .expect("select")
+    }
+}

@@ -1,0 +1,76 @@
+//! A vault in a temporary directory with one profile and customers, and the requests the
+//! benchmarks send.
+
+use std::path::Path;
+
+use strongroom_core::{
+    CardInput, CustomerCreate, CustomerId, MasterKey, MasterKeyId, MasterKeyRing, MerchantId, PaymentMethodCreate,
+    ProfileCreate, ProfileId, ProfileScope, ProfileSettings, Vault, VaultOptions,
+};
+use tempfile::TempDir;
+
+use crate::cards::card_number;
+
+pub struct BenchVault {
+    pub dir: TempDir,
+    pub vault: Vault,
+    pub scope: ProfileScope,
+    pub customers: Vec<CustomerId>,
+}
+
+pub fn options(sync_writes: bool) -> VaultOptions {
+    let ring = MasterKeyRing::single(
+        MasterKeyId::parse("bench").expect("static id"),
+        MasterKey::from_slice(&[7; 32]).expect("32 bytes"),
+    );
+    let mut options = VaultOptions::new(ring);
+    options.sync_writes = sync_writes;
+    options
+}
+
+/// Opens a vault in `path` with profile `pro_bench` and `customers` customers.
+pub fn open_at(path: &Path, sync_writes: bool, customers: usize) -> (Vault, ProfileScope, Vec<CustomerId>) {
+    let vault = Vault::open(path, options(sync_writes)).expect("open vault");
+    let profile = ProfileId::parse("pro_bench").expect("static id");
+    vault
+        .create_profile(ProfileCreate {
+            profile_id: profile.clone(),
+            merchant_id: MerchantId::parse("merchant_bench").expect("static id"),
+            settings: ProfileSettings::default(),
+        })
+        .expect("create profile");
+    let scope = vault.profile(&profile).expect("profile");
+    let customers = (0..customers)
+        .map(|i| {
+            scope
+                .create_customer(CustomerCreate { name: Some(format!("Customer {i}").into()), ..Default::default() })
+                .expect("create customer")
+                .id
+        })
+        .collect();
+    (vault, scope, customers)
+}
+
+impl BenchVault {
+    pub fn new(sync_writes: bool, customers: usize) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (vault, scope, customers) = open_at(dir.path(), sync_writes, customers);
+        Self { dir, vault, scope, customers }
+    }
+}
+
+/// The create request the benchmarks send: a card with holder name and CVC (a 16-digit
+/// number, ~200 B sealed record), for `customer`.
+pub fn create_request(customer: &CustomerId, serial: u64) -> PaymentMethodCreate {
+    PaymentMethodCreate::card(
+        customer.clone(),
+        CardInput {
+            card_number: card_number(serial).into(),
+            card_exp_month: "12".into(),
+            card_exp_year: "2035".into(),
+            card_holder_name: Some("Bench Holder".into()),
+            card_cvc: Some("123".into()),
+            ..Default::default()
+        },
+    )
+}

@@ -1,0 +1,121 @@
+//! Hooks into the engine's private parts for the benches and the fuzz targets (feature
+//! `internals`). Not a stable API: nothing a host application should call.
+
+use crate::crypto::secret::Key32;
+use crate::crypto::{Fingerprint, random};
+use crate::error::Result;
+use crate::model::ids::{CustomerId, PaymentMethodId};
+use crate::model::payment_method::{PaymentMethodStatus, PaymentMethodSubtype, PaymentMethodType, StorageType};
+use crate::model::time::Timestamp;
+use crate::store::codec;
+use crate::store::records::{self, PaymentMethodRecord};
+
+/// Fills `out` from the vault's nonce generator.
+pub fn fill_random(out: &mut [u8]) -> Result<()> {
+    random::fill(out)
+}
+
+/// A key from raw bytes (benches and fuzz targets use fixed keys).
+pub fn key(bytes: [u8; 32]) -> Key32 {
+    Key32::from_bytes(bytes)
+}
+
+/// The kinds of stored record the codec decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordKind {
+    VaultFormat,
+    MasterKeyCheck,
+    Profile,
+    Customer,
+    CustomerPii,
+    PaymentMethod,
+    CardDetails,
+    Cvc,
+    ApiKey,
+    AuditEvent,
+    AuditHead,
+}
+
+impl RecordKind {
+    pub const ALL: [RecordKind; 11] = [
+        Self::VaultFormat,
+        Self::MasterKeyCheck,
+        Self::Profile,
+        Self::Customer,
+        Self::CustomerPii,
+        Self::PaymentMethod,
+        Self::CardDetails,
+        Self::Cvc,
+        Self::ApiKey,
+        Self::AuditEvent,
+        Self::AuditHead,
+    ];
+}
+
+/// Decodes `bytes` as a record of `kind`; on success re-encodes it and returns the bytes
+/// (which must decode to the same record again).
+pub fn decode_record(kind: RecordKind, bytes: &[u8]) -> Result<Vec<u8>> {
+    fn again<R: codec::Record>(bytes: &[u8]) -> Result<Vec<u8>> {
+        let record: R = codec::decode(bytes)?;
+        codec::encode(&record)
+    }
+    match kind {
+        RecordKind::VaultFormat => again::<records::VaultFormat>(bytes),
+        RecordKind::MasterKeyCheck => again::<records::MasterKeyCheck>(bytes),
+        RecordKind::Profile => again::<records::ProfileRecord>(bytes),
+        RecordKind::Customer => again::<records::CustomerRecord>(bytes),
+        RecordKind::CustomerPii => again::<records::CustomerPii>(bytes),
+        RecordKind::PaymentMethod => again::<records::PaymentMethodRecord>(bytes),
+        RecordKind::CardDetails => again::<records::CardDetails>(bytes),
+        RecordKind::Cvc => again::<records::CvcRecord>(bytes),
+        RecordKind::ApiKey => again::<records::ApiKeyRecord>(bytes),
+        RecordKind::AuditEvent => again::<records::AuditEventRecord>(bytes),
+        RecordKind::AuditHead => again::<records::AuditHeadRecord>(bytes),
+    }
+}
+
+/// `body` (a format byte and a bincode record) with the codec's checksum appended, so a
+/// fuzzer can reach the decoder behind the checksum.
+pub fn with_checksum(body: &[u8]) -> Vec<u8> {
+    codec::with_checksum(body)
+}
+
+/// A payment method record as the vault stores it (sealed values of realistic size), for
+/// the codec benchmarks.
+pub struct SampleRecord(PaymentMethodRecord);
+
+impl SampleRecord {
+    pub fn payment_method() -> Self {
+        let now = Timestamp::from_millis(1_795_478_400_000);
+        Self(PaymentMethodRecord {
+            id: PaymentMethodId::generate(None),
+            customer_id: CustomerId::generate(None),
+            payment_method_type: PaymentMethodType::Card,
+            payment_method_subtype: PaymentMethodSubtype::Credit,
+            storage_type: StorageType::Persistent,
+            status: PaymentMethodStatus::Active,
+            recurring_enabled: true,
+            created_at: now,
+            modified_at: now,
+            last_used_at: now,
+            expires_at: None,
+            last4: "1111".into(),
+            isin: "41111111".into(),
+            network: Some(crate::model::card::CardNetwork::Visa),
+            fingerprint: Fingerprint([7; 32]),
+            fingerprint_version: 1,
+            cvc_expires_at: Some(now),
+            details: vec![0xA5; 48 + 40],
+            pan: vec![0x5A; 48 + 16],
+            network_token: None,
+        })
+    }
+
+    pub fn encode(&self) -> Result<Vec<u8>> {
+        codec::encode(&self.0)
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        codec::decode(bytes).map(Self)
+    }
+}

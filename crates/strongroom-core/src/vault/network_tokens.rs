@@ -1,0 +1,272 @@
+//! Network tokens of payment methods: provisioning (on create and later), masked views,
+//! reveal, cryptograms, and deletion at the provider. Provider calls are made without
+//! holding a customer lock; their failures are recorded, never fatal to the card.
+
+use std::sync::Arc;
+
+use crate::crypto::KeyPurpose;
+use crate::error::{Error, ObjectKind, Result};
+use crate::model::audit::AuditAction;
+use crate::model::card::{CardNetwork, CardNumber};
+use crate::model::ids::PaymentMethodId;
+use crate::model::network_token::{
+    CryptogramRequest, NetworkCryptogram, NetworkTokenInfo, NetworkTokenView, ProviderError, ProvisionRequest,
+    RevealedNetworkToken,
+};
+use crate::model::payment_method::PaymentMethod;
+use crate::model::scope::Scope;
+use crate::network_token::NetworkTokenProvider;
+use crate::store::Batch;
+use crate::store::records::{PaymentMethodRecord, StoredNetworkToken};
+use crate::vault::audit::PendingEvent;
+use crate::vault::payment_methods::{lock_live, put_record};
+use crate::vault::profiles::ProfileState;
+use crate::vault::scope::{Op, ProfileScope};
+use crate::vault::{contexts, views};
+
+fn provider_error(e: ProviderError) -> Error {
+    Error::NetworkTokenProvider { kind: e.kind, reason: e.reason }
+}
+
+/// The configured provider, or `IR_05` on `network_tokenization`.
+pub(crate) fn provider(op: &Op) -> Result<Arc<dyn NetworkTokenProvider>> {
+    op.engine
+        .network_tokens
+        .clone()
+        .ok_or_else(|| Error::invalid("network_tokenization", "no network token provider is configured"))
+}
+
+/// The masked view of a stored token (no key is opened).
+pub(crate) fn info(record: &PaymentMethodRecord) -> Option<NetworkTokenInfo> {
+    record.network_token.as_ref().map(|token| match token {
+        StoredNetworkToken::Active { last4, expiry_month, expiry_year, token_ref, status, provisioned_at, .. } => {
+            NetworkTokenInfo::Active(NetworkTokenView {
+                last4_digits: last4.clone(),
+                expiry_month: *expiry_month,
+                expiry_year: *expiry_year,
+                card_network: record.network,
+                status: *status,
+                token_ref: token_ref.clone(),
+                provisioned_at: *provisioned_at,
+            })
+        }
+        StoredNetworkToken::Missing { kind, reason, at } => {
+            NetworkTokenInfo::Missing { kind: *kind, reason: reason.clone(), at: *at }
+        }
+    })
+}
+
+/// A provider's token reference as the vault accepts it: 1 to 128 characters of
+/// letters, digits and `_-.:`.
+fn valid_ref(token_ref: &str) -> bool {
+    (1..=128).contains(&token_ref.len())
+        && token_ref.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}
+
+fn active_ref(record: &PaymentMethodRecord) -> Option<&str> {
+    match &record.network_token {
+        Some(StoredNetworkToken::Active { token_ref, .. }) => Some(token_ref),
+        _ => None,
+    }
+}
+
+/// Opens the token number for `reveal` (PAN key).
+pub(crate) fn reveal(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<RevealedNetworkToken>> {
+    let Some(StoredNetworkToken::Active { sealed_number, expiry_month, expiry_year, token_ref, .. }) =
+        &record.network_token
+    else {
+        return Ok(None);
+    };
+    let ctx = contexts::network_token_number(state.id(), record.id.as_str());
+    let plain = state.keys.open(KeyPurpose::Pan, &ctx, sealed_number)?;
+    let digits = std::str::from_utf8(&plain).map_err(|_| Error::integrity("network token"))?;
+    Ok(Some(RevealedNetworkToken {
+        token_number: CardNumber::from_checked_digits(digits.to_owned()),
+        expiry_month: *expiry_month,
+        expiry_year: *expiry_year,
+        token_ref: token_ref.clone(),
+    }))
+}
+
+/// The card data a provider needs, gathered before its call.
+pub(crate) struct TokenRequest {
+    pub number: CardNumber,
+    pub expiry_month: u8,
+    pub expiry_year: u16,
+    pub network: Option<CardNetwork>,
+}
+
+impl ProfileScope {
+    /// Asks the provider for a token for the payment method (outside every lock), then
+    /// stores it, or why it is missing. Returns the payment method as it now is.
+    pub(crate) fn attach_network_token(&self, id: &PaymentMethodId, card: TokenRequest) -> Result<PaymentMethod> {
+        let provider = provider(&self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?)?;
+        let profile = self.profile_id().as_str();
+        let outcome = provider.provision(&ProvisionRequest {
+            profile_id: profile,
+            payment_method_id: id.as_str(),
+            card_number: &card.number,
+            expiry_month: card.expiry_month,
+            expiry_year: card.expiry_year,
+            card_network: card.network,
+        });
+        drop(card);
+
+        let op = self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?;
+        let (state, now) = (&op.state, op.engine.now());
+        let (_guard, mut record) = lock_live(&op, id)?;
+        let details = views::open_card_details(state, &record)?;
+        if active_ref(&record).is_some() {
+            // Someone else's call stored one meanwhile: keep it (ours is the same token
+            // for a deterministic provider; otherwise it stays unused at the provider).
+            return Ok(views::payment_method(state, &record, details, now));
+        }
+        let event = match outcome {
+            Ok(token) => {
+                let digits = token.token_number.expose();
+                let well_formed = (12..=19).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && valid_ref(&token.token_ref);
+                if !well_formed {
+                    let e = Error::NetworkTokenProvider {
+                        kind: crate::model::network_token::ProviderErrorKind::Failed,
+                        reason: "the provider returned a malformed token".into(),
+                    };
+                    record.network_token = Some(StoredNetworkToken::Missing {
+                        kind: crate::model::network_token::ProviderErrorKind::Failed,
+                        reason: "the provider returned a malformed token".into(),
+                        at: now,
+                    });
+                    PendingEvent::failure(
+                        self.actor().clone(),
+                        AuditAction::NetworkTokenProvisioned,
+                        Some(id.to_string()),
+                        &e,
+                    )
+                } else {
+                    let ctx = contexts::network_token_number(state.id(), id.as_str());
+                    record.network_token = Some(StoredNetworkToken::Active {
+                        sealed_number: state.keys.seal(KeyPurpose::Pan, &ctx, digits.as_bytes())?,
+                        last4: token.token_number.last4().to_owned(),
+                        expiry_month: token.expiry_month,
+                        expiry_year: token.expiry_year,
+                        token_ref: token.token_ref.clone(),
+                        status: token.status,
+                        provisioned_at: now,
+                    });
+                    self.event(AuditAction::NetworkTokenProvisioned, id)
+                }
+            }
+            Err(e) => {
+                record.network_token =
+                    Some(StoredNetworkToken::Missing { kind: e.kind, reason: e.reason.clone(), at: now });
+                let error = provider_error(e);
+                PendingEvent::failure(
+                    self.actor().clone(),
+                    AuditAction::NetworkTokenProvisioned,
+                    Some(id.to_string()),
+                    &error,
+                )
+            }
+        };
+        record.modified_at = now;
+        let mut batch = Batch::default();
+        put_record(&mut batch, state.id(), &record)?;
+        op.commit(batch, vec![event])?;
+        Ok(views::payment_method(state, &record, details, now))
+    }
+
+    /// Provisions a network token for a payment method that has none (or whose earlier
+    /// attempt failed). A payment method that already has one is returned unchanged.
+    /// A provider failure is recorded on the payment method and returned as `NT_01`.
+    pub fn provision_network_token(&self, id: &PaymentMethodId) -> Result<PaymentMethod> {
+        let card = {
+            let op = self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?;
+            provider(&op)?;
+            let state = &op.state;
+            let (_guard, record) = lock_live(&op, id)?;
+            let details = views::open_card_details(state, &record)?;
+            if active_ref(&record).is_some() {
+                return Ok(views::payment_method(state, &record, details, op.engine.now()));
+            }
+            let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
+            let digits = std::str::from_utf8(&pan).map_err(|_| Error::integrity("card number"))?.to_owned();
+            TokenRequest {
+                number: CardNumber::from_checked_digits(digits),
+                expiry_month: details.exp_month,
+                expiry_year: details.exp_year,
+                network: record.network,
+            }
+        };
+        let pm = self.attach_network_token(id, card)?;
+        match &pm.network_token {
+            Some(NetworkTokenInfo::Missing { kind, reason, .. }) => {
+                Err(Error::NetworkTokenProvider { kind: *kind, reason: reason.clone() })
+            }
+            _ => Ok(pm),
+        }
+    }
+
+    /// A one-time cryptogram from the provider for a payment with the card's network
+    /// token; needs the `reveal` right and is audited.
+    pub fn network_cryptogram(&self, id: &PaymentMethodId, request: &CryptogramRequest) -> Result<NetworkCryptogram> {
+        let op = self.begin(Scope::Reveal, AuditAction::NetworkCryptogramIssued)?;
+        if request.amount_minor == 0 {
+            return Err(Error::invalid("amount_minor", "must be greater than zero"));
+        }
+        if request.currency.len() != 3 || !request.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(Error::invalid("currency", "must be an ISO 4217 code of three upper-case letters"));
+        }
+        let provider = provider(&op)?;
+        let token_ref = {
+            let (_guard, record) = lock_live(&op, id)?;
+            active_ref(&record)
+                .map(str::to_owned)
+                .ok_or(Error::NotFound { object: ObjectKind::NetworkToken, field: "network_token".into() })?
+        };
+        match provider.cryptogram(&token_ref, request) {
+            Ok(cryptogram) => {
+                op.commit(Batch::default(), vec![self.event(AuditAction::NetworkCryptogramIssued, id)])?;
+                Ok(cryptogram)
+            }
+            Err(e) => {
+                let error = provider_error(e);
+                let event = PendingEvent::failure(
+                    self.actor().clone(),
+                    AuditAction::NetworkCryptogramIssued,
+                    Some(id.to_string()),
+                    &error,
+                );
+                op.commit(Batch::default(), vec![event])?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Deletes tokens at the provider after their payment methods were deleted: best
+    /// effort, each outcome recorded in the audit chain, never an error for the caller.
+    pub(crate) fn delete_network_tokens(&self, op: &Op, deleted: &[PaymentMethodRecord]) {
+        let Some(provider) = op.engine.network_tokens.clone() else { return };
+        let mut events = Vec::new();
+        for record in deleted {
+            let Some(token_ref) = active_ref(record) else { continue };
+            let object = Some(record.id.to_string());
+            events.push(match provider.delete(token_ref) {
+                Ok(()) => self.event(AuditAction::NetworkTokenDeleted, &record.id),
+                Err(e) => PendingEvent::failure(
+                    self.actor().clone(),
+                    AuditAction::NetworkTokenDeleted,
+                    object,
+                    &provider_error(e),
+                ),
+            });
+        }
+        if !events.is_empty()
+            && let Err(e) = op.commit(Batch::default(), events)
+        {
+            // The deletion itself is committed; only the record of the provider's answer
+            // is lost, which must not turn a done delete into an error.
+            tracing::warn!(code = e.code(), "could not record the outcome of deleting network tokens");
+        }
+    }
+}

@@ -1,0 +1,349 @@
+//! Network tokens through the public API, with the built-in simulator and with a custom
+//! provider that misbehaves.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use strongroom_core::{
+    ApiKeyCreate, CryptogramRequest, ManualClock, NetworkCryptogram, NetworkToken, NetworkTokenInfo,
+    NetworkTokenProvider, NetworkTokenStatus, PageRequest, PaymentMethod, PaymentMethodCreate, ProfileId,
+    ProviderError, ProviderErrorKind, ProvisionRequest, ReencryptOptions, Scopes, SimulatedNetworkTokenProvider,
+    SimulatorFaults, Vault,
+};
+
+struct Tokenized {
+    t: TestVault,
+    sim: Arc<SimulatedNetworkTokenProvider>,
+}
+
+fn open_with(provider: Arc<dyn NetworkTokenProvider>) -> TestVault {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let mut opts = options(&clock);
+    opts.network_token_provider = Some(provider);
+    let vault = Vault::open(dir.path(), opts).unwrap();
+    let scope = create_profile(&vault, "pro_test");
+    TestVault { dir, clock, vault, scope }
+}
+
+fn tokenized() -> Tokenized {
+    let sim = Arc::new(SimulatedNetworkTokenProvider::new([3; 32]));
+    Tokenized { t: open_with(sim.clone()), sim }
+}
+
+fn save_tokenized(t: &TestVault, customer: &strongroom_core::CustomerId, number: &str) -> PaymentMethod {
+    let mut request = PaymentMethodCreate::card(customer.clone(), card(number));
+    request.network_tokenization = true;
+    t.scope.create_payment_method(request).unwrap().payment_method
+}
+
+fn active(pm: &PaymentMethod) -> &strongroom_core::NetworkTokenView {
+    match &pm.network_token {
+        Some(NetworkTokenInfo::Active(view)) => view,
+        other => panic!("expected an active token, got {other:?}"),
+    }
+}
+
+fn eur(amount: u64) -> CryptogramRequest {
+    CryptogramRequest { amount_minor: amount, currency: "EUR".into() }
+}
+
+#[test]
+fn create_provisions_a_token_from_the_networks_test_range() {
+    let Tokenized { t, .. } = tokenized();
+    let customer = new_customer(&t.scope);
+    let pm = save_tokenized(&t, &customer.id, "4111111111111111");
+    let view = active(&pm);
+    assert_eq!(view.status, NetworkTokenStatus::Active);
+    assert_eq!(view.card_network, Some(strongroom_core::CardNetwork::Visa));
+    assert!(view.token_ref.starts_with("ntr_"));
+    let revealed = t.scope.reveal_payment_method(&pm.id).unwrap();
+    let token = revealed.network_token.expect("revealed with the card");
+    let digits = token.token_number.expose();
+    assert!(digits.starts_with("489537") && digits.len() == 16, "{digits}");
+    assert!(strongroom_core::card::luhn::is_valid(digits));
+    assert_ne!(digits, "4111111111111111");
+    assert_eq!(&digits[12..], view.last4_digits);
+    assert!(token.expiry_year >= 2029);
+    // Retrieve and list show the same masked view.
+    assert_eq!(t.scope.retrieve_payment_method(&pm.id).unwrap().network_token, pm.network_token);
+    let listed = t.scope.list_payment_methods(&customer.id, &PageRequest::first(10)).unwrap();
+    assert_eq!(listed.payment_methods[0].network_token, pm.network_token);
+    // Amex gets a 15-digit token from its own range; cards without tokenization get none.
+    let amex = save_tokenized(&t, &customer.id, "378282246310005");
+    let amex_token = t.scope.reveal_payment_method(&amex.id).unwrap().network_token.unwrap();
+    assert!(amex_token.token_number.expose().starts_with("374245") && amex_token.token_number.expose().len() == 15);
+    assert_eq!(save_card(&t.scope, &customer.id, "5555555555554444").network_token, None);
+}
+
+#[test]
+fn tokens_are_deterministic_per_card_and_profile() {
+    let Tokenized { t, sim } = tokenized();
+    let a = new_customer(&t.scope);
+    let b = new_customer(&t.scope);
+    let number = "5555555555554444";
+    let first = t.scope.reveal_payment_method(&save_tokenized(&t, &a.id, number).id).unwrap();
+    let second = t.scope.reveal_payment_method(&save_tokenized(&t, &b.id, number).id).unwrap();
+    let (x, y) = (first.network_token.unwrap(), second.network_token.unwrap());
+    assert_eq!(x.token_number.expose(), y.token_number.expose());
+    assert!(x.token_number.expose().starts_with("520474"));
+    let other = create_profile(&t.vault, "pro_other");
+    let c = new_customer(&other);
+    let mut request = PaymentMethodCreate::card(c.id.clone(), card(number));
+    request.network_tokenization = true;
+    let theirs = other.create_payment_method(request).unwrap().payment_method;
+    let z = other.reveal_payment_method(&theirs.id).unwrap().network_token.unwrap();
+    assert_ne!(z.token_number.expose(), x.token_number.expose());
+    assert!(sim.calls() >= 3);
+}
+
+#[test]
+fn a_provider_failure_never_fails_the_create_and_can_be_retried() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    sim.set_faults(SimulatorFaults { fail_next: 1, ..Default::default() });
+    let pm = save_tokenized(&t, &customer.id, "4111111111111111");
+    match &pm.network_token {
+        Some(NetworkTokenInfo::Missing { kind, reason, .. }) => {
+            assert_eq!(*kind, ProviderErrorKind::Unavailable);
+            assert!(reason.contains("unavailable"));
+        }
+        other => panic!("expected a missing token, got {other:?}"),
+    }
+    // The card is saved and usable.
+    assert_eq!(t.scope.reveal_payment_method(&pm.id).unwrap().card_number.expose(), "4111111111111111");
+    assert!(t.scope.reveal_payment_method(&pm.id).unwrap().network_token.is_none());
+    let failed = t.vault.list_audit(&profile_id("pro_test"), 0, 100).unwrap();
+    assert!(failed.iter().any(|e| e.action.as_str() == "network_token_provisioned"
+        && matches!(&e.outcome, strongroom_core::AuditOutcome::Failure { code } if code == "NT_01")));
+    // A failed retry is NT_01 and still changes nothing else.
+    sim.set_faults(SimulatorFaults { fail_next: 1, ..Default::default() });
+    let e = t.scope.provision_network_token(&pm.id).unwrap_err();
+    assert_eq!((e.code(), e.field()), ("NT_01", None));
+    // Later provisioning works, and a second call is a no-op.
+    let fixed = t.scope.provision_network_token(&pm.id).unwrap();
+    let view = active(&fixed).clone();
+    let calls = sim.calls();
+    assert_eq!(active(&t.scope.provision_network_token(&pm.id).unwrap()), &view);
+    assert_eq!(sim.calls(), calls, "an existing token is not provisioned again");
+    // Creating the same card again with tokenization keeps the token.
+    let again = save_tokenized(&t, &customer.id, "4111111111111111");
+    assert_eq!(again.id, pm.id);
+    assert_eq!(active(&again), &view);
+}
+
+#[test]
+fn without_a_provider_tokenization_is_a_typed_error_and_writes_nothing() {
+    let t = open();
+    let customer = new_customer(&t.scope);
+    let before = t.vault.stats().unwrap().total.payment_methods;
+    let mut request = PaymentMethodCreate::card(customer.id.clone(), card("4111111111111111"));
+    request.network_tokenization = true;
+    let e = t.scope.create_payment_method(request).unwrap_err();
+    assert_eq!((e.code(), e.field()), ("IR_05", Some("network_tokenization")));
+    assert_eq!(t.vault.stats().unwrap().total.payment_methods, before);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    assert_eq!(t.scope.provision_network_token(&pm.id).unwrap_err().field(), Some("network_tokenization"));
+}
+
+#[test]
+fn masked_views_never_hold_the_token_number() {
+    let Tokenized { t, .. } = tokenized();
+    let customer = new_customer(&t.scope);
+    let pm = save_tokenized(&t, &customer.id, "6011111111111117");
+    let token = t.scope.reveal_payment_method(&pm.id).unwrap().network_token.unwrap();
+    let number = token.token_number.expose().to_owned();
+    let views = [
+        format!("{pm:?}"),
+        format!("{:?}", t.scope.retrieve_payment_method(&pm.id).unwrap()),
+        format!("{:?}", t.scope.list_payment_methods(&customer.id, &PageRequest::first(10)).unwrap()),
+        format!("{token:?}"),
+    ];
+    for view in views {
+        assert!(!view.contains(&number) && !view.contains(&number[..12]), "{view}");
+    }
+}
+
+#[test]
+fn cryptograms_need_the_reveal_right_are_audited_and_checked() {
+    let Tokenized { t, .. } = tokenized();
+    let customer = new_customer(&t.scope);
+    let visa = save_tokenized(&t, &customer.id, "4111111111111111");
+    let mc = save_tokenized(&t, &customer.id, "5555555555554444");
+    let NetworkCryptogram { cryptogram, eci } = t.scope.network_cryptogram(&visa.id, &eur(1999)).unwrap();
+    assert_eq!(cryptogram.expose().len(), 40);
+    assert_eq!(eci, "05");
+    assert_eq!(t.scope.network_cryptogram(&mc.id, &eur(1)).unwrap().eci, "02");
+    let next = t.scope.network_cryptogram(&visa.id, &eur(1999)).unwrap();
+    assert_ne!(next.cryptogram.expose(), cryptogram.expose(), "cryptograms are one-time");
+    let events = t.vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    assert_eq!(events.iter().filter(|e| e.action.as_str() == "network_cryptogram_issued").count(), 3);
+
+    for (request, field) in
+        [(eur(0), "amount_minor"), (CryptogramRequest { amount_minor: 5, currency: "eur".into() }, "currency")]
+    {
+        let e = t.scope.network_cryptogram(&visa.id, &request).unwrap_err();
+        assert_eq!((e.code(), e.field()), ("IR_05", Some(field)));
+    }
+    let plain = save_card(&t.scope, &customer.id, "378282246310005");
+    let e = t.scope.network_cryptogram(&plain.id, &eur(10)).unwrap_err();
+    assert_eq!((e.code(), e.field()), ("HE_02", Some("network_token")));
+
+    let key = t
+        .vault
+        .create_api_key(
+            &profile_id("pro_test"),
+            ApiKeyCreate {
+                name: "reader".into(),
+                scopes: Scopes { read: true, write: false, reveal: false },
+                expires_at: None,
+            },
+        )
+        .unwrap();
+    let reader = t.vault.authenticate(key.secret.expose(), &profile_id("pro_test")).unwrap();
+    assert_eq!(reader.network_cryptogram(&visa.id, &eur(10)).unwrap_err().code(), "IR_06");
+}
+
+#[test]
+fn deleting_a_payment_method_deletes_its_token_at_the_provider_best_effort() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let first = save_tokenized(&t, &customer.id, "4111111111111111");
+    let second = save_tokenized(&t, &customer.id, "5555555555554444");
+    t.scope.delete_payment_method(&first.id).unwrap();
+    assert_eq!(sim.deleted(), vec![active(&first).token_ref.clone()]);
+    // The provider is down: the delete still succeeds, the failure is in the audit chain.
+    sim.set_faults(SimulatorFaults { fail_next: 1, ..Default::default() });
+    t.scope.delete_payment_method(&second.id).unwrap();
+    assert_eq!(sim.deleted().len(), 1);
+    let events = t.vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    let deletions: Vec<_> = events.iter().filter(|e| e.action.as_str() == "network_token_deleted").collect();
+    assert_eq!(deletions.len(), 2);
+    assert!(matches!(&deletions[1].outcome, strongroom_core::AuditOutcome::Failure { code } if code == "NT_01"));
+    // Deleting a customer deletes its cards' tokens too.
+    let other = new_customer(&t.scope);
+    let third = save_tokenized(&t, &other.id, "6011111111111117");
+    t.scope.delete_customer(&other.id).unwrap();
+    assert!(sim.deleted().contains(&active(&third).token_ref));
+}
+
+#[test]
+fn eight_threads_create_tokenized_cards() {
+    let Tokenized { t, .. } = tokenized();
+    let customers: Vec<_> = (0..8).map(|_| new_customer(&t.scope)).collect();
+    let results: Vec<Vec<(PaymentMethod, String)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8u64)
+            .map(|thread| {
+                let (t, customer) = (&t, &customers[thread as usize]);
+                s.spawn(move || {
+                    (0..25u64)
+                        .map(|i| {
+                            let number = visa(thread * 1000 + i);
+                            (save_tokenized(t, &customer.id, &number), number)
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut tokens = std::collections::HashSet::new();
+    for (pm, number) in results.into_iter().flatten() {
+        active(&pm);
+        let revealed = t.scope.reveal_payment_method(&pm.id).unwrap();
+        assert_eq!(revealed.card_number.expose(), number);
+        assert!(tokens.insert(revealed.network_token.unwrap().token_number.expose().to_owned()));
+    }
+    assert_eq!(tokens.len(), 200);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().problems.is_empty());
+}
+
+#[test]
+fn reencryption_and_verify_cover_token_numbers_and_no_token_is_on_disk() {
+    let Tokenized { mut t, .. } = tokenized();
+    let customer = new_customer(&t.scope);
+    let pms: Vec<_> = (0..50).map(|i| save_tokenized(&t, &customer.id, &visa(500 + i))).collect();
+    let tokens: Vec<String> = pms
+        .iter()
+        .map(|pm| {
+            t.scope.reveal_payment_method(&pm.id).unwrap().network_token.unwrap().token_number.expose().to_owned()
+        })
+        .collect();
+    let profile = ProfileId::parse("pro_test").unwrap();
+    t.vault.rotate_profile_key(&profile).unwrap();
+    let report = t
+        .vault
+        .reencrypt_profile(&profile, ReencryptOptions::default(), &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
+    assert!(report.complete && report.reencrypted >= 50, "{report:?}");
+    let stats = t.vault.stats().unwrap();
+    let versions: Vec<_> = stats.total.sealed_values_by_key_version.keys().copied().collect();
+    assert_eq!(versions, vec![2], "every sealed value, token numbers included, moved to version 2");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert!(report.problems.is_empty());
+    assert!(report.values_opened >= 150, "details, number and token of each card");
+    for (pm, token) in pms.iter().zip(&tokens) {
+        let revealed = t.scope.reveal_payment_method(&pm.id).unwrap();
+        assert_eq!(revealed.network_token.unwrap().token_number.expose(), token);
+    }
+    t.reopen();
+    t.vault.close();
+    let files = all_files(t.path());
+    for token in &tokens {
+        for (path, bytes) in &files {
+            assert!(!contains(bytes, token.as_bytes()), "a token number in {}", path.display());
+            assert!(!contains(bytes, &token.as_bytes()[..12]), "12 token digits in {}", path.display());
+        }
+    }
+}
+
+/// A provider that echoes the card number in its errors and returns junk tokens.
+#[derive(Debug)]
+struct Careless;
+
+impl NetworkTokenProvider for Careless {
+    fn provision(&self, request: &ProvisionRequest<'_>) -> Result<NetworkToken, ProviderError> {
+        if request.card_number.expose().starts_with('5') {
+            return Err(ProviderError::new(
+                ProviderErrorKind::Declined,
+                format!("card {} not eligible", request.card_number.expose()),
+            ));
+        }
+        Ok(NetworkToken {
+            token_number: strongroom_core::card::number::parse("4111111111111111").unwrap().0,
+            expiry_month: 1,
+            expiry_year: 2030,
+            token_ref: "bad ref with spaces".into(),
+            status: NetworkTokenStatus::Active,
+        })
+    }
+    fn status(&self, _: &str) -> Result<NetworkTokenStatus, ProviderError> {
+        Err(ProviderError::new(ProviderErrorKind::Failed, "no"))
+    }
+    fn delete(&self, _: &str) -> Result<(), ProviderError> {
+        Ok(())
+    }
+    fn cryptogram(&self, _: &str, _: &CryptogramRequest) -> Result<NetworkCryptogram, ProviderError> {
+        Err(ProviderError::new(ProviderErrorKind::Failed, "no"))
+    }
+}
+
+#[test]
+fn a_careless_provider_leaks_nothing_and_cannot_store_junk() {
+    let t = open_with(Arc::new(Careless));
+    let customer = new_customer(&t.scope);
+    let declined = save_tokenized(&t, &customer.id, "5555555555554444");
+    match &declined.network_token {
+        Some(NetworkTokenInfo::Missing { kind, reason, .. }) => {
+            assert_eq!(*kind, ProviderErrorKind::Declined);
+            assert!(!reason.contains("5555555555554444") && !reason.contains("555555"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let junk = save_tokenized(&t, &customer.id, "4111111111111111");
+    assert!(matches!(&junk.network_token, Some(NetworkTokenInfo::Missing { kind: ProviderErrorKind::Failed, .. })));
+    let e = t.scope.provision_network_token(&declined.id).unwrap_err();
+    assert!(!format!("{e} {e:?}").contains("5555555555554444"));
+}
