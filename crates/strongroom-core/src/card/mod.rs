@@ -48,6 +48,18 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
     if let Some(country) = &input.card_issuing_country {
         text::check_country("card_issuing_country", country)?;
     }
+    // Free-text fields are shown in masked views: none may carry the card number.
+    let shown = [
+        ("card_holder_name", input.card_holder_name.as_ref().map(SecretString::expose)),
+        ("nick_name", input.nick_name.as_deref()),
+        ("card_issuer", input.card_issuer.as_deref()),
+        ("card_type", input.card_type.as_deref()),
+    ];
+    for (field, value) in shown {
+        if value.is_some_and(|v| holds_number(v, &number)) {
+            return Err(Error::invalid(field, "must not contain the card number"));
+        }
+    }
     Ok(CheckedCard {
         number,
         network,
@@ -59,6 +71,13 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
         card_type: input.card_type.clone(),
         issuing_country: input.card_issuing_country.clone(),
     })
+}
+
+/// Whether `text`'s digits, read in order with anything else skipped, contain the card
+/// number (so `4111-1111 1111 1111` and `x4111111111111111y` both count).
+pub fn holds_number(text: &str, number: &CardNumber) -> bool {
+    let digits: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(text.chars().filter(char::is_ascii_digit).collect());
+    digits.contains(number.expose())
 }
 
 pub fn check_holder_name(name: Option<&SecretString>) -> Result<()> {
@@ -103,6 +122,28 @@ mod tests {
             card_cvc: Some("737".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn free_text_fields_may_not_carry_the_card_number() {
+        // Found by the card_parsing fuzz target: a nick name holding the number would put
+        // it in every masked view.
+        let cases: [(&str, fn(&mut CardInput)); 4] = [
+            ("nick_name", |c| c.nick_name = Some("card 4111-1111-1111-1111".into())),
+            ("card_holder_name", |c| c.card_holder_name = Some("x4111111111111111y".into())),
+            ("card_issuer", |c| c.card_issuer = Some("4111 1111 1111 1111".into())),
+            ("card_type", |c| c.card_type = Some("4111111111111111".into())),
+        ];
+        for (field, change) in cases {
+            let mut card = input("4111111111111111");
+            change(&mut card);
+            let e = check(&card, now()).unwrap_err();
+            assert_eq!((e.code(), e.field()), ("IR_05", Some(field)));
+            assert!(!e.to_string().contains("4111111111111111"));
+        }
+        let mut card = input("4111111111111111");
+        card.nick_name = Some("work card 1111".into());
+        assert!(check(&card, now()).is_ok());
     }
 
     #[test]

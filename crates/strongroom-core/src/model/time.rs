@@ -41,6 +41,15 @@ impl Timestamp {
     }
 
     /// The UTC calendar (year, month 1–12) this instant falls in.
+    /// `2026-11-24T00:00:00.000Z`.
+    pub fn to_rfc3339(self) -> String {
+        let days = self.0.div_euclid(86_400_000);
+        let ms = self.0.rem_euclid(86_400_000);
+        let (y, m, d) = civil_from_days(days);
+        let (h, min, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+    }
+
     pub fn year_month(self) -> (i32, u32) {
         let days = self.0.div_euclid(86_400_000);
         let (y, m, _) = civil_from_days(days);
@@ -73,6 +82,12 @@ fn civil_from_days(z: i64) -> (i32, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339() {
+        assert_eq!(Timestamp::from_millis(1_795_478_400_000).to_rfc3339(), "2026-11-24T00:00:00.000Z");
+        assert_eq!(Timestamp::from_millis(86_399_999).to_rfc3339(), "1970-01-01T23:59:59.999Z");
+    }
 
     #[test]
     fn calendar() {

@@ -26,9 +26,27 @@ fn location(cf: Cf, key: &[u8]) -> String {
 struct Checker<'a> {
     op: &'a Op,
     report: &'a mut VerifyReport,
+    progress: &'a mut dyn FnMut(&VerifyProgress),
+    profiles_done: u64,
+    profiles_total: u64,
 }
 
+/// Records between progress reports inside a profile.
+const PROGRESS_EVERY: u64 = 512;
+
 impl Checker<'_> {
+    /// Counts one checked record, reporting progress every few hundred.
+    fn checked(&mut self) {
+        self.report.records_checked += 1;
+        if self.report.records_checked.is_multiple_of(PROGRESS_EVERY) {
+            (self.progress)(&VerifyProgress {
+                profiles_done: self.profiles_done,
+                profiles_total: self.profiles_total,
+                records_checked: self.report.records_checked,
+            });
+        }
+    }
+
     fn problem(&mut self, kind: ProblemKind, cf: Cf, key: &[u8], detail: impl Into<String>) {
         self.report.problems.push(VerifyProblem {
             profile_id: self.op.state.record.id.clone(),
@@ -51,7 +69,7 @@ impl Checker<'_> {
             Ok(())
         })?;
         for (key, value) in entries {
-            self.report.records_checked += 1;
+            self.checked();
             let Ok(record) = codec::decode::<CustomerRecord>(&value) else {
                 self.problem(ProblemKind::UnreadableValue, Cf::Customers, &key, "record does not decode");
                 continue;
@@ -109,7 +127,7 @@ impl Checker<'_> {
             Ok(())
         })?;
         for (key, value) in entries {
-            self.report.records_checked += 1;
+            self.checked();
             let Ok(record) = codec::decode::<PaymentMethodRecord>(&value) else {
                 self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "record does not decode");
                 undecodable.insert(keys::last_part(&key).to_vec());
@@ -213,7 +231,7 @@ impl Checker<'_> {
             self.problem(ProblemKind::OrphanIndexEntry, cf, &key, detail);
         }
         for (key, value) in cvc_entries {
-            self.report.records_checked += 1;
+            self.checked();
             let pm = keys::last_part(&key);
             let opened = codec::decode::<CvcRecord>(&value).ok().and_then(|c| {
                 let pm = std::str::from_utf8(pm).ok()?;
@@ -240,7 +258,7 @@ impl Checker<'_> {
 
 impl Vault {
     /// Reads the whole vault and reports every problem found (see [`VerifyReport`]).
-    /// `progress` is called after each profile.
+    /// `progress` is called every few hundred records and after each profile.
     pub fn verify(&self, progress: &mut dyn FnMut(&VerifyProgress)) -> Result<VerifyReport> {
         let engine = self.engine()?;
         let profiles = engine.all_profile_records()?;
@@ -248,7 +266,14 @@ impl Vault {
         let mut report = VerifyReport::default();
         for (done, record) in profiles.into_iter().enumerate() {
             let op = Op::enter(engine.clone(), record.id.as_str())?;
-            Checker { op: &op, report: &mut report }.run()?;
+            Checker {
+                op: &op,
+                report: &mut report,
+                progress: &mut *progress,
+                profiles_done: done as u64,
+                profiles_total: total,
+            }
+            .run()?;
             report.profiles += 1;
             progress(&VerifyProgress {
                 profiles_done: done as u64 + 1,
