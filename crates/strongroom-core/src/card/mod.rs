@@ -76,7 +76,8 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
 /// Whether `text`'s digits, read in order with anything else skipped, contain the card
 /// number (so `4111-1111 1111 1111` and `x4111111111111111y` both count).
 pub fn holds_number(text: &str, number: &CardNumber) -> bool {
-    let digits: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(text.chars().filter(char::is_ascii_digit).collect());
+    let digits: zeroize::Zeroizing<String> =
+        zeroize::Zeroizing::new(text.chars().filter(char::is_ascii_digit).collect());
     digits.contains(number.expose())
 }
 
