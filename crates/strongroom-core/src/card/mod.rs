@@ -129,7 +129,8 @@ mod tests {
     fn free_text_fields_may_not_carry_the_card_number() {
         // Found by the card_parsing fuzz target: a nick name holding the number would put
         // it in every masked view.
-        let cases: [(&str, fn(&mut CardInput)); 4] = [
+        type Change = fn(&mut CardInput);
+        let cases: [(&str, Change); 4] = [
             ("nick_name", |c| c.nick_name = Some("card 4111-1111-1111-1111".into())),
             ("card_holder_name", |c| c.card_holder_name = Some("x4111111111111111y".into())),
             ("card_issuer", |c| c.card_issuer = Some("4111 1111 1111 1111".into())),
