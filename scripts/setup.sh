@@ -11,6 +11,8 @@ command -v g++ >/dev/null 2>&1 || apt_need+=(g++)
 # SQLCipher (the benchmarks' peer, bundled by rusqlite) links OpenSSL's libcrypto.
 dpkg -s libssl-dev >/dev/null 2>&1 || apt_need+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || apt_need+=(pkg-config)
+# `script` gives the CLI's progress-bar test a pseudo-terminal.
+command -v script >/dev/null 2>&1 || apt_need+=(bsdutils)
 if [ "${1:-}" = "--bindings" ]; then
     [ -f /usr/share/java/jna.jar ] || apt_need+=(libjna-java)
     command -v javac >/dev/null 2>&1 || apt_need+=(openjdk-17-jdk-headless)

@@ -33,7 +33,8 @@ bash bindings/kotlin/run.sh test | grep -v "^ok "
 step "fuzz targets (30 s each)"
 bash scripts/fuzz.sh 30
 
-step "demo"
+step "demo (the CLI's, as README runs it; and the Rust example)"
+bash scripts/demo.sh >/dev/null
 cargo run --release -q -p strongroom-core --example seed_flow >/dev/null
 
 echo

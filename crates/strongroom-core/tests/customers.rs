@@ -58,6 +58,24 @@ fn merchant_reference_is_unique_per_profile() {
 }
 
 #[test]
+fn find_by_merchant_reference() {
+    let t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let created = t
+        .scope
+        .create_customer(CustomerCreate { merchant_reference_id: Some("crm-42".into()), ..Default::default() })
+        .unwrap();
+    assert_eq!(t.scope.find_customer_by_reference("crm-42").unwrap(), created);
+    for (scope, reference) in [(&t.scope, "crm-43"), (&other, "crm-42")] {
+        let err = scope.find_customer_by_reference(reference).unwrap_err();
+        assert_eq!((err.code(), err.field()), ("HE_02", Some("merchant_reference_id")));
+    }
+    t.scope.delete_customer(&created.id).unwrap();
+    let err = t.scope.find_customer_by_reference("crm-42").unwrap_err();
+    assert_eq!(err.code(), "HE_02", "a deleted customer's reference is released");
+}
+
+#[test]
 fn list_pages_in_creation_order() {
     let t = open();
     let ids: Vec<CustomerId> = (0..7).map(|_| new_customer(&t.scope).id).collect();

@@ -104,6 +104,28 @@ impl ProfileScope {
         Ok(views::customer(&record, pii))
     }
 
+    /// The live customer holding `merchant_reference_id` in this profile; `HE_02` (field
+    /// `merchant_reference_id`) when none does.
+    pub fn find_customer_by_reference(&self, merchant_reference_id: &str) -> Result<Customer> {
+        let op = self.begin(Scope::Read, AuditAction::CustomerRetrieved)?;
+        let (engine, state) = (&op.engine, &op.state);
+        let not_found = || Error::not_found(ObjectKind::Customer, "merchant_reference_id");
+        let stored = engine
+            .store
+            .get(Cf::CustomerRefs, &keys::record(state.id(), merchant_reference_id))?
+            .ok_or_else(not_found)?;
+        let id = std::str::from_utf8(&stored)
+            .ok()
+            .and_then(|s| CustomerId::parse(s).ok())
+            .ok_or_else(|| Error::integrity("customer reference index"))?;
+        let record = load_active_customer(engine, state, &id)?;
+        if record.merchant_reference_id.as_deref() != Some(merchant_reference_id) {
+            return Err(Error::integrity("customer reference index (points at another customer)"));
+        }
+        let pii = views::open_customer_pii(state, &record)?;
+        Ok(views::customer(&record, pii))
+    }
+
     /// Replaces each field present in `update`; an empty update changes nothing and
     /// returns the customer.
     pub fn update_customer(&self, id: &CustomerId, update: CustomerUpdate) -> Result<Customer> {

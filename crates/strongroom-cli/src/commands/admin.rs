@@ -1,0 +1,235 @@
+//! `init`, `profile`, `api-key`, `customer`, `pm`.
+
+use std::io::BufRead;
+use std::time::Duration;
+
+use serde_json::json;
+use strongroom_core::{
+    ApiKeyCreate, ApiKeyId, CardInput, CustomerCreate, CustomerId, CustomerUpdate, MerchantId, PageRequest,
+    PaymentMethodCreate, PaymentMethodId, PaymentMethodUpdate, ProfileCreate, ProfileId, ProfileSettings, Scopes,
+    SecretString, Vault,
+};
+
+use crate::cli::{ApiKeyCommand, CustomerCommand, CustomerFields, Global, PmCommand, ProfileCommand};
+use crate::context::{self, Context};
+use crate::error::{CliError, Result};
+use crate::{json, keys};
+
+pub fn init(global: &Global, generate_key: bool) -> Result<()> {
+    let dir = context::vault_dir(global)?;
+    if dir.join("CURRENT").exists() {
+        return Err(CliError::usage(format!("{} is already a vault", dir.display())));
+    }
+    let generated = if generate_key { Some(keys::generate_hex()?) } else { None };
+    let mut options = match &generated {
+        Some(hex) => strongroom_core::VaultOptions::new(keys::ring(keys::parse_key(hex)?, &global.key_id)?),
+        None => context::options(global)?,
+    };
+    options.sync_writes = !global.no_sync;
+    Vault::open(dir, options)?.close();
+    json::print(&json!({"vault": dir.display().to_string(), "key_id": global.key_id}));
+    if let Some(hex) = generated {
+        eprintln!(
+            "\nWARNING: this is the vault's master key. It is shown once and stored nowhere.\n\
+             Without it the vault cannot be opened: put it in your secret manager now.\n"
+        );
+        println!("STRONGROOM_MASTER_KEY={}", hex.as_str());
+    }
+    Ok(())
+}
+
+pub fn profile(global: &Global, command: ProfileCommand) -> Result<()> {
+    let ctx = Context::open(global)?;
+    match command {
+        ProfileCommand::Create { profile_id, merchant_id, cvc_ttl_seconds, volatile_ttl_seconds } => {
+            let mut settings = ProfileSettings::default();
+            if let Some(s) = cvc_ttl_seconds {
+                settings.cvc_ttl = Duration::from_secs(s);
+            }
+            if let Some(s) = volatile_ttl_seconds {
+                settings.volatile_ttl = Duration::from_secs(s);
+            }
+            let profile = ctx.vault.create_profile(ProfileCreate {
+                profile_id: ProfileId::parse(&profile_id)?,
+                merchant_id: MerchantId::parse(&merchant_id)?,
+                settings,
+            })?;
+            json::print(&json::profile(&profile));
+        }
+        ProfileCommand::List => {
+            let profiles = ctx.vault.list_profiles()?;
+            json::print(&json!(profiles.iter().map(json::profile).collect::<Vec<_>>()));
+        }
+    }
+    Ok(())
+}
+
+fn scopes(names: &[String]) -> Result<Scopes> {
+    let mut scopes = Scopes { read: false, write: false, reveal: false };
+    for name in names {
+        match name.trim() {
+            "read" => scopes.read = true,
+            "write" => scopes.write = true,
+            "reveal" => scopes.reveal = true,
+            other => return Err(CliError::usage(format!("unknown scope `{other}` (read, write, reveal)"))),
+        }
+    }
+    Ok(scopes)
+}
+
+pub fn api_key(global: &Global, command: ApiKeyCommand) -> Result<()> {
+    let ctx = Context::open(global)?;
+    match command {
+        ApiKeyCommand::Create { profile, name, scopes: names } => {
+            let created = ctx.vault.create_api_key(
+                &ProfileId::parse(&profile)?,
+                ApiKeyCreate { name, scopes: scopes(&names)?, expires_at: None },
+            )?;
+            let mut out = json::api_key(&created.key);
+            out["api_key"] = json!(created.secret.expose());
+            json::print(&out);
+            eprintln!("The api_key is shown once: the vault keeps only a digest of it.");
+        }
+        ApiKeyCommand::List { profile } => {
+            let keys = ctx.vault.list_api_keys(&ProfileId::parse(&profile)?)?;
+            json::print(&json!(keys.iter().map(json::api_key).collect::<Vec<_>>()));
+        }
+        ApiKeyCommand::Revoke { profile, api_key_id } => {
+            let key = ctx.vault.revoke_api_key(&ProfileId::parse(&profile)?, &ApiKeyId::parse(&api_key_id)?)?;
+            json::print(&json::api_key(&key));
+        }
+    }
+    Ok(())
+}
+
+fn secret(value: Option<String>) -> Option<SecretString> {
+    value.map(SecretString::from)
+}
+
+pub fn customer(global: &Global, command: CustomerCommand) -> Result<()> {
+    let ctx = Context::open(global)?;
+    match command {
+        CustomerCommand::Create { profile, merchant_reference_id, fields } => {
+            let CustomerFields { name, email, phone, phone_country_code, description } = fields;
+            let created = ctx.scope(&profile)?.create_customer(CustomerCreate {
+                merchant_reference_id,
+                name: secret(name),
+                email: secret(email),
+                phone: secret(phone),
+                phone_country_code,
+                description,
+                ..Default::default()
+            })?;
+            json::print(&json::customer(&created));
+        }
+        CustomerCommand::Get { profile, customer_id } => {
+            json::print(&json::customer(&ctx.scope(&profile)?.retrieve_customer(&CustomerId::parse(&customer_id)?)?));
+        }
+        CustomerCommand::Update { profile, customer_id, fields } => {
+            let CustomerFields { name, email, phone, phone_country_code, description } = fields;
+            let update = CustomerUpdate {
+                name: secret(name),
+                email: secret(email),
+                phone: secret(phone),
+                phone_country_code,
+                description,
+                ..Default::default()
+            };
+            let updated = ctx.scope(&profile)?.update_customer(&CustomerId::parse(&customer_id)?, update)?;
+            json::print(&json::customer(&updated));
+        }
+        CustomerCommand::Delete { profile, customer_id } => {
+            let deleted = ctx.scope(&profile)?.delete_customer(&CustomerId::parse(&customer_id)?)?;
+            json::print(&json::customer_deleted(&deleted));
+        }
+        CustomerCommand::List { profile, limit, starting_after } => {
+            let page =
+                PageRequest { limit, starting_after: starting_after.as_deref().map(CustomerId::parse).transpose()? };
+            json::print(&json::customer_page(&ctx.scope(&profile)?.list_customers(&page)?));
+        }
+    }
+    Ok(())
+}
+
+/// The card number from the flag, else the first line of stdin.
+fn card_number(flag: Option<String>) -> Result<SecretString> {
+    if let Some(number) = flag {
+        return Ok(number.into());
+    }
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| CliError::io("stdin", e))?;
+    Ok(line.trim().into())
+}
+
+pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
+    let ctx = Context::open(global)?;
+    match command {
+        PmCommand::Create {
+            profile,
+            customer,
+            card_number: number,
+            exp_month,
+            exp_year,
+            holder_name,
+            cvc,
+            nick_name,
+            network_token,
+        } => {
+            let mut request = PaymentMethodCreate::card(
+                CustomerId::parse(&customer)?,
+                CardInput {
+                    card_number: card_number(number)?,
+                    card_exp_month: exp_month,
+                    card_exp_year: exp_year,
+                    card_holder_name: secret(holder_name),
+                    card_cvc: secret(cvc),
+                    nick_name,
+                    ..Default::default()
+                },
+            );
+            request.network_tokenization = network_token;
+            let created = ctx.scope(&profile)?.create_payment_method(request)?;
+            let mut out = json::payment_method(&created.payment_method);
+            out["duplicate"] = json!(created.duplicate);
+            json::print(&out);
+        }
+        PmCommand::Get { profile, payment_method_id } => {
+            let pm = ctx.scope(&profile)?.retrieve_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
+            json::print(&json::payment_method(&pm));
+        }
+        PmCommand::Update { profile, payment_method_id, holder_name, nick_name, cvc, exp_month, exp_year } => {
+            let update = PaymentMethodUpdate {
+                card_holder_name: secret(holder_name),
+                nick_name,
+                card_cvc: secret(cvc),
+                card_exp_month: exp_month,
+                card_exp_year: exp_year,
+            };
+            let pm =
+                ctx.scope(&profile)?.update_payment_method(&PaymentMethodId::parse(&payment_method_id)?, update)?;
+            json::print(&json::payment_method(&pm));
+        }
+        PmCommand::Delete { profile, payment_method_id } => {
+            let deleted = ctx.scope(&profile)?.delete_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
+            json::print(&json!({"payment_method_id": deleted.id.as_str(), "deleted": true}));
+        }
+        PmCommand::List { profile, customer, limit, starting_after } => {
+            let page = PageRequest {
+                limit,
+                starting_after: starting_after.as_deref().map(PaymentMethodId::parse).transpose()?,
+            };
+            let listed = ctx.scope(&profile)?.list_payment_methods(&CustomerId::parse(&customer)?, &page)?;
+            json::print(&json::payment_method_page(&listed));
+        }
+        PmCommand::Reveal { profile, payment_method_id, yes_show_full_card } => {
+            if !yes_show_full_card {
+                return Err(CliError::usage(
+                    "reveal prints the full card number: pass --yes-show-full-card to confirm",
+                ));
+            }
+            let revealed = ctx.scope(&profile)?.reveal_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
+            json::print(&json::revealed(&revealed));
+        }
+    }
+    Ok(())
+}

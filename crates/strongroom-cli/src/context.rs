@@ -1,0 +1,71 @@
+//! Opening the vault the options name, and the profile scope a command acts in.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use strongroom_core::{ProfileId, ProfileScope, SimulatedNetworkTokenProvider, Vault, VaultOptions};
+
+use crate::cli::Global;
+use crate::error::{CliError, Result};
+use crate::keys;
+
+pub struct Context {
+    pub vault: Vault,
+    api_key: Option<String>,
+}
+
+pub fn vault_dir(global: &Global) -> Result<&Path> {
+    global.vault.as_deref().ok_or_else(|| CliError::usage("no vault: pass --vault DIR or set STRONGROOM_VAULT"))
+}
+
+pub fn options(global: &Global) -> Result<VaultOptions> {
+    let key = keys::load(global.master_key_file.as_deref(), std::env::var("STRONGROOM_MASTER_KEY").ok().as_deref())?;
+    options_with_key(global, key)
+}
+
+pub fn options_with_key(global: &Global, key: strongroom_core::MasterKey) -> Result<VaultOptions> {
+    let mut options = VaultOptions::new(keys::ring(key, &global.key_id)?);
+    options.sync_writes = !global.no_sync;
+    // The CLI's network tokens come from the built-in simulator (seeded per vault).
+    options.network_token_provider = Some(Arc::new(SimulatedNetworkTokenProvider::new([0x5e; 32])));
+    Ok(options)
+}
+
+impl Context {
+    pub fn open(global: &Global) -> Result<Self> {
+        Self::open_at(vault_dir(global)?, options(global)?, global.api_key.clone())
+    }
+
+    pub fn open_at(dir: &Path, options: VaultOptions, api_key: Option<String>) -> Result<Self> {
+        if !dir.join("CURRENT").exists() {
+            return Err(CliError::usage(format!(
+                "{} is not a vault (run `strongroom init --vault {}` first)",
+                dir.display(),
+                dir.display()
+            )));
+        }
+        tracing::info!(vault = %dir.display(), "opening vault");
+        Ok(Self { vault: Vault::open(dir, options)?, api_key })
+    }
+
+    /// The profile, with the API key's rights when one was given, else every right.
+    pub fn scope(&self, profile: &str) -> Result<ProfileScope> {
+        let id = ProfileId::parse(profile)?;
+        Ok(match &self.api_key {
+            Some(key) => self.vault.authenticate(key, &id)?,
+            None => self.vault.profile(&id)?,
+        })
+    }
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        self.vault.close();
+    }
+}
+
+pub fn temp_dir() -> Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::Builder::new().prefix("strongroom-demo-").tempdir().map_err(|e| CliError::io("temp dir", e))?;
+    let path = dir.path().join("vault");
+    Ok((dir, path))
+}

@@ -1,0 +1,45 @@
+//! The master key: from `STRONGROOM_MASTER_KEY` or a file, as 64 hex digits or base64 of
+//! 32 bytes; and fresh keys for `init --generate-key`.
+
+use base64::Engine as _;
+use strongroom_core::{MasterKey, MasterKeyId, MasterKeyRing};
+use zeroize::Zeroizing;
+
+use crate::error::{CliError, Result};
+
+/// Parses a key given as text (hex or base64), never echoing it in errors.
+pub fn parse_key(text: &str) -> Result<MasterKey> {
+    let text = Zeroizing::new(text.trim().to_owned());
+    if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(MasterKey::from_hex(&text)?);
+    }
+    let bytes = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(text.as_bytes())
+            .map_err(|_| CliError::usage("the master key must be 64 hex digits or the base64 of 32 bytes"))?,
+    );
+    Ok(MasterKey::from_slice(&bytes)?)
+}
+
+/// The key from `--master-key-file`, else from `STRONGROOM_MASTER_KEY`.
+pub fn load(file: Option<&std::path::Path>, env: Option<&str>) -> Result<MasterKey> {
+    match (file, env) {
+        (Some(path), _) => {
+            let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| CliError::io("master key file", e))?);
+            parse_key(&text)
+        }
+        (None, Some(text)) => parse_key(text),
+        (None, None) => {
+            Err(CliError::usage("no master key: set STRONGROOM_MASTER_KEY (hex or base64) or pass --master-key-file"))
+        }
+    }
+}
+
+pub fn ring(key: MasterKey, id: &str) -> Result<MasterKeyRing> {
+    Ok(MasterKeyRing::single(MasterKeyId::parse(id)?, key))
+}
+
+/// A new random key as hex (shown once by `init --generate-key`).
+pub fn generate_hex() -> Result<Zeroizing<String>> {
+    Ok(MasterKey::generate()?.to_hex())
+}
