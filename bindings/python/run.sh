@@ -4,6 +4,7 @@
 #   bash bindings/python/run.sh test      # the pytest suite
 #   bash bindings/python/run.sh example   # the seed flow example
 #   bash bindings/python/run.sh bench     # the micro-benchmark (not a test)
+#   bash bindings/python/run.sh bench-peer # against SQLCipher from Python (installs sqlcipher3-binary)
 #   bash bindings/python/run.sh wheel     # only build the wheel (printed path)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,6 +24,9 @@ case "${1:-test}" in
     test) cd "$here/tests" && "$venv/bin/python" -m pytest -q -p no:cacheprovider ;;
     example) "$venv/bin/python" "$here/examples/seed_flow.py" ;;
     bench) "$venv/bin/python" "$here/bench/bench.py" "${@:2}" ;;
+    bench-peer)
+        "$venv/bin/python" -c "import sqlcipher3" 2>/dev/null || "$venv/bin/pip" install -q "sqlcipher3-binary>=0.6,<0.7"
+        "$venv/bin/python" "$here/bench/peer_sqlcipher.py" "${@:2}" ;;
     wheel) echo "$wheel" ;;
-    *) echo "usage: $0 test|example|bench|wheel" >&2; exit 2 ;;
+    *) echo "usage: $0 test|example|bench|bench-peer|wheel" >&2; exit 2 ;;
 esac

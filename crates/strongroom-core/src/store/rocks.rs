@@ -19,6 +19,8 @@ pub(crate) struct RocksConfig {
     pub sync_writes: bool,
     /// Shared block cache size.
     pub block_cache_bytes: usize,
+    /// All memtables together (0: RocksDB's per-column-family default).
+    pub memtable_budget_bytes: usize,
 }
 
 pub(crate) struct RocksStore {
@@ -51,6 +53,9 @@ impl RocksStore {
         db_options.set_max_background_jobs(2);
         db_options.set_keep_log_file_num(4);
         db_options.set_paranoid_checks(true);
+        if config.memtable_budget_bytes > 0 {
+            db_options.set_db_write_buffer_size(config.memtable_budget_bytes);
+        }
 
         let descriptors = Cf::ALL.iter().map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
         let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)?;

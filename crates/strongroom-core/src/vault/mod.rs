@@ -64,6 +64,7 @@ impl Vault {
         let config = crate::store::rocks::RocksConfig {
             sync_writes: options.sync_writes,
             block_cache_bytes: options.block_cache_bytes,
+            memtable_budget_bytes: options.memtable_budget_bytes,
         };
         let store = crate::store::rocks::RocksStore::open(path.as_ref(), &config)?;
         Self::start(Box::new(store), options)

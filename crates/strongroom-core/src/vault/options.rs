@@ -65,6 +65,10 @@ pub struct VaultOptions {
     pub clock: Arc<dyn Clock>,
     /// RocksDB block cache size (default 64 MiB).
     pub block_cache_bytes: usize,
+    /// Memory for all column families' memtables together (RocksDB's write buffer
+    /// manager; default 64 MiB). 0 leaves RocksDB's per-column-family default of 64 MiB
+    /// each, which across the vault's column families can reach several hundred MiB.
+    pub memtable_budget_bytes: usize,
     /// How many profiles keep their derived keys cached (default 1024).
     pub profile_cache_capacity: usize,
     /// The card networks' token service; without one, asking for a network token is
@@ -80,6 +84,7 @@ impl VaultOptions {
             cell_id: None,
             clock: Arc::new(SystemClock),
             block_cache_bytes: 64 << 20,
+            memtable_budget_bytes: 64 << 20,
             profile_cache_capacity: 1024,
             network_token_provider: None,
         }
