@@ -4,7 +4,8 @@
 //! compaction, and the time to reopen the vault.
 //!
 //! `cargo run --release -p strongroom-benches --bin scale -- [payment methods] [dir]`
-//! (`SCALE_MEMTABLE_BUDGET_MIB=N` overrides the vault's memtable budget, 0 for RocksDB's default)
+//! (`SCALE_MEMTABLE_BUDGET_MIB=N` overrides the vault's memtable budget, 0 for RocksDB's
+//! default; `SCALE_BLOCK_CACHE_MIB=N` its block cache)
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -79,6 +80,9 @@ fn main() {
     // SCALE_MEMTABLE_BUDGET_MIB=0 measures RocksDB's per-column-family memtable default.
     if let Some(mib) = std::env::var("SCALE_MEMTABLE_BUDGET_MIB").ok().and_then(|v| v.parse::<usize>().ok()) {
         options.memtable_budget_bytes = mib << 20;
+    }
+    if let Some(mib) = std::env::var("SCALE_BLOCK_CACHE_MIB").ok().and_then(|v| v.parse::<usize>().ok()) {
+        options.block_cache_bytes = mib << 20;
     }
     println!(
         "memtable budget: {} MiB, block cache: {} MiB",

@@ -66,7 +66,7 @@ pub struct VaultOptions {
     /// RocksDB block cache size (default 64 MiB).
     pub block_cache_bytes: usize,
     /// Memory for all column families' memtables together (RocksDB's write buffer
-    /// manager; default 64 MiB). 0 leaves RocksDB's per-column-family default of 64 MiB
+    /// manager; default 32 MiB, measured in BENCHMARKS.md). 0 leaves RocksDB's per-column-family default of 64 MiB
     /// each, which across the vault's column families can reach several hundred MiB.
     pub memtable_budget_bytes: usize,
     /// How many profiles keep their derived keys cached (default 1024).
@@ -84,7 +84,7 @@ impl VaultOptions {
             cell_id: None,
             clock: Arc::new(SystemClock),
             block_cache_bytes: 64 << 20,
-            memtable_budget_bytes: 64 << 20,
+            memtable_budget_bytes: 32 << 20,
             profile_cache_capacity: 1024,
             network_token_provider: None,
         }
