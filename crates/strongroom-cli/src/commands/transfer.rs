@@ -274,22 +274,33 @@ fn customer_reference(customer: &Customer) -> &str {
     customer.merchant_reference_id.as_deref().unwrap_or(customer.id.as_str())
 }
 
-/// One line of a card-data export, in the import format.
+/// One line of a card-data export, in the import format. Borrowed fields: the card number
+/// is copied only into the line itself, which is zeroized once written.
+#[derive(serde::Serialize)]
+struct CardLine<'a> {
+    customer_id: &'a str,
+    customer_reference: &'a str,
+    card_number: &'a str,
+    card_exp_month: String,
+    card_exp_year: String,
+    card_holder_name: Option<&'a str>,
+    nick_name: Option<&'a str>,
+    metadata: Option<&'a std::collections::BTreeMap<String, String>>,
+}
+
 fn card_line(scope: &ProfileScope, customer: &Customer, pm: &PaymentMethod) -> Result<Zeroizing<String>> {
     let revealed = scope.reveal_payment_method(&pm.id)?;
-    Ok(Zeroizing::new(
-        json!({
-            "customer_id": pm.customer_id.as_str(),
-            "customer_reference": customer_reference(customer),
-            "card_number": revealed.card_number.expose(),
-            "card_exp_month": format!("{:02}", revealed.expiry_month),
-            "card_exp_year": revealed.expiry_year.to_string(),
-            "card_holder_name": revealed.card_holder_name.as_ref().map(|n| n.expose()),
-            "nick_name": pm.card.nick_name,
-            "metadata": pm.metadata.as_ref().map(|m| &m.0),
-        })
-        .to_string(),
-    ))
+    let line = CardLine {
+        customer_id: pm.customer_id.as_str(),
+        customer_reference: customer_reference(customer),
+        card_number: revealed.card_number.expose(),
+        card_exp_month: format!("{:02}", revealed.expiry_month),
+        card_exp_year: revealed.expiry_year.to_string(),
+        card_holder_name: revealed.card_holder_name.as_ref().map(|n| n.expose()),
+        nick_name: pm.card.nick_name.as_deref(),
+        metadata: pm.metadata.as_ref().map(|m| &m.0),
+    };
+    serde_json::to_string(&line).map(Zeroizing::new).map_err(|e| CliError::io("export", e))
 }
 
 pub fn export(global: &Global, args: ExportArgs) -> Result<()> {
