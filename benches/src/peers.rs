@@ -8,47 +8,14 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rocksdb::{
-    BlockBasedOptions, Cache, ColumnFamilyDescriptor, DB, DBCompressionType, Options, WriteBatch, WriteOptions,
-};
+use rocksdb::{DB, WriteBatch, WriteOptions};
 use rusqlite::{Connection, params};
 
 use crate::setup;
 
-/// The vault's column families (store/cf.rs).
-pub const COLUMN_FAMILIES: [&str; 11] = [
-    "meta",
-    "profiles",
-    "customers",
-    "customer_refs",
-    "payment_methods",
-    "pm_by_customer",
-    "fingerprints",
-    "cvc",
-    "pm_expiry",
-    "api_keys",
-    "audit",
-];
-
-/// RocksDB opened with the options the vault's store uses (store/rocks.rs).
+/// RocksDB opened with the options the vault's store uses (the same function opens both).
 pub fn open_raw(path: &Path) -> DB {
-    let cache = Cache::new_lru_cache(64 << 20);
-    let mut table = BlockBasedOptions::default();
-    table.set_block_cache(&cache);
-    table.set_bloom_filter(10.0, false);
-    table.set_cache_index_and_filter_blocks(true);
-    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
-    let mut cf_options = Options::default();
-    cf_options.set_block_based_table_factory(&table);
-    cf_options.set_compression_type(DBCompressionType::None);
-    let mut db_options = cf_options.clone();
-    db_options.create_if_missing(true);
-    db_options.create_missing_column_families(true);
-    db_options.set_max_background_jobs(2);
-    db_options.set_keep_log_file_num(4);
-    db_options.set_paranoid_checks(true);
-    let descriptors = COLUMN_FAMILIES.iter().map(|cf| ColumnFamilyDescriptor::new(*cf, cf_options.clone()));
-    DB::open_cf_descriptors(&db_options, path, descriptors).expect("open raw RocksDB")
+    strongroom_core::internals::open_raw_rocksdb(path, &setup::options(false)).expect("open raw RocksDB")
 }
 
 pub fn write_options(sync: bool) -> WriteOptions {
@@ -65,7 +32,7 @@ pub struct WriteSet {
 
 fn totals(db: &DB) -> BTreeMap<&'static str, (usize, usize, usize)> {
     let mut out = BTreeMap::new();
-    for cf in COLUMN_FAMILIES {
+    for cf in strongroom_core::internals::column_families() {
         let handle = db.cf_handle(cf).expect("column family");
         let (mut n, mut k, mut v) = (0, 0, 0);
         for item in db.iterator_cf(handle, rocksdb::IteratorMode::Start) {
@@ -100,7 +67,7 @@ impl WriteSet {
         vault.close();
         let after = totals(&open_raw(dir.path()));
         let samples = samples as usize;
-        let entries = COLUMN_FAMILIES
+        let entries = strongroom_core::internals::column_families()
             .iter()
             .filter_map(|cf| {
                 let (n0, k0, v0) = before[cf];

@@ -156,7 +156,7 @@ fn main() {
     let raw_bytes = dir_bytes(&path);
     {
         let db = peers::open_raw(&path);
-        for cf in peers::COLUMN_FAMILIES {
+        for cf in strongroom_core::internals::column_families() {
             let handle = db.cf_handle(cf).expect("cf");
             let mut options = rocksdb::CompactOptions::default();
             options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);

@@ -31,6 +31,27 @@ def luhn_card(prefix: str, serial: int) -> str:
     return body + str((10 - total % 10) % 10)
 
 
+def card_requests(vault, cards: int, round_no: int):
+    """A fresh profile with cards/100 customers; returns its scope and `cards` card requests."""
+    vault.create_profile(f"pro_bench{round_no}", "merchant_bench", None)
+    scope = vault.profile(f"pro_bench{round_no}")
+    customers = [scope.create_customer(strongroom.CustomerCreate(name=f"c{i}")).id for i in range((cards + 99) // 100)]
+    requests = [
+        strongroom.PaymentMethodCreate(
+            customer_id=customers[i // 100],
+            card=strongroom.CardInput(
+                card_number=luhn_card("4", i),
+                card_exp_month="12",
+                card_exp_year="2035",
+                card_cvc="123",
+                card_holder_name="Bench Holder",
+            ),
+        )
+        for i in range(cards)
+    ]
+    return scope, requests
+
+
 def main() -> None:
     cards = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -39,24 +60,7 @@ def main() -> None:
         tmp + "/vault", bytes([7] * 32), "bench", sync_writes=False
     ) as vault:
         for r in range(rounds):
-            vault.create_profile(f"pro_bench{r}", "merchant_bench", None)
-            scope = vault.profile(f"pro_bench{r}")
-            customers = [
-                scope.create_customer(strongroom.CustomerCreate(name=f"c{i}")).id for i in range((cards + 99) // 100)
-            ]
-            requests = [
-                strongroom.PaymentMethodCreate(
-                    customer_id=customers[i // 100],
-                    card=strongroom.CardInput(
-                        card_number=luhn_card("4", i),
-                        card_exp_month="12",
-                        card_exp_year="2035",
-                        card_cvc="123",
-                        card_holder_name="Bench Holder",
-                    ),
-                )
-                for i in range(cards)
-            ]
+            scope, requests = card_requests(vault, cards, r)
             started = time.perf_counter()
             ids = [scope.create_payment_method(req).payment_method.id for req in requests]
             create.append(cards / (time.perf_counter() - started))

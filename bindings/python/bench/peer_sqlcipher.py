@@ -24,22 +24,10 @@ import time
 import sqlcipher3
 
 import strongroom
+from bench import card_requests, luhn_card
 
 RECORD_BYTES = 300  # about the vault's payment method record (BENCHMARKS.md)
 RAW_KEY = "x'" + "0f" * 32 + "'"
-
-
-def luhn_card(prefix: str, serial: int) -> str:
-    body = prefix + str(serial).rjust(15 - len(prefix), "0")
-    total = 0
-    for i, c in enumerate(reversed(body)):
-        d = int(c)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return body + str((10 - total % 10) % 10)
 
 
 def open_sqlcipher(path: str, sync: bool):
@@ -88,22 +76,7 @@ def sqlcipher_round(conn, cards: int, round_no: int):
 
 
 def vault_round(vault, cards: int, round_no: int):
-    vault.create_profile(f"pro_bench{round_no}", "merchant_bench", None)
-    scope = vault.profile(f"pro_bench{round_no}")
-    customers = [scope.create_customer(strongroom.CustomerCreate(name=f"c{i}")).id for i in range((cards + 99) // 100)]
-    requests = [
-        strongroom.PaymentMethodCreate(
-            customer_id=customers[i // 100],
-            card=strongroom.CardInput(
-                card_number=luhn_card("4", i),
-                card_exp_month="12",
-                card_exp_year="2035",
-                card_cvc="123",
-                card_holder_name="Bench Holder",
-            ),
-        )
-        for i in range(cards)
-    ]
+    scope, requests = card_requests(vault, cards, round_no)
     started = time.perf_counter()
     ids = [scope.create_payment_method(req).payment_method.id for req in requests]
     create = cards / (time.perf_counter() - started)

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use strongroom_core::{ProfileId, ProfileScope, SimulatedNetworkTokenProvider, Vault, VaultOptions};
+use strongroom_core::{
+    MasterKey, MasterKeyRing, ProfileId, ProfileScope, SimulatedNetworkTokenProvider, Vault, VaultOptions,
+};
 
 use crate::cli::Global;
 use crate::error::{CliError, Result};
@@ -18,17 +20,26 @@ pub fn vault_dir(global: &Global) -> Result<&Path> {
     global.vault.as_deref().ok_or_else(|| CliError::usage("no vault: pass --vault DIR or set STRONGROOM_VAULT"))
 }
 
-pub fn options(global: &Global) -> Result<VaultOptions> {
-    let key = keys::load(global.master_key_file.as_deref(), std::env::var("STRONGROOM_MASTER_KEY").ok().as_deref())?;
-    options_with_key(global, key)
+/// The master key from `--master-key-file`, else from `STRONGROOM_MASTER_KEY`.
+pub fn master_key(global: &Global) -> Result<MasterKey> {
+    keys::load(global.master_key_file.as_deref(), std::env::var("STRONGROOM_MASTER_KEY").ok().as_deref())
 }
 
-pub fn options_with_key(global: &Global, key: strongroom_core::MasterKey) -> Result<VaultOptions> {
-    let mut options = VaultOptions::new(keys::ring(key, &global.key_id)?);
+pub fn options(global: &Global) -> Result<VaultOptions> {
+    options_with_key(global, master_key(global)?)
+}
+
+/// Options with `key` alone, under the `--key-id` id.
+pub fn options_with_key(global: &Global, key: MasterKey) -> Result<VaultOptions> {
+    Ok(options_with_ring(global, keys::ring(key, &global.key_id)?))
+}
+
+pub fn options_with_ring(global: &Global, ring: MasterKeyRing) -> VaultOptions {
+    let mut options = VaultOptions::new(ring);
     options.sync_writes = !global.no_sync;
     // The CLI's network tokens come from the built-in simulator (seeded per vault).
     options.network_token_provider = Some(Arc::new(SimulatedNetworkTokenProvider::new([0x5e; 32])));
-    Ok(options)
+    options
 }
 
 impl Context {

@@ -1,5 +1,5 @@
 //! The master key: from `STRONGROOM_MASTER_KEY` or a file, as 64 hex digits or base64 of
-//! 32 bytes; and fresh keys for `init --generate-key`.
+//! 32 bytes.
 
 use base64::Engine as _;
 use strongroom_core::{MasterKey, MasterKeyId, MasterKeyRing};
@@ -37,9 +37,4 @@ pub fn load(file: Option<&std::path::Path>, env: Option<&str>) -> Result<MasterK
 
 pub fn ring(key: MasterKey, id: &str) -> Result<MasterKeyRing> {
     Ok(MasterKeyRing::single(MasterKeyId::parse(id)?, key))
-}
-
-/// A new random key as hex (shown once by `init --generate-key`).
-pub fn generate_hex() -> Result<Zeroizing<String>> {
-    Ok(MasterKey::generate()?.to_hex())
 }

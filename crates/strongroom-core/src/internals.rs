@@ -10,6 +10,18 @@ use crate::model::time::Timestamp;
 use crate::store::codec;
 use crate::store::records::{self, PaymentMethodRecord};
 
+/// RocksDB opened exactly as a vault with `options` opens it (block cache, memtable budget,
+/// column families), without the vault: the benches' raw storage peer.
+#[cfg(feature = "rocksdb")]
+pub fn open_raw_rocksdb(path: &std::path::Path, options: &crate::VaultOptions) -> Result<rocksdb::DB> {
+    crate::store::rocks::open_db(path, &crate::store::rocks::RocksConfig::from_options(options))
+}
+
+/// The names of the vault's column families.
+pub fn column_families() -> [&'static str; 11] {
+    crate::store::cf::Cf::ALL.map(crate::store::cf::Cf::name)
+}
+
 /// Fills `out` from the vault's nonce generator.
 pub fn fill_random(out: &mut [u8]) -> Result<()> {
     random::fill(out)

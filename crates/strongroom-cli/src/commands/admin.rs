@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use strongroom_core::{
-    ApiKeyCreate, ApiKeyId, CardInput, CustomerCreate, CustomerId, CustomerUpdate, MerchantId, PageRequest,
+    ApiKeyCreate, ApiKeyId, CardInput, CustomerCreate, CustomerId, CustomerUpdate, MasterKey, MerchantId, PageRequest,
     PaymentMethodCreate, PaymentMethodId, PaymentMethodUpdate, ProfileCreate, ProfileId, ProfileSettings, Scopes,
     SecretString, Vault,
 };
@@ -13,27 +13,26 @@ use strongroom_core::{
 use crate::cli::{ApiKeyCommand, CustomerCommand, CustomerFields, Global, PmCommand, ProfileCommand};
 use crate::context::{self, Context};
 use crate::error::{CliError, Result};
-use crate::{json, keys};
+use crate::json;
 
 pub fn init(global: &Global, generate_key: bool) -> Result<()> {
     let dir = context::vault_dir(global)?;
     if dir.join("CURRENT").exists() {
         return Err(CliError::usage(format!("{} is already a vault", dir.display())));
     }
-    let generated = if generate_key { Some(keys::generate_hex()?) } else { None };
-    let mut options = match &generated {
-        Some(hex) => strongroom_core::VaultOptions::new(keys::ring(keys::parse_key(hex)?, &global.key_id)?),
+    let generated = if generate_key { Some(MasterKey::generate()?) } else { None };
+    let options = match &generated {
+        Some(key) => context::options_with_key(global, key.clone())?,
         None => context::options(global)?,
     };
-    options.sync_writes = !global.no_sync;
     Vault::open(dir, options)?.close();
     json::print(&json!({"vault": dir.display().to_string(), "key_id": global.key_id}));
-    if let Some(hex) = generated {
+    if let Some(key) = generated {
         eprintln!(
             "\nWARNING: this is the vault's master key. It is shown once and stored nowhere.\n\
              Without it the vault cannot be opened: put it in your secret manager now.\n"
         );
-        println!("STRONGROOM_MASTER_KEY={}", hex.as_str());
+        println!("STRONGROOM_MASTER_KEY={}", key.to_hex().as_str());
     }
     Ok(())
 }

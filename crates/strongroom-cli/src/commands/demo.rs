@@ -3,14 +3,14 @@
 
 use serde_json::{Value, json};
 use strongroom_core::{
-    ApiKeyCreate, CardInput, CustomerCreate, Error, MerchantId, PageRequest, PaymentMethodCreate, PaymentMethodUpdate,
-    ProfileCreate, ProfileId, ProfileSettings, Scopes,
+    ApiKeyCreate, CardInput, CustomerCreate, Error, MasterKey, MerchantId, PageRequest, PaymentMethodCreate,
+    PaymentMethodUpdate, ProfileCreate, ProfileId, ProfileSettings, Scopes,
 };
 
 use crate::cli::Global;
 use crate::context::{self, Context};
 use crate::error::Result;
-use crate::{json, keys};
+use crate::json;
 
 fn step(n: u32, title: &str, request: Value, response: Value) {
     println!("== {n}. {title}");
@@ -24,15 +24,15 @@ fn step(n: u32, title: &str, request: Value, response: Value) {
 pub fn run(global: &Global) -> Result<()> {
     let (_temp, ctx) = match &global.vault {
         Some(dir) => {
+            let options = context::options(global)?;
             if !dir.join("CURRENT").exists() {
-                strongroom_core::Vault::open(dir, context::options(global)?)?.close();
+                strongroom_core::Vault::open(dir, options.clone())?.close();
             }
-            (None, Context::open(global)?)
+            (None, Context::open_at(dir, options, global.api_key.clone())?)
         }
         None => {
             let (temp, path) = context::temp_dir()?;
-            let mut options = context::options_with_key(global, keys::parse_key(&keys::generate_hex()?)?)?;
-            options.sync_writes = !global.no_sync;
+            let options = context::options_with_key(global, MasterKey::generate()?)?;
             strongroom_core::Vault::open(&path, options.clone())?.close();
             println!("Temporary vault in {} with a fresh master key (deleted at exit).\n", path.display());
             (Some(temp), Context::open_at(&path, options, None)?)

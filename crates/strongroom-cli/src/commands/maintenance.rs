@@ -89,14 +89,11 @@ fn interrupted() -> CliError {
 pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
     let flag = on_ctrl_c();
     if let Some(new_key_file) = &args.new_master_key_file {
-        let old =
-            keys::load(global.master_key_file.as_deref(), std::env::var("STRONGROOM_MASTER_KEY").ok().as_deref())?;
+        let old = context::master_key(global)?;
         let new = keys::load(Some(new_key_file), None)?;
         let new_id = MasterKeyId::parse(args.new_key_id.as_deref().unwrap_or("rotated"))?;
         let ring = MasterKeyRing::new(vec![(MasterKeyId::parse(&global.key_id)?, old), (new_id.clone(), new)], new_id)?;
-        let mut options = context::options(global)?;
-        options.master_keys = ring;
-        let ctx = Context::open_at(context::vault_dir(global)?, options, None)?;
+        let ctx = Context::open_at(context::vault_dir(global)?, context::options_with_ring(global, ring), None)?;
         let total = ctx.vault.stats()?.total;
         let mut progress = Progress::new("rotate", records(&total));
         let reports = ctx.vault.rotate_master_key(&mut reencrypt_progress(&mut progress, &flag, &args))?;

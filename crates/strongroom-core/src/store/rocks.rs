@@ -32,33 +32,50 @@ fn storage_error(e: rocksdb::Error) -> Error {
     Error::storage(e.into_string())
 }
 
+impl RocksConfig {
+    /// The store's settings from the vault's options.
+    pub(crate) fn from_options(options: &crate::vault::VaultOptions) -> Self {
+        Self {
+            sync_writes: options.sync_writes,
+            block_cache_bytes: options.block_cache_bytes,
+            memtable_budget_bytes: options.memtable_budget_bytes,
+        }
+    }
+}
+
+/// Opens RocksDB with the vault's options and column families (also what the benches' raw
+/// RocksDB peer opens, through `internals`, so both measure the same configuration).
+pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
+    let cache = Cache::new_lru_cache(config.block_cache_bytes);
+    let mut table = BlockBasedOptions::default();
+    table.set_block_cache(&cache);
+    table.set_bloom_filter(10.0, false);
+    table.set_cache_index_and_filter_blocks(true);
+    table.set_pin_l0_filter_and_index_blocks_in_cache(true);
+
+    let mut cf_options = Options::default();
+    cf_options.set_block_based_table_factory(&table);
+    // Values are ciphertext and do not compress; keys share long prefixes, which the
+    // block format's prefix encoding already removes.
+    cf_options.set_compression_type(DBCompressionType::None);
+
+    let mut db_options = cf_options.clone();
+    db_options.create_if_missing(true);
+    db_options.create_missing_column_families(true);
+    db_options.set_max_background_jobs(2);
+    db_options.set_keep_log_file_num(4);
+    db_options.set_paranoid_checks(true);
+    if config.memtable_budget_bytes > 0 {
+        db_options.set_db_write_buffer_size(config.memtable_budget_bytes);
+    }
+
+    let descriptors = Cf::ALL.iter().map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
+    DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)
+}
+
 impl RocksStore {
     pub(crate) fn open(path: &Path, config: &RocksConfig) -> Result<Self> {
-        let cache = Cache::new_lru_cache(config.block_cache_bytes);
-        let mut table = BlockBasedOptions::default();
-        table.set_block_cache(&cache);
-        table.set_bloom_filter(10.0, false);
-        table.set_cache_index_and_filter_blocks(true);
-        table.set_pin_l0_filter_and_index_blocks_in_cache(true);
-
-        let mut cf_options = Options::default();
-        cf_options.set_block_based_table_factory(&table);
-        // Values are ciphertext and do not compress; keys share long prefixes, which the
-        // block format's prefix encoding already removes.
-        cf_options.set_compression_type(DBCompressionType::None);
-
-        let mut db_options = cf_options.clone();
-        db_options.create_if_missing(true);
-        db_options.create_missing_column_families(true);
-        db_options.set_max_background_jobs(2);
-        db_options.set_keep_log_file_num(4);
-        db_options.set_paranoid_checks(true);
-        if config.memtable_budget_bytes > 0 {
-            db_options.set_db_write_buffer_size(config.memtable_budget_bytes);
-        }
-
-        let descriptors = Cf::ALL.iter().map(|cf| ColumnFamilyDescriptor::new(cf.name(), cf_options.clone()));
-        let db = DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)?;
+        let db = open_db(path, config)?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(config.sync_writes);
         Ok(Self { db, write_options })

@@ -61,11 +61,7 @@ impl Vault {
     /// master key that was not supplied.
     #[cfg(feature = "rocksdb")]
     pub fn open(path: impl AsRef<std::path::Path>, options: VaultOptions) -> Result<Self> {
-        let config = crate::store::rocks::RocksConfig {
-            sync_writes: options.sync_writes,
-            block_cache_bytes: options.block_cache_bytes,
-            memtable_budget_bytes: options.memtable_budget_bytes,
-        };
+        let config = crate::store::rocks::RocksConfig::from_options(&options);
         let store = crate::store::rocks::RocksStore::open(path.as_ref(), &config)?;
         Self::start(Box::new(store), options)
     }
