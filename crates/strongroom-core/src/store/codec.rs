@@ -182,5 +182,48 @@ mod tests {
             changed[i] ^= delta;
             prop_assert!(decode::<Sample>(&changed).is_err());
         }
+
+        /// Records mark their byte-string fields `serde_bytes` (one read and one write per
+        /// field instead of one per byte). That must not change a stored byte: the encoding
+        /// equals the one of a plain sequence of `u8` at every length, including those whose
+        /// length prefix takes 3 or 5 bytes, and either decodes as the other.
+        #[test]
+        fn byte_string_fields_encode_as_a_sequence_of_u8(
+            bytes in proptest::collection::vec(any::<u8>(), 0..300), long in 250usize..70_000, absent in any::<bool>(),
+        ) {
+            for bytes in [bytes, vec![0x5a; long]] {
+                let pii = (!absent).then(|| bytes.clone());
+                let fast = encode(&AsBytes { sealed: bytes.clone(), pii: pii.clone() }).unwrap();
+                let plain = encode(&AsSequence { sealed: bytes, pii }).unwrap();
+                prop_assert_eq!(&fast, &plain);
+                prop_assert_eq!(decode::<AsSequence>(&fast).unwrap(), decode::<AsSequence>(&plain).unwrap());
+                let back = decode::<AsBytes>(&plain).unwrap();
+                prop_assert_eq!(encode(&back).unwrap(), plain);
+            }
+        }
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct AsBytes {
+        #[serde(with = "serde_bytes")]
+        sealed: Vec<u8>,
+        #[serde(with = "serde_bytes")]
+        pii: Option<Vec<u8>>,
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct AsSequence {
+        sealed: Vec<u8>,
+        pii: Option<Vec<u8>>,
+    }
+
+    impl Record for AsBytes {
+        const KIND: &'static str = "bytes";
+        const FORMAT: u8 = 1;
+    }
+
+    impl Record for AsSequence {
+        const KIND: &'static str = "sequence";
+        const FORMAT: u8 = 1;
     }
 }

@@ -79,6 +79,7 @@ pub(crate) struct ProfileRecord {
     pub key_versions: Vec<KeyVersionRecord>,
     /// The key API key secrets are HMACed with, sealed under the data key (re-encryption
     /// moves the seal; the key itself never changes, so stored digests stay valid).
+    #[serde(with = "serde_bytes")]
     pub api_key_hmac_key: Vec<u8>,
 }
 
@@ -108,6 +109,7 @@ pub(crate) struct CustomerRecord {
     pub status: StoredCustomerStatus,
     pub created_at: Timestamp,
     pub modified_at: Timestamp,
+    #[serde(with = "serde_bytes")]
     pub pii: Option<Vec<u8>>,
 }
 
@@ -155,7 +157,9 @@ pub(crate) struct PaymentMethodRecord {
     pub fingerprint: Fingerprint,
     pub fingerprint_version: u32,
     pub cvc_expires_at: Option<Timestamp>,
+    #[serde(with = "serde_bytes")]
     pub details: Vec<u8>,
+    #[serde(with = "serde_bytes")]
     pub pan: Vec<u8>,
     /// The network token, when one was asked for.
     pub network_token: Option<StoredNetworkToken>,
@@ -166,6 +170,7 @@ pub(crate) struct PaymentMethodRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum StoredNetworkToken {
     Active {
+        #[serde(with = "serde_bytes")]
         sealed_number: Vec<u8>,
         last4: String,
         expiry_month: u8,
@@ -210,6 +215,7 @@ impl Record for CardDetails {
 pub(crate) struct CvcRecord {
     pub customer_id: CustomerId,
     pub expires_at: Timestamp,
+    #[serde(with = "serde_bytes")]
     pub sealed: Vec<u8>,
 }
 
