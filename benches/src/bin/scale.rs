@@ -23,6 +23,10 @@ const PROFILES: usize = 10;
 const CUSTOMERS: usize = 1000;
 const SAMPLES: usize = 10_000;
 
+fn profile_id(p: usize) -> ProfileId {
+    ProfileId::parse(&format!("pro_scale{p}")).expect("id")
+}
+
 fn peak_rss_mib() -> f64 {
     // The high-water mark of resident memory, from /proc (no unsafe getrusage call).
     std::fs::read_to_string("/proc/self/status")
@@ -94,7 +98,7 @@ fn main() {
     let mut scopes = Vec::new();
     let mut customers: Vec<Vec<CustomerId>> = Vec::new();
     for p in 0..PROFILES {
-        let id = ProfileId::parse(&format!("pro_scale{p}")).expect("id");
+        let id = profile_id(p);
         vault
             .create_profile(ProfileCreate {
                 profile_id: id.clone(),
@@ -171,9 +175,7 @@ fn main() {
     // The same retrieves once more, on the reopened and fully compacted vault: no flush or
     // compaction competes for the two cores, as none did at 10k (which all sat in the
     // memtables). One untimed pass first loads the index and filter blocks.
-    let scopes: Vec<ProfileScope> = (0..PROFILES)
-        .map(|p| vault.profile(&ProfileId::parse(&format!("pro_scale{p}")).expect("id")).expect("scope"))
-        .collect();
+    let scopes: Vec<ProfileScope> = (0..PROFILES).map(|p| vault.profile(&profile_id(p)).expect("scope")).collect();
     retrieve_latency(&scopes, &ids);
     let settled = retrieve_latency(&scopes, &ids);
     drop(scopes);

@@ -40,8 +40,7 @@ impl Timestamp {
         Self(self.0.saturating_add(ms))
     }
 
-    /// The UTC calendar (year, month 1–12) this instant falls in.
-    /// `2026-11-24T00:00:00.000Z`.
+    /// This instant in RFC 3339, UTC, to the millisecond: `2026-11-24T00:00:00.000Z`.
     pub fn to_rfc3339(self) -> String {
         let days = self.0.div_euclid(86_400_000);
         let ms = self.0.rem_euclid(86_400_000);
@@ -50,6 +49,7 @@ impl Timestamp {
         format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
     }
 
+    /// The UTC calendar (year, month 1–12) this instant falls in.
     pub fn year_month(self) -> (i32, u32) {
         let days = self.0.div_euclid(86_400_000);
         let (y, m, _) = civil_from_days(days);
