@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use common::*;
 use strongroom_core::{
-    KeyProvider, ManualClock, MasterKey, MasterKeyId, MasterKeyRing, PageRequest, PaymentMethodUpdate, ProfileSettings,
-    Result, Vault, VaultOptions,
+    KeyProvider, ManualClock, MasterKey, MasterKeyId, MasterKeyRing, PageRequest, PaymentMethodCreate,
+    PaymentMethodUpdate, ProfileSettings, Result, Vault, VaultOptions,
 };
 
 #[test]
@@ -125,4 +125,40 @@ fn a_new_master_key_id_is_registered_and_then_checked() {
     let err = Vault::open(t.path(), with([3; 32])).unwrap_err();
     assert_eq!(err.internal_kind(), Some("wrong_master_key"));
     assert!(err.to_string().contains("k2"));
+}
+
+/// A vault written in format 1 (ids as text in records and index values) opens without a
+/// rewrite: its entries still decode, the fingerprint index still finds duplicates, and
+/// opening records format 2 so that a build that knows only format 1 refuses the vault.
+#[test]
+fn a_format_1_vault_opens_and_is_marked_format_2() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    let before = t.scope.retrieve_payment_method(&pm.id).unwrap();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let golden = include_str!("golden/vault_format_v1.hex").trim();
+        let v1: Vec<u8> =
+            (0..golden.len()).step_by(2).map(|i| u8::from_str_radix(&golden[i..i + 2], 16).unwrap()).collect();
+        db.put_cf(db.cf_handle("meta").unwrap(), b"format", v1).unwrap();
+        let fingerprints = db.cf_handle("fingerprints").unwrap();
+        let (key, value) = db.iterator_cf(fingerprints, rocksdb::IteratorMode::Start).next().unwrap().unwrap();
+        assert_eq!(value.len(), 18, "format 2 names the payment method in 18 bytes");
+        db.put_cf(fingerprints, key, pm.id.as_str().as_bytes()).unwrap();
+    }
+
+    t.reopen();
+    assert_eq!(t.scope.retrieve_payment_method(&pm.id).unwrap(), before);
+    let again = t.scope.create_payment_method(PaymentMethodCreate::card(customer.id.clone(), card("4111111111111111")));
+    let again = again.unwrap();
+    assert!(again.duplicate, "the format-1 index entry still finds the card");
+    assert_eq!(again.payment_method.id, pm.id);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    t.vault.close();
+
+    let meta = raw_dump(t.path()).remove("meta").unwrap();
+    let format = &meta.iter().find(|(k, _)| k.as_slice() == b"format").unwrap().1;
+    assert_eq!(format[..2], [1, 2], "record format 1 of the vault format record, vault format 2");
 }

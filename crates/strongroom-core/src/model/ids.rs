@@ -107,6 +107,24 @@ macro_rules! generated_id {
             }
         }
 
+        impl GeneratedId for $name {
+            fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            fn from_stored(text: String) -> Option<Self> {
+                parse_generated(&text, $prefix, $field).ok()?;
+                Some(Self(text))
+            }
+
+            fn from_well_formed(text: String) -> Option<Self> {
+                let kind_matches = text.len() == $prefix.len() + 1 + HEX_LEN
+                    && text.starts_with($prefix)
+                    && text.as_bytes()[$prefix.len()] == b'_';
+                kind_matches.then_some(Self(text))
+            }
+        }
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(&self.0)
@@ -119,6 +137,16 @@ macro_rules! generated_id {
             }
         }
     };
+}
+
+/// A generated id kind, as the record codec stores it (`store::stored_id`).
+pub(crate) trait GeneratedId: Sized {
+    fn as_str(&self) -> &str;
+    /// The id of a stored text, `None` when it does not have this kind's shape.
+    fn from_stored(text: String) -> Option<Self>;
+    /// The id of a text known to be `{some prefix}_{32 lowercase hex}`, `None` when the
+    /// prefix is another kind's.
+    fn from_well_formed(text: String) -> Option<Self>;
 }
 
 generated_id!(

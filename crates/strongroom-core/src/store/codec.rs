@@ -23,8 +23,11 @@ const DECODE_LIMIT: usize = 1 << 20;
 pub(crate) trait Record: Serialize + DeserializeOwned {
     /// What the record is, for integrity errors.
     const KIND: &'static str;
-    /// Bumped on any change to the encoded shape.
+    /// Bumped on any change to the encoded shape; new records are written in it.
     const FORMAT: u8;
+    /// The oldest format that still decodes into this type (a later format may only extend
+    /// what an older one encodes, never reinterpret it).
+    const OLDEST_FORMAT: u8 = Self::FORMAT;
 }
 
 fn config() -> impl bincode::config::Config {
@@ -111,7 +114,7 @@ pub(crate) fn decode<R: Record>(bytes: &[u8]) -> Result<R> {
         return Err(Error::integrity(R::KIND));
     }
     match bytes.split_first() {
-        Some((&format, body)) if format == R::FORMAT => {
+        Some((&format, body)) if (R::OLDEST_FORMAT..=R::FORMAT).contains(&format) => {
             let (record, used) =
                 bincode::serde::decode_from_slice::<R, _>(body, config()).map_err(|_| Error::integrity(R::KIND))?;
             if used == body.len() { Ok(record) } else { Err(Error::integrity(R::KIND)) }

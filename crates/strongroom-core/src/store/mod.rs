@@ -14,6 +14,7 @@ pub(crate) mod memory;
 pub(crate) mod records;
 #[cfg(feature = "rocksdb")]
 pub(crate) mod rocks;
+pub(crate) mod stored_id;
 
 pub(crate) use backend::{Batch, KeyRange, Store};
 pub(crate) use cf::Cf;

@@ -17,6 +17,7 @@ use crate::model::scope::Scopes;
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 use crate::store::codec::Record;
+use crate::store::stored_id;
 
 /// The vault's on-disk format, stored in `meta` at creation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -104,6 +105,7 @@ pub(crate) enum StoredCustomerStatus {
 /// times and status, so later access can say "redacted" rather than "not found".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CustomerRecord {
+    #[serde(with = "stored_id::generated")]
     pub id: CustomerId,
     pub merchant_reference_id: Option<String>,
     pub status: StoredCustomerStatus,
@@ -115,7 +117,9 @@ pub(crate) struct CustomerRecord {
 
 impl Record for CustomerRecord {
     const KIND: &'static str = "customer";
-    const FORMAT: u8 = 1;
+    /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
+    const FORMAT: u8 = 2;
+    const OLDEST_FORMAT: u8 = 1;
 }
 
 /// The sealed part of a customer.
@@ -140,7 +144,9 @@ impl Record for CustomerPii {
 /// number (PAN key), opened only by reveal.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct PaymentMethodRecord {
+    #[serde(with = "stored_id::generated")]
     pub id: PaymentMethodId,
+    #[serde(with = "stored_id::generated")]
     pub customer_id: CustomerId,
     pub payment_method_type: PaymentMethodType,
     pub payment_method_subtype: PaymentMethodSubtype,
@@ -188,7 +194,9 @@ pub(crate) enum StoredNetworkToken {
 
 impl Record for PaymentMethodRecord {
     const KIND: &'static str = "payment method";
-    const FORMAT: u8 = 1;
+    /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
+    const FORMAT: u8 = 2;
+    const OLDEST_FORMAT: u8 = 1;
 }
 
 /// The sealed details of a card: everything of the masked view that is not public.
@@ -213,6 +221,7 @@ impl Record for CardDetails {
 /// A sealed CVC (PAN key) and when it must be gone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct CvcRecord {
+    #[serde(with = "stored_id::generated")]
     pub customer_id: CustomerId,
     pub expires_at: Timestamp,
     #[serde(with = "serde_bytes")]
@@ -221,12 +230,15 @@ pub(crate) struct CvcRecord {
 
 impl Record for CvcRecord {
     const KIND: &'static str = "cvc";
-    const FORMAT: u8 = 1;
+    /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
+    const FORMAT: u8 = 2;
+    const OLDEST_FORMAT: u8 = 1;
 }
 
 /// An API key: its digest, never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ApiKeyRecord {
+    #[serde(with = "stored_id::generated")]
     pub id: ApiKeyId,
     pub name: String,
     pub scopes: Scopes,
@@ -239,7 +251,9 @@ pub(crate) struct ApiKeyRecord {
 
 impl Record for ApiKeyRecord {
     const KIND: &'static str = "api key";
-    const FORMAT: u8 = 1;
+    /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
+    const FORMAT: u8 = 2;
+    const OLDEST_FORMAT: u8 = 1;
 }
 
 /// An audit event as sealed in the chain. Its hash is SHA-256 over its encoding, and the
@@ -248,8 +262,10 @@ impl Record for ApiKeyRecord {
 pub(crate) struct AuditEventRecord {
     pub seq: u64,
     pub at: Timestamp,
+    #[serde(with = "stored_id::actor")]
     pub actor: AuditActor,
     pub action: AuditAction,
+    #[serde(with = "stored_id::any_optional")]
     pub object_id: Option<String>,
     pub outcome: AuditOutcome,
     pub prev_hash: [u8; 32],
@@ -257,7 +273,9 @@ pub(crate) struct AuditEventRecord {
 
 impl Record for AuditEventRecord {
     const KIND: &'static str = "audit event";
-    const FORMAT: u8 = 1;
+    /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
+    const FORMAT: u8 = 2;
+    const OLDEST_FORMAT: u8 = 1;
 }
 
 /// The end of a profile's audit chain (sealed), so a cut-off tail is detected.
@@ -427,46 +445,79 @@ mod tests {
             },
         );
         check_golden("profile_v1", &profile_record());
-        check_golden(
-            "customer_v1",
-            &CustomerRecord {
-                id: customer_id(),
-                merchant_reference_id: Some("customer_1770299".into()),
-                status: StoredCustomerStatus::Active,
-                created_at: t(20),
-                modified_at: t(21),
-                pii: Some(vec![9, 9]),
-            },
-        );
+        check_golden("customer_v2", &customer_record());
         check_golden("customer_pii_v1", &customer_pii());
-        check_golden("payment_method_v1", &payment_method_record());
+        check_golden("payment_method_v2", &payment_method_record());
         check_golden("card_details_v1", &card_details());
-        check_golden("cvc_v1", &CvcRecord { customer_id: customer_id(), expires_at: t(30), sealed: vec![7; 4] });
-        check_golden(
-            "api_key_v1",
-            &ApiKeyRecord {
-                id: ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap(),
-                name: "checkout".into(),
-                scopes: Scopes { read: true, write: true, reveal: false },
-                created_at: t(40),
-                expires_at: Some(t(41)),
-                revoked_at: None,
-                digest: [0xd1; 32],
-            },
-        );
-        check_golden(
-            "audit_event_v1",
-            &AuditEventRecord {
-                seq: 7,
-                at: t(50),
-                actor: AuditActor::ApiKey(ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap()),
-                action: AuditAction::CardRevealed,
-                object_id: Some(pm_id().to_string()),
-                outcome: AuditOutcome::Failure { code: "IR_06".into() },
-                prev_hash: [0xe2; 32],
-            },
-        );
+        check_golden("cvc_v2", &cvc_record());
+        check_golden("api_key_v2", &api_key_record());
+        check_golden("audit_event_v2", &audit_event_record());
         check_golden("audit_head_v1", &AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] });
+    }
+
+    /// Decodes a checked-in golden file written by an older format.
+    fn check_older_golden<R: Record + PartialEq + std::fmt::Debug>(name: &str, record: &R) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{name}.hex"));
+        let golden =
+            std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
+        let golden = golden.trim();
+        let bytes: Vec<u8> = (0..golden.len())
+            .step_by(2)
+            .map(|i| crate::crypto::hex::decode::<1>(&golden[i..i + 2]).expect("golden files are hex")[0])
+            .collect();
+        assert_eq!(&codec::decode::<R>(&bytes).unwrap(), record, "{name} no longer decodes to the same record");
+        let current = codec::encode(record).unwrap();
+        assert!(current.len() < bytes.len(), "{name}: the current format is the smaller one");
+    }
+
+    /// Format 2 stores ids in 18 bytes; every record written in format 1 (ids as text) still
+    /// decodes to the same record, so a vault needs no rewrite to move to format 2.
+    #[test]
+    fn format_1_records_still_decode() {
+        check_older_golden("customer_v1", &customer_record());
+        check_older_golden("payment_method_v1", &payment_method_record());
+        check_older_golden("cvc_v1", &cvc_record());
+        check_older_golden("api_key_v1", &api_key_record());
+        check_older_golden("audit_event_v1", &audit_event_record());
+    }
+
+    fn customer_record() -> CustomerRecord {
+        CustomerRecord {
+            id: customer_id(),
+            merchant_reference_id: Some("customer_1770299".into()),
+            status: StoredCustomerStatus::Active,
+            created_at: t(20),
+            modified_at: t(21),
+            pii: Some(vec![9, 9]),
+        }
+    }
+
+    fn cvc_record() -> CvcRecord {
+        CvcRecord { customer_id: customer_id(), expires_at: t(30), sealed: vec![7; 4] }
+    }
+
+    fn api_key_record() -> ApiKeyRecord {
+        ApiKeyRecord {
+            id: ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap(),
+            name: "checkout".into(),
+            scopes: Scopes { read: true, write: true, reveal: false },
+            created_at: t(40),
+            expires_at: Some(t(41)),
+            revoked_at: None,
+            digest: [0xd1; 32],
+        }
+    }
+
+    fn audit_event_record() -> AuditEventRecord {
+        AuditEventRecord {
+            seq: 7,
+            at: t(50),
+            actor: AuditActor::ApiKey(ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap()),
+            action: AuditAction::CardRevealed,
+            object_id: Some(pm_id().to_string()),
+            outcome: AuditOutcome::Failure { code: "IR_06".into() },
+            prev_hash: [0xe2; 32],
+        }
     }
 
     #[test]

@@ -15,8 +15,13 @@ use crate::vault::options::{Clock, VaultOptions};
 use crate::vault::profiles::{ProfileCache, ProfileState};
 use crate::vault::runtime::Runtimes;
 
-/// The on-disk format this build reads and writes.
-pub(crate) const VAULT_FORMAT: u32 = 1;
+/// The on-disk format this build writes. 2: ids inside records and index values in their
+/// stored form (`store::stored_id`).
+pub(crate) const VAULT_FORMAT: u32 = 2;
+/// The oldest format this build opens. A format-1 vault needs no rewrite (every format-2
+/// reader decodes format-1 records); opening it records format 2, so that a build which
+/// only knows format 1 refuses the vault instead of meeting records it cannot decode.
+pub(crate) const OLDEST_VAULT_FORMAT: u32 = 1;
 
 pub(crate) struct Engine {
     pub(crate) store: Box<dyn Store>,
@@ -58,11 +63,15 @@ impl Engine {
             }
             Some(bytes) => {
                 let format: VaultFormat = codec::decode(&bytes)?;
-                if format.version != VAULT_FORMAT {
+                if !(OLDEST_VAULT_FORMAT..=VAULT_FORMAT).contains(&format.version) {
                     return Err(Error::storage(format!(
-                        "vault format {} is not supported by this version (supports {VAULT_FORMAT})",
+                        "vault format {} is not supported by this version (supports {OLDEST_VAULT_FORMAT} to {VAULT_FORMAT})",
                         format.version
                     )));
+                }
+                if format.version < VAULT_FORMAT {
+                    let upgraded = VaultFormat { version: VAULT_FORMAT, created_at: format.created_at };
+                    batch.put(Cf::Meta, keys::meta::FORMAT.to_vec(), codec::encode(&upgraded)?);
                 }
             }
         }

@@ -19,7 +19,7 @@ use crate::model::scope::Scope;
 use crate::model::time::Timestamp;
 use crate::store::codec;
 use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
-use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::PendingEvent;
 use crate::vault::customers::{load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
@@ -193,8 +193,8 @@ impl ProfileScope {
             let Some(pm_id) = engine.store.get(Cf::Fingerprints, &index_key)? else {
                 continue;
             };
-            let pm_id = std::str::from_utf8(&pm_id).map_err(|_| Error::integrity("fingerprint index"))?;
-            match load(engine, state, pm_id)? {
+            let pm_id = stored_id::from_index_value(&pm_id, "fingerprint index")?;
+            match load(engine, state, &pm_id)? {
                 Some(existing) if existing.customer_id != request.customer_id => {
                     return Err(Error::integrity("fingerprint index"));
                 }
@@ -267,7 +267,7 @@ impl ProfileScope {
         }
         put_record(batch, profile, &record)?;
         batch.put(Cf::PmByCustomer, keys::pm_by_customer(profile, customer, pm), Vec::new());
-        batch.put(Cf::Fingerprints, keys::fingerprint(profile, customer, &fingerprint), pm.as_bytes().to_vec());
+        batch.put(Cf::Fingerprints, keys::fingerprint(profile, customer, &fingerprint), stored_id::to_index_value(pm));
         if let Some(expires_at) = expires_at {
             batch.put(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm), Vec::new());
         }

@@ -19,7 +19,7 @@ use crate::store::codec;
 use crate::store::records::{
     CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord, StoredNetworkToken,
 };
-use crate::store::{Batch, Cf, KeyRange, keys};
+use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::{PendingEvent, seal_head};
 use crate::vault::customers::customer_lock_key;
 use crate::vault::engine::Engine;
@@ -143,7 +143,7 @@ impl Engine {
                         batch.put(
                             Cf::Fingerprints,
                             keys::fingerprint(profile, customer, &fingerprint),
-                            id.clone().into_bytes(),
+                            stored_id::to_index_value(&id),
                         );
                         record.fingerprint = fingerprint;
                         record.fingerprint_version = active;

@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyReport};
 use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
-use crate::store::{Cf, KeyRange, keys};
+use crate::store::{Cf, KeyRange, keys, stored_id};
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts, views};
 
@@ -175,7 +175,10 @@ impl Checker<'_> {
                 self.problem(ProblemKind::MissingIndexEntry, Cf::PaymentMethods, &key, "customer index entry missing");
             }
             let fp_key = keys::fingerprint(profile, customer, &record.fingerprint);
-            if engine.store.get(Cf::Fingerprints, &fp_key)?.as_deref() != Some(id.as_bytes()) {
+            let indexed = engine.store.get(Cf::Fingerprints, &fp_key)?;
+            let names_this = indexed
+                .is_some_and(|v| stored_id::from_index_value(&v, "fingerprint index").ok().as_deref() == Some(id));
+            if !names_this {
                 self.problem(
                     ProblemKind::MissingIndexEntry,
                     Cf::PaymentMethods,
@@ -205,9 +208,11 @@ impl Checker<'_> {
         })?;
         engine.scan_all(Cf::Fingerprints, &all, |key, value| {
             index_entries += 1;
-            let ok = pm_of(value)
-                .is_some_and(|pm| keys::fingerprint(profile, pm.customer_id.as_str(), &pm.fingerprint) == key);
-            if !ok && !unreadable(value) {
+            let id = stored_id::from_index_value(value, "fingerprint index").ok();
+            let id = id.as_deref().map(str::as_bytes).unwrap_or_default();
+            let ok =
+                pm_of(id).is_some_and(|pm| keys::fingerprint(profile, pm.customer_id.as_str(), &pm.fingerprint) == key);
+            if !ok && !unreadable(id) {
                 orphans.push((Cf::Fingerprints, key.to_vec(), "points to no payment method with this fingerprint"));
             }
             Ok(())
