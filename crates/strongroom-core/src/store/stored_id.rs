@@ -18,6 +18,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::{Deserializer, Serialize};
 
+use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditActor;
 use crate::model::ids::{ApiKeyId, CustomerId, GeneratedId, PaymentMethodId};
@@ -45,40 +46,15 @@ fn prefix_of(kind: u8) -> Option<&'static str> {
 fn compact(id: &str) -> Option<(u8, [u8; UUID_LEN])> {
     let (prefix, hex_digits) = id.split_once('_')?;
     let kind = kind_of(prefix)?;
-    let hex_digits: &[u8; HEX_LEN] = hex_digits.as_bytes().try_into().ok()?;
-    let mut uuid = [0u8; UUID_LEN];
-    let mut invalid = 0u8;
-    for (byte, pair) in uuid.iter_mut().zip(hex_digits.chunks_exact(2)) {
-        let (high, low) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
-        invalid |= (high | low) & NOT_HEX;
-        *byte = (high << 4) | (low & 15);
-    }
-    (invalid == 0).then_some((kind, uuid))
+    // Lowercase only: the compact form expands to lowercase, and must give back the same id.
+    Some((kind, hex::decode_lowercase::<UUID_LEN>(hex_digits.as_bytes())?))
 }
-
-const NOT_HEX: u8 = 0x80;
-
-/// The value of each lowercase hex digit; `NOT_HEX` for every other byte (uppercase too:
-/// the compact form expands to lowercase, and must give back the same id).
-const NIBBLE: [u8; 256] = {
-    let mut table = [NOT_HEX; 256];
-    let mut c = 0;
-    while c < 16 {
-        table[b"0123456789abcdef"[c] as usize] = c as u8;
-        c += 1;
-    }
-    table
-};
 
 /// The id text of a compact form, `None` for an unknown kind.
 fn expand(kind: u8, uuid: &[u8; UUID_LEN]) -> Option<String> {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let prefix = prefix_of(kind)?.as_bytes();
     let mut hex_digits = [0u8; HEX_LEN];
-    for (pair, b) in hex_digits.chunks_exact_mut(2).zip(uuid) {
-        pair[0] = DIGITS[usize::from(b >> 4)];
-        pair[1] = DIGITS[usize::from(b & 15)];
-    }
+    hex::encode_to(&mut hex_digits, uuid);
     String::from_utf8([prefix, b"_", &hex_digits].concat()).ok()
 }
 
