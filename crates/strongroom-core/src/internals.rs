@@ -46,10 +46,12 @@ pub enum RecordKind {
     ApiKey,
     AuditEvent,
     AuditHead,
+    MacedAuditEvent,
+    MacedAuditHead,
 }
 
 impl RecordKind {
-    pub const ALL: [RecordKind; 11] = [
+    pub const ALL: [RecordKind; 13] = [
         Self::VaultFormat,
         Self::MasterKeyCheck,
         Self::Profile,
@@ -61,6 +63,8 @@ impl RecordKind {
         Self::ApiKey,
         Self::AuditEvent,
         Self::AuditHead,
+        Self::MacedAuditEvent,
+        Self::MacedAuditHead,
     ];
 }
 
@@ -83,6 +87,8 @@ pub fn decode_record(kind: RecordKind, bytes: &[u8]) -> Result<Vec<u8>> {
         RecordKind::ApiKey => again::<records::ApiKeyRecord>(bytes),
         RecordKind::AuditEvent => again::<records::AuditEventRecord>(bytes),
         RecordKind::AuditHead => again::<records::AuditHeadRecord>(bytes),
+        RecordKind::MacedAuditEvent => again::<records::MacedAuditEvent>(bytes),
+        RecordKind::MacedAuditHead => again::<records::MacedAuditHead>(bytes),
     }
 }
 
@@ -90,6 +96,23 @@ pub fn decode_record(kind: RecordKind, bytes: &[u8]) -> Result<Vec<u8>> {
 /// fuzzer can reach the decoder behind the checksum.
 pub fn with_checksum(body: &[u8]) -> Vec<u8> {
     codec::with_checksum(body)
+}
+
+/// The audit chain's macs (vault format 3), for the benchmarks.
+pub struct ChainMacs(crate::crypto::chain_mac::ChainKey);
+
+impl ChainMacs {
+    pub fn new(root: &Key32) -> Self {
+        Self(crate::crypto::chain_mac::ChainKey::derive(root))
+    }
+
+    pub fn event(&self, seq: u64, previous: &[u8; 32], event: &[u8]) -> [u8; 32] {
+        self.0.event(seq, previous, event)
+    }
+
+    pub fn head(&self, next_seq: u64, last: &[u8; 32]) -> [u8; 32] {
+        self.0.head(next_seq, last)
+    }
 }
 
 /// A payment method record as the vault stores it (sealed values of realistic size), for

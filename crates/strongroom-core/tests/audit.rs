@@ -108,6 +108,55 @@ fn an_altered_event_is_detected() {
     );
 }
 
+/// Events are stored in clear; their checksum only guards against corruption. An edit that
+/// recomputes it (here: the action of event 5, `CvcTaken` made `CardRevealed`) is
+/// still found, by the event's chain mac.
+#[test]
+fn an_edited_event_with_a_recomputed_checksum_is_detected() {
+    check_tamper(
+        |db, cf| {
+            let key = event_key("pro_test", 5);
+            let value = db.get_cf(cf, &key).unwrap().unwrap();
+            let mut body = value[..value.len() - 8].to_vec();
+            // format 3 | time (0xfd + 8 bytes) | actor `internal` (0) | action (variant index)
+            const CVC_TAKEN: u8 = 11;
+            const CARD_REVEALED: u8 = 10;
+            assert_eq!((body[0], body[10], body[11]), (3, 0, CVC_TAKEN));
+            body[11] = CARD_REVEALED;
+            db.put_cf(cf, &key, strongroom_core::internals::with_checksum(&body)).unwrap();
+        },
+        5,
+    );
+}
+
+/// The head is in clear too: a head rewritten to end the chain early, from values anyone
+/// reading the files can see, does not carry a valid mac.
+#[test]
+fn a_tail_cut_off_with_a_rewritten_head_is_detected() {
+    let (mut t, _) = busy();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let cf = db.cf_handle("audit").unwrap();
+        let head_key = b"pro_test\0h";
+        let head = db.get_cf(cf, head_key).unwrap().unwrap();
+        // format | next_seq (varint) | last mac (32) | head mac (32) | checksum (8)
+        assert_eq!((head[0], head[1], head.len()), (2, 13, 1 + 1 + 32 + 32 + 8));
+        let event_11 = db.get_cf(cf, event_key("pro_test", 11)).unwrap().unwrap();
+        let mac_11 = &event_11[event_11.len() - 8 - 32..event_11.len() - 8];
+        db.delete_cf(cf, event_key("pro_test", 12)).unwrap();
+        let forged = [&[2u8, 12][..], mac_11, &head[34..66]].concat();
+        db.put_cf(cf, head_key, strongroom_core::internals::with_checksum(&forged)).unwrap();
+    }
+    t.reopen();
+    let verification = t.vault.verify_audit(t.scope.profile_id());
+    let refused = match verification {
+        Ok(v) => v.first_bad == Some(12),
+        Err(e) => e.internal_kind() == Some("integrity"),
+    };
+    assert!(refused, "the forged head must not verify");
+}
+
 #[test]
 fn swapped_events_are_detected() {
     check_tamper(

@@ -131,7 +131,7 @@ fn a_new_master_key_id_is_registered_and_then_checked() {
 /// rewrite: its entries still decode, the fingerprint index still finds duplicates, and
 /// opening records format 2 so that a build that knows only format 1 refuses the vault.
 #[test]
-fn a_format_1_vault_opens_and_is_marked_format_2() {
+fn a_format_1_vault_opens_and_is_marked_format_3() {
     let mut t = open();
     let customer = new_customer(&t.scope);
     let pm = save_card(&t.scope, &customer.id, "4111111111111111");
@@ -160,5 +160,5 @@ fn a_format_1_vault_opens_and_is_marked_format_2() {
 
     let meta = raw_dump(t.path()).remove("meta").unwrap();
     let format = &meta.iter().find(|(k, _)| k.as_slice() == b"format").unwrap().1;
-    assert_eq!(format[..2], [1, 2], "record format 1 of the vault format record, vault format 2");
+    assert_eq!(format[..2], [1, 3], "record format 1 of the vault format record, vault format 3");
 }

@@ -3,6 +3,7 @@
 //! Key material lives only in zeroizing types with redacted `Debug`; no function here
 //! returns key bytes to a caller outside the crate.
 
+pub(crate) mod chain_mac;
 pub mod derive;
 pub mod envelope;
 pub mod fingerprint;

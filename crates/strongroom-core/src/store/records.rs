@@ -256,8 +256,8 @@ impl Record for ApiKeyRecord {
     const OLDEST_FORMAT: u8 = 1;
 }
 
-/// An audit event as sealed in the chain. Its hash is SHA-256 over its encoding, and the
-/// next event carries that hash.
+/// An audit event as vault formats 1 and 2 sealed it in the chain. Its hash is SHA-256 over
+/// its encoding, and the next event carries that hash. New events are [`MacedAuditEvent`]s.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AuditEventRecord {
     pub seq: u64,
@@ -278,7 +278,54 @@ impl Record for AuditEventRecord {
     const OLDEST_FORMAT: u8 = 1;
 }
 
-/// The end of a profile's audit chain (sealed), so a cut-off tail is detected.
+/// An audit event from vault format 3 on: in clear (an event holds no card or personal
+/// data; its ids are the same ones the index keys hold) and authenticated by its chain mac
+/// (`crypto::chain_mac`), which covers the event, its position and the mac before it.
+/// Its position is the key's; vault formats 1 and 2 sealed each event instead
+/// ([`AuditEventRecord`]), and those events still verify and list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MacedAuditEvent {
+    pub body: AuditEventBody,
+    pub chain_mac: [u8; 32],
+}
+
+impl Record for MacedAuditEvent {
+    const KIND: &'static str = "audit event";
+    const FORMAT: u8 = 3;
+}
+
+/// What an audit event records; its encoding is what the chain mac covers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AuditEventBody {
+    pub at: Timestamp,
+    #[serde(with = "stored_id::actor")]
+    pub actor: AuditActor,
+    pub action: AuditAction,
+    #[serde(with = "stored_id::any_optional")]
+    pub object_id: Option<String>,
+    pub outcome: AuditOutcome,
+}
+
+impl Record for AuditEventBody {
+    const KIND: &'static str = "audit event";
+    const FORMAT: u8 = 3;
+}
+
+/// The end of a profile's audit chain from vault format 3 on, in clear with its mac, so a
+/// cut-off tail is detected. Vault formats 1 and 2 sealed an [`AuditHeadRecord`] instead.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MacedAuditHead {
+    pub head: AuditHeadRecord,
+    pub mac: [u8; 32],
+}
+
+impl Record for MacedAuditHead {
+    const KIND: &'static str = "audit head";
+    const FORMAT: u8 = 2;
+}
+
+/// The end of a profile's audit chain (sealed, vault formats 1 and 2; inside a
+/// [`MacedAuditHead`] from format 3 on).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AuditHeadRecord {
     pub next_seq: u64,
@@ -453,6 +500,11 @@ mod tests {
         check_golden("api_key_v2", &api_key_record());
         check_golden("audit_event_v2", &audit_event_record());
         check_golden("audit_head_v1", &AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] });
+        check_golden("maced_audit_event_v3", &maced_audit_event());
+        check_golden(
+            "maced_audit_head_v2",
+            &MacedAuditHead { head: AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] }, mac: [0xe4; 32] },
+        );
     }
 
     /// Decodes a checked-in golden file written by an older format.
@@ -518,6 +570,11 @@ mod tests {
             outcome: AuditOutcome::Failure { code: "IR_06".into() },
             prev_hash: [0xe2; 32],
         }
+    }
+
+    fn maced_audit_event() -> MacedAuditEvent {
+        let AuditEventRecord { at, actor, action, object_id, outcome, .. } = audit_event_record();
+        MacedAuditEvent { body: AuditEventBody { at, actor, action, object_id, outcome }, chain_mac: [0xe5; 32] }
     }
 
     #[test]
@@ -652,6 +709,17 @@ mod tests {
         }
 
         #[test]
+        fn maced_audit_event_round_trip(at in any::<i64>(), object in proptest::option::of("[a-z0-9_]{1,40}"), code in opt_text(), mac in any::<[u8; 32]>()) {
+            let mut record = maced_audit_event();
+            record.body.at = t(at);
+            record.body.object_id = object;
+            record.body.outcome = code.map_or(AuditOutcome::Success, |code| AuditOutcome::Failure { code });
+            record.chain_mac = mac;
+            let bytes = codec::encode(&record).unwrap();
+            prop_assert_eq!(codec::decode::<MacedAuditEvent>(&bytes).unwrap(), record);
+        }
+
+        #[test]
         fn arbitrary_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             fn check<R: Record + PartialEq + std::fmt::Debug>(bytes: &[u8]) -> Result<(), TestCaseError> {
                 match codec::decode::<R>(bytes) {
@@ -665,6 +733,8 @@ mod tests {
             check::<CustomerRecord>(&bytes)?;
             check::<ProfileRecord>(&bytes)?;
             check::<CardDetails>(&bytes)?;
+            check::<MacedAuditEvent>(&bytes)?;
+            check::<MacedAuditHead>(&bytes)?;
         }
     }
 }

@@ -1,6 +1,14 @@
 //! The audit chain: every write of a profile appends events to a per-profile hash chain,
 //! committed in the same atomic batch as the write itself.
 //!
+//! From vault format 3 on, events and the head are stored in clear (events never hold card
+//! or personal data) and each carries a keyed mac (`crypto::chain_mac`): an event's mac
+//! covers its position, its content and the mac before it, so a removed, edited, swapped
+//! or inserted event is found at its position, and the head's mac keeps the tail from
+//! being cut off. Formats 1 and 2 sealed every event and the head instead, chaining plain
+//! SHA-256 hashes; such events stay as they are, still verify, and the first new event
+//! links to the last of them.
+//!
 //! Writes of one profile pass through its commit lane: each caller queues its batch and
 //! events, and whichever caller takes the lane commits everything queued as one batch —
 //! chaining the events in queue order — with one fsync. Concurrent writers share commits
@@ -10,12 +18,13 @@ use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::crypto::KeyPurpose;
+use crate::crypto::chain_mac;
+use crate::crypto::{KeyPurpose, envelope};
 use crate::error::{Error, Result};
 use crate::model::audit::{AuditAction, AuditActor, AuditEvent, AuditOutcome, AuditVerification};
 use crate::model::ids::ProfileId;
 use crate::store::codec;
-use crate::store::records::{AuditEventRecord, AuditHeadRecord};
+use crate::store::records::{AuditEventBody, AuditEventRecord, AuditHeadRecord, MacedAuditEvent, MacedAuditHead};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::contexts;
@@ -44,40 +53,86 @@ impl PendingEvent {
 
 const GENESIS: [u8; 32] = [0; 32];
 
-/// The chain hash of an event: SHA-256 over a domain label and the event's encoding
-/// (which carries the previous hash).
-fn chain_hash(encoded_event: &[u8]) -> [u8; 32] {
+/// Whether a stored audit value is sealed (vault formats 1 and 2) rather than maced.
+pub(crate) fn is_sealed(value: &[u8]) -> bool {
+    value.starts_with(&envelope::MAGIC)
+}
+
+/// The chain hash of an event sealed by vault formats 1 and 2: SHA-256 over a domain label
+/// and the event's encoding (which carries the previous hash).
+fn legacy_chain_hash(encoded_event: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(b"strongroom/v1/audit");
     h.update(encoded_event);
     h.finalize().into()
 }
 
-fn open_event(state: &ProfileState, seq: u64, sealed: &[u8]) -> Result<(AuditEventRecord, [u8; 32])> {
+fn open_legacy_event(state: &ProfileState, seq: u64, sealed: &[u8]) -> Result<(AuditEventRecord, [u8; 32])> {
     let seq_text = seq.to_string();
     let plain = state.keys.open(KeyPurpose::Data, &contexts::audit_event(state.id(), &seq_text), sealed)?;
-    Ok((codec::decode(&plain)?, chain_hash(&plain)))
+    Ok((codec::decode(&plain)?, legacy_chain_hash(&plain)))
 }
 
-fn to_event(record: AuditEventRecord) -> AuditEvent {
-    AuditEvent {
-        seq: record.seq,
-        at: record.at,
-        actor: record.actor,
-        action: record.action,
-        object_id: record.object_id,
-        outcome: record.outcome,
+/// A stored event that links to the one before it, and the chain value the next one links to.
+struct Linked {
+    event: AuditEvent,
+    chain: [u8; 32],
+}
+
+/// Reads the stored event at `seq` and checks that it links to `previous`, the chain value
+/// of the event before it. The inner error says what is wrong with the chain there.
+fn link(state: &ProfileState, seq: u64, value: &[u8], previous: &[u8; 32]) -> Result<Result<Linked, &'static str>> {
+    if is_sealed(value) {
+        let Ok((record, chain)) = open_legacy_event(state, seq, value) else {
+            return Ok(Err("event altered or moved (does not open)"));
+        };
+        if record.seq != seq || record.prev_hash != *previous {
+            return Ok(Err("event does not link to the one before"));
+        }
+        let AuditEventRecord { at, actor, action, object_id, outcome, .. } = record;
+        return Ok(Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain }));
     }
+    let Ok(stored) = codec::decode::<MacedAuditEvent>(value) else {
+        return Ok(Err("event damaged (does not decode)"));
+    };
+    let expected = state.chain_key()?.event(seq, previous, &codec::encode(&stored.body)?);
+    if !chain_mac::macs_equal(&expected, &stored.chain_mac) {
+        return Ok(Err("event altered, moved, or does not link to the one before"));
+    }
+    let AuditEventBody { at, actor, action, object_id, outcome } = stored.body;
+    Ok(Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain: stored.chain_mac }))
 }
 
-pub(crate) fn seal_head(state: &ProfileState, head: ChainHead) -> Result<Vec<u8>> {
-    let record = AuditHeadRecord { next_seq: head.next_seq, last_hash: head.last_hash };
-    state.keys.seal(KeyPurpose::Data, &contexts::audit_head(state.id()), &codec::encode(&record)?)
+/// The chain value of the stored event at `seq`, unchecked (where a listing starts).
+fn chain_value(state: &ProfileState, seq: u64, value: &[u8]) -> Result<[u8; 32]> {
+    if is_sealed(value) {
+        return Ok(open_legacy_event(state, seq, value)?.1);
+    }
+    Ok(codec::decode::<MacedAuditEvent>(value)?.chain_mac)
 }
 
-fn open_head(state: &ProfileState, sealed: &[u8]) -> Result<ChainHead> {
-    let record: AuditHeadRecord =
-        codec::decode(&state.keys.open(KeyPurpose::Data, &contexts::audit_head(state.id()), sealed)?)?;
+/// The stored form of a chain head: in clear, with its mac.
+pub(crate) fn head_value(state: &ProfileState, head: ChainHead) -> Result<Vec<u8>> {
+    let mac = state.chain_key()?.head(head.next_seq, &head.last_hash);
+    codec::encode(&MacedAuditHead { head: AuditHeadRecord { next_seq: head.next_seq, last_hash: head.last_hash }, mac })
+}
+
+/// Reads a stored chain head, maced or (vault formats 1 and 2) sealed.
+fn read_head(state: &ProfileState, value: &[u8]) -> Result<ChainHead> {
+    let record = if is_sealed(value) {
+        codec::decode::<AuditHeadRecord>(&state.keys.open(
+            KeyPurpose::Data,
+            &contexts::audit_head(state.id()),
+            value,
+        )?)?
+    } else {
+        let stored: MacedAuditHead = codec::decode(value)?;
+        let expected = state.chain_key()?.head(stored.head.next_seq, &stored.head.last_hash);
+        if !chain_mac::macs_equal(&expected, &stored.mac) {
+            return Err(Error::integrity("audit chain head"));
+        }
+        stored.head
+    };
     Ok(ChainHead { next_seq: record.next_seq, last_hash: record.last_hash })
 }
 
@@ -108,29 +163,31 @@ impl Engine {
             None => self.load_chain_head(&state)?,
         };
         let now = self.now();
+        let chain_key = state.chain_key()?;
         let mut next = start;
         let mut merged = Batch::default();
         for p in pending {
             for event in p.events {
-                let record = AuditEventRecord {
-                    seq: next.next_seq,
+                let seq = next.next_seq;
+                let body = AuditEventBody {
                     at: now,
                     actor: event.actor,
                     action: event.action,
                     object_id: event.object_id,
                     outcome: event.outcome,
-                    prev_hash: next.last_hash,
                 };
-                let encoded = codec::encode(&record)?;
-                let seq_text = record.seq.to_string();
-                let sealed = state.keys.seal(KeyPurpose::Data, &contexts::audit_event(profile, &seq_text), &encoded)?;
-                merged.put(Cf::Audit, keys::audit_event(profile, record.seq), sealed);
-                next = ChainHead { next_seq: record.seq + 1, last_hash: chain_hash(&encoded) };
+                let chain_mac = chain_key.event(seq, &next.last_hash, &codec::encode(&body)?);
+                merged.put(
+                    Cf::Audit,
+                    keys::audit_event(profile, seq),
+                    codec::encode(&MacedAuditEvent { body, chain_mac })?,
+                );
+                next = ChainHead { next_seq: seq + 1, last_hash: chain_mac };
             }
             merged.append(p.batch);
         }
         if next != start {
-            merged.put(Cf::Audit, keys::audit_head(profile), seal_head(&state, next)?);
+            merged.put(Cf::Audit, keys::audit_head(profile), head_value(&state, next)?);
         }
         if !merged.is_empty() {
             self.store.write(merged)?;
@@ -141,13 +198,14 @@ impl Engine {
 
     pub(crate) fn load_chain_head(&self, state: &ProfileState) -> Result<ChainHead> {
         match self.store.get(Cf::Audit, &keys::audit_head(state.id()))? {
-            Some(sealed) => open_head(state, &sealed),
+            Some(value) => read_head(state, &value),
             None => Ok(ChainHead { next_seq: 0, last_hash: GENESIS }),
         }
     }
 
-    /// Walks a profile's chain: every event must open, carry its position, and link to
-    /// the one before; the sealed head must match the end.
+    /// Walks a profile's chain: every event must sit at its position and link to the one
+    /// before (its mac, or for a sealed event its hash, checks out); the head must match
+    /// the end.
     pub(crate) fn verify_chain(&self, state: &ProfileState) -> Result<AuditVerification> {
         let mut expected = ChainHead { next_seq: 0, last_hash: GENESIS };
         let broken = |at: u64, events: u64, problem: &str| AuditVerification {
@@ -161,19 +219,16 @@ impl Engine {
             let Some((last, _)) = entries.last() else { break };
             range.start = [last.as_slice(), &[0]].concat();
             let full = entries.len() == 1000;
-            for (key, sealed) in entries {
+            for (key, value) in entries {
                 let at = expected.next_seq;
                 let Some(seq) = keys::audit_seq(&key) else { return Ok(broken(at, at, "malformed event key")) };
                 if seq != at {
                     return Ok(broken(at, at, "event missing (removed or reordered)"));
                 }
-                let Ok((record, hash)) = open_event(state, seq, &sealed) else {
-                    return Ok(broken(at, at, "event altered or moved (does not open)"));
-                };
-                if record.seq != seq || record.prev_hash != expected.last_hash {
-                    return Ok(broken(at, at, "event does not link to the one before"));
+                match link(state, seq, &value, &expected.last_hash)? {
+                    Ok(linked) => expected = ChainHead { next_seq: seq + 1, last_hash: linked.chain },
+                    Err(problem) => return Ok(broken(at, at, problem)),
                 }
-                expected = ChainHead { next_seq: seq + 1, last_hash: hash };
             }
             if !full {
                 break;
@@ -183,7 +238,7 @@ impl Engine {
         match self.store.get(Cf::Audit, &keys::audit_head(state.id()))? {
             None if events == 0 => {}
             None => return Ok(broken(events, events, "chain head missing")),
-            Some(sealed) => match open_head(state, &sealed) {
+            Some(value) => match read_head(state, &value) {
                 Ok(head) if head == expected => {}
                 Ok(head) if head.next_seq > events => {
                     return Ok(broken(events, events, "events missing at the end of the chain"));
@@ -208,15 +263,28 @@ impl Vault {
             start: keys::audit_event(state.id(), from),
             end: KeyRange::prefix(keys::audit_events_prefix(state.id())).end,
         };
-        engine
-            .store
-            .scan(Cf::Audit, &range, limit as usize)?
-            .into_iter()
-            .map(|(key, sealed)| {
-                let seq = keys::audit_seq(&key).ok_or_else(|| Error::integrity("audit event key"))?;
-                Ok(to_event(open_event(&state, seq, &sealed)?.0))
-            })
-            .collect()
+        let entries = engine.store.scan(Cf::Audit, &range, limit as usize)?;
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Each listed event is checked against the one before it, as verification does.
+        let mut previous = match from.checked_sub(1) {
+            None => GENESIS,
+            Some(before) => match engine.store.get(Cf::Audit, &keys::audit_event(state.id(), before))? {
+                Some(value) => chain_value(&state, before, &value)?,
+                None => return Err(Error::integrity("audit event")),
+            },
+        };
+        let mut events = Vec::with_capacity(entries.len());
+        for (expected_seq, (key, value)) in (from..).zip(entries) {
+            if keys::audit_seq(&key) != Some(expected_seq) {
+                return Err(Error::integrity("audit event"));
+            }
+            let linked = link(&state, expected_seq, &value, &previous)?.map_err(|_| Error::integrity("audit event"))?;
+            previous = linked.chain;
+            events.push(linked.event);
+        }
+        Ok(events)
     }
 
     /// Checks a profile's audit chain; names the first bad position if it is broken.

@@ -16,11 +16,13 @@ use crate::vault::profiles::{ProfileCache, ProfileState};
 use crate::vault::runtime::Runtimes;
 
 /// The on-disk format this build writes. 2: ids inside records and index values in their
-/// stored form (`store::stored_id`).
-pub(crate) const VAULT_FORMAT: u32 = 2;
-/// The oldest format this build opens. A format-1 vault needs no rewrite (every format-2
-/// reader decodes format-1 records); opening it records format 2, so that a build which
-/// only knows format 1 refuses the vault instead of meeting records it cannot decode.
+/// stored form (`store::stored_id`). 3: audit events and the chain head in clear with a
+/// keyed mac instead of sealed (`vault::audit`).
+pub(crate) const VAULT_FORMAT: u32 = 3;
+/// The oldest format this build opens. Older vaults need no rewrite (this build decodes
+/// every record and audit event they hold); opening one records the current format, so
+/// that a build which only knows the older one refuses the vault instead of meeting
+/// records it cannot decode.
 pub(crate) const OLDEST_VAULT_FORMAT: u32 = 1;
 
 pub(crate) struct Engine {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use parking_lot::RwLock;
 
+use crate::crypto::chain_mac::ChainKey;
 use crate::crypto::random::os_bytes;
 use crate::crypto::{Key32, KeyPurpose, MasterKeyRing, ProfileKeys};
 use crate::error::{Error, ObjectKind, Result};
@@ -26,6 +27,7 @@ pub(crate) struct ProfileState {
     pub(crate) settings: ProfileSettings,
     pub(crate) keys: ProfileKeys,
     api_key_hmac_key: OnceLock<Key32>,
+    chain_key: OnceLock<ChainKey>,
 }
 
 impl ProfileState {
@@ -39,7 +41,7 @@ impl ProfileState {
             ring,
         );
         let settings = settings_from_stored(&record.settings);
-        Self { record, settings, keys, api_key_hmac_key: OnceLock::new() }
+        Self { record, settings, keys, api_key_hmac_key: OnceLock::new(), chain_key: OnceLock::new() }
     }
 
     /// The key API key secrets are HMACed with (opened on first use).
@@ -51,6 +53,16 @@ impl ProfileState {
         let plain = self.keys.open(KeyPurpose::Data, &ctx, &self.record.api_key_hmac_key)?;
         let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| Error::integrity("API key HMAC key"))?;
         Ok(self.api_key_hmac_key.get_or_init(|| Key32::from_bytes(bytes)))
+    }
+
+    /// The key of the profile's audit chain, derived from the API key HMAC key (which
+    /// re-encryption never changes).
+    pub(crate) fn chain_key(&self) -> Result<&ChainKey> {
+        if let Some(key) = self.chain_key.get() {
+            return Ok(key);
+        }
+        let key = ChainKey::derive(self.api_key_hmac_key()?);
+        Ok(self.chain_key.get_or_init(|| key))
     }
 
     pub(crate) fn id(&self) -> &str {

@@ -20,7 +20,7 @@ use crate::store::records::{
     CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord, StoredNetworkToken,
 };
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
-use crate::vault::audit::{PendingEvent, seal_head};
+use crate::vault::audit::{self, PendingEvent, head_value};
 use crate::vault::customers::customer_lock_key;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
@@ -175,11 +175,13 @@ impl Engine {
             }
             Phase::Audit => {
                 // Events never change once written; the head changes with every commit, so
-                // it is moved while holding the commit lane.
+                // it is moved while holding the commit lane. Only events and heads written
+                // by vault formats 1 and 2 are sealed; maced ones need no move (their key
+                // does not change with the key version).
                 let runtime = self.runtimes.get(profile);
                 let mut head = runtime.commit.lock();
                 for (key, sealed) in entries {
-                    if !is_stale(sealed, active) {
+                    if !audit::is_sealed(sealed) || !is_stale(sealed, active) {
                         continue;
                     }
                     let seq = keys::audit_seq(key).ok_or_else(|| Error::integrity("audit event key"))?.to_string();
@@ -191,13 +193,12 @@ impl Engine {
                     moved += 1;
                 }
                 let head_key = keys::audit_head(profile);
-                if let Some(sealed) = self.store.get(Cf::Audit, &head_key)?.filter(|h| is_stale(h, active)) {
+                if self.store.get(Cf::Audit, &head_key)?.is_some_and(|h| audit::is_sealed(&h)) {
                     let current = match *head {
                         Some(h) => h,
                         None => self.load_chain_head(state)?,
                     };
-                    debug_assert!(!sealed.is_empty());
-                    batch.put(Cf::Audit, head_key, seal_head(state, current)?);
+                    batch.put(Cf::Audit, head_key, head_value(state, current)?);
                     *head = Some(current);
                     moved += 1;
                 }

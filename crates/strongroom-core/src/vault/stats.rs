@@ -10,10 +10,10 @@ use crate::model::reports::{ProfileStats, VaultStats};
 use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
 use crate::store::{Cf, KeyRange, keys};
-use crate::vault::Vault;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
+use crate::vault::{Vault, audit};
 
 /// Counts a sealed value under its key version (0 when its header is unreadable).
 fn tally(by_version: &mut BTreeMap<u32, u64>, sealed: &[u8]) {
@@ -64,12 +64,15 @@ impl Engine {
             Ok(())
         })?;
         let mut events = 0;
-        self.scan_all(Cf::Audit, &KeyRange::prefix(keys::audit_events_prefix(profile)), |_, sealed| {
+        // Audit events and heads are sealed only when vault formats 1 and 2 wrote them.
+        self.scan_all(Cf::Audit, &KeyRange::prefix(keys::audit_events_prefix(profile)), |_, value| {
             events += 1;
-            tally(versions, sealed);
+            if audit::is_sealed(value) {
+                tally(versions, value);
+            }
             Ok(())
         })?;
-        if let Some(head) = self.store.get(Cf::Audit, &keys::audit_head(profile))? {
+        if let Some(head) = self.store.get(Cf::Audit, &keys::audit_head(profile))?.filter(|h| audit::is_sealed(h)) {
             tally(versions, &head);
         }
         stats.customers = customers;
