@@ -279,7 +279,7 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 100)]
         limit: u32,
     },
-    /// Check the audit chain's hashes from the first event.
+    /// Check the audit chain's links (macs, or hashes of events sealed before vault format 3) from the first event.
     Verify {
         #[arg(long)]
         profile: String,

@@ -46,7 +46,7 @@ pub enum RecordKind {
     ApiKey,
     AuditEvent,
     AuditHead,
-    MacedAuditEvent,
+    AuditEventBody,
     MacedAuditHead,
 }
 
@@ -63,7 +63,7 @@ impl RecordKind {
         Self::ApiKey,
         Self::AuditEvent,
         Self::AuditHead,
-        Self::MacedAuditEvent,
+        Self::AuditEventBody,
         Self::MacedAuditHead,
     ];
 }
@@ -87,7 +87,7 @@ pub fn decode_record(kind: RecordKind, bytes: &[u8]) -> Result<Vec<u8>> {
         RecordKind::ApiKey => again::<records::ApiKeyRecord>(bytes),
         RecordKind::AuditEvent => again::<records::AuditEventRecord>(bytes),
         RecordKind::AuditHead => again::<records::AuditHeadRecord>(bytes),
-        RecordKind::MacedAuditEvent => again::<records::MacedAuditEvent>(bytes),
+        RecordKind::AuditEventBody => again::<records::AuditEventBody>(bytes),
         RecordKind::MacedAuditHead => again::<records::MacedAuditHead>(bytes),
     }
 }

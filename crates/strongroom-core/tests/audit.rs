@@ -108,24 +108,62 @@ fn an_altered_event_is_detected() {
     );
 }
 
+/// A stored event is its encoding (`format 3 | time (0xfd + 8 bytes) | actor | action | …
+/// | checksum (8)`) followed by its chain mac (32).
+const MAC_LEN: usize = 32;
+const CHECKSUM_LEN: usize = 8;
+
+/// Event 5 (`CvcTaken`) made `CardRevealed`, with the record checksum recomputed.
+fn edit_event_5(db: &rocksdb::DB, cf: &rocksdb::ColumnFamily) {
+    let key = event_key("pro_test", 5);
+    let value = db.get_cf(cf, &key).unwrap().unwrap();
+    let (encoded, mac) = value.split_at(value.len() - MAC_LEN);
+    let mut body = encoded[..encoded.len() - CHECKSUM_LEN].to_vec();
+    const CVC_TAKEN: u8 = 11;
+    const CARD_REVEALED: u8 = 10;
+    // format 3, actor `internal` (0), then the action's variant index.
+    assert_eq!((body[0], body[10], body[11]), (3, 0, CVC_TAKEN));
+    body[11] = CARD_REVEALED;
+    db.put_cf(cf, &key, [strongroom_core::internals::with_checksum(&body).as_slice(), mac].concat()).unwrap();
+}
+
 /// Events are stored in clear; their checksum only guards against corruption. An edit that
-/// recomputes it (here: the action of event 5, `CvcTaken` made `CardRevealed`) is
-/// still found, by the event's chain mac.
+/// recomputes it is still found, by the event's chain mac.
 #[test]
 fn an_edited_event_with_a_recomputed_checksum_is_detected() {
+    check_tamper(edit_event_5, 5);
+}
+
+/// Listing checks each event it returns against the one before, as verification does.
+#[test]
+fn listing_a_page_with_an_edited_event_is_an_integrity_error() {
+    let (mut t, _) = busy();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        edit_event_5(&db, db.cf_handle("audit").unwrap());
+    }
+    t.reopen();
+    let profile = t.scope.profile_id().clone();
+    for from in [0, 3, 5] {
+        let err = t.vault.list_audit(&profile, from, 6).unwrap_err();
+        assert_eq!(err.internal_kind(), Some("integrity"), "from {from}");
+    }
+    // A page after the edited event links to the mac it stored, which was not changed.
+    assert_eq!(t.vault.list_audit(&profile, 6, 3).unwrap().len(), 3);
+}
+
+/// A maced event dressed up as a sealed one (the envelope's `SR` prefix put in front)
+/// does not open, and is found at its position.
+#[test]
+fn a_maced_event_made_to_look_sealed_is_detected() {
     check_tamper(
         |db, cf| {
-            let key = event_key("pro_test", 5);
+            let key = event_key("pro_test", 7);
             let value = db.get_cf(cf, &key).unwrap().unwrap();
-            let mut body = value[..value.len() - 8].to_vec();
-            // format 3 | time (0xfd + 8 bytes) | actor `internal` (0) | action (variant index)
-            const CVC_TAKEN: u8 = 11;
-            const CARD_REVEALED: u8 = 10;
-            assert_eq!((body[0], body[10], body[11]), (3, 0, CVC_TAKEN));
-            body[11] = CARD_REVEALED;
-            db.put_cf(cf, &key, strongroom_core::internals::with_checksum(&body)).unwrap();
+            db.put_cf(cf, &key, [b"SR".as_slice(), &value].concat()).unwrap();
         },
-        5,
+        7,
     );
 }
 
@@ -143,7 +181,7 @@ fn a_tail_cut_off_with_a_rewritten_head_is_detected() {
         // format | next_seq (varint) | last mac (32) | head mac (32) | checksum (8)
         assert_eq!((head[0], head[1], head.len()), (2, 13, 1 + 1 + 32 + 32 + 8));
         let event_11 = db.get_cf(cf, event_key("pro_test", 11)).unwrap().unwrap();
-        let mac_11 = &event_11[event_11.len() - 8 - 32..event_11.len() - 8];
+        let mac_11 = &event_11[event_11.len() - MAC_LEN..];
         db.delete_cf(cf, event_key("pro_test", 12)).unwrap();
         let forged = [&[2u8, 12][..], mac_11, &head[34..66]].concat();
         db.put_cf(cf, head_key, strongroom_core::internals::with_checksum(&forged)).unwrap();

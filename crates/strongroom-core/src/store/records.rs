@@ -257,7 +257,7 @@ impl Record for ApiKeyRecord {
 }
 
 /// An audit event as vault formats 1 and 2 sealed it in the chain. Its hash is SHA-256 over
-/// its encoding, and the next event carries that hash. New events are [`MacedAuditEvent`]s.
+/// its encoding, and the next event carries that hash. New events are [`AuditEventBody`]s with a chain mac.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AuditEventRecord {
     pub seq: u64,
@@ -278,23 +278,12 @@ impl Record for AuditEventRecord {
     const OLDEST_FORMAT: u8 = 1;
 }
 
-/// An audit event from vault format 3 on: in clear (an event holds no card or personal
-/// data; its ids are the same ones the index keys hold) and authenticated by its chain mac
-/// (`crypto::chain_mac`), which covers the event, its position and the mac before it.
-/// Its position is the key's; vault formats 1 and 2 sealed each event instead
-/// ([`AuditEventRecord`]), and those events still verify and list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct MacedAuditEvent {
-    pub body: AuditEventBody,
-    pub chain_mac: [u8; 32],
-}
-
-impl Record for MacedAuditEvent {
-    const KIND: &'static str = "audit event";
-    const FORMAT: u8 = 3;
-}
-
-/// What an audit event records; its encoding is what the chain mac covers.
+/// An audit event from vault format 3 on, stored in clear as its encoding followed by its
+/// 32-byte chain mac (`vault::audit`, `crypto::chain_mac`); the mac covers exactly those
+/// stored bytes, the event's position (the key's) and the mac before it. An event holds no
+/// card or personal data; its ids are the same ones the index keys hold. Vault formats 1
+/// and 2 sealed each event instead ([`AuditEventRecord`]), and those events still verify
+/// and list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct AuditEventBody {
     pub at: Timestamp,
@@ -500,7 +489,7 @@ mod tests {
         check_golden("api_key_v2", &api_key_record());
         check_golden("audit_event_v2", &audit_event_record());
         check_golden("audit_head_v1", &AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] });
-        check_golden("maced_audit_event_v3", &maced_audit_event());
+        check_golden("audit_event_body_v3", &audit_event_body());
         check_golden(
             "maced_audit_head_v2",
             &MacedAuditHead { head: AuditHeadRecord { next_seq: 8, last_hash: [0xe3; 32] }, mac: [0xe4; 32] },
@@ -572,9 +561,9 @@ mod tests {
         }
     }
 
-    fn maced_audit_event() -> MacedAuditEvent {
+    fn audit_event_body() -> AuditEventBody {
         let AuditEventRecord { at, actor, action, object_id, outcome, .. } = audit_event_record();
-        MacedAuditEvent { body: AuditEventBody { at, actor, action, object_id, outcome }, chain_mac: [0xe5; 32] }
+        AuditEventBody { at, actor, action, object_id, outcome }
     }
 
     #[test]
@@ -709,14 +698,13 @@ mod tests {
         }
 
         #[test]
-        fn maced_audit_event_round_trip(at in any::<i64>(), object in proptest::option::of("[a-z0-9_]{1,40}"), code in opt_text(), mac in any::<[u8; 32]>()) {
-            let mut record = maced_audit_event();
-            record.body.at = t(at);
-            record.body.object_id = object;
-            record.body.outcome = code.map_or(AuditOutcome::Success, |code| AuditOutcome::Failure { code });
-            record.chain_mac = mac;
+        fn audit_event_body_round_trip(at in any::<i64>(), object in proptest::option::of("[a-z0-9_]{1,40}"), code in opt_text()) {
+            let mut record = audit_event_body();
+            record.at = t(at);
+            record.object_id = object;
+            record.outcome = code.map_or(AuditOutcome::Success, |code| AuditOutcome::Failure { code });
             let bytes = codec::encode(&record).unwrap();
-            prop_assert_eq!(codec::decode::<MacedAuditEvent>(&bytes).unwrap(), record);
+            prop_assert_eq!(codec::decode::<AuditEventBody>(&bytes).unwrap(), record);
         }
 
         #[test]
@@ -733,7 +721,7 @@ mod tests {
             check::<CustomerRecord>(&bytes)?;
             check::<ProfileRecord>(&bytes)?;
             check::<CardDetails>(&bytes)?;
-            check::<MacedAuditEvent>(&bytes)?;
+            check::<AuditEventBody>(&bytes)?;
             check::<MacedAuditHead>(&bytes)?;
         }
     }

@@ -9,6 +9,12 @@
 //! SHA-256 hashes; such events stay as they are, still verify, and the first new event
 //! links to the last of them.
 //!
+//! What no head stored in the files can stop is a rollback: an older copy of the head put
+//! back (from a backup, or a copy taken earlier) with every later event deleted verifies as
+//! a shorter chain. The sealed head of formats 1 and 2 allowed the same while its key
+//! version was live. A host that must detect it keeps the chain's length (`verify_audit`'s
+//! `events`) somewhere the vault's files are not.
+//!
 //! Writes of one profile pass through its commit lane: each caller queues its batch and
 //! events, and whichever caller takes the lane commits everything queued as one batch —
 //! chaining the events in queue order — with one fsync. Concurrent writers share commits
@@ -18,13 +24,13 @@ use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
-use crate::crypto::chain_mac;
+use crate::crypto::chain_mac::{self, ChainKey};
 use crate::crypto::{KeyPurpose, envelope};
 use crate::error::{Error, Result};
 use crate::model::audit::{AuditAction, AuditActor, AuditEvent, AuditOutcome, AuditVerification};
 use crate::model::ids::ProfileId;
 use crate::store::codec;
-use crate::store::records::{AuditEventBody, AuditEventRecord, AuditHeadRecord, MacedAuditEvent, MacedAuditHead};
+use crate::store::records::{AuditEventBody, AuditEventRecord, AuditHeadRecord, MacedAuditHead};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::contexts;
@@ -79,28 +85,55 @@ struct Linked {
     chain: [u8; 32],
 }
 
+/// The stored form of an event from vault format 3 on: its encoding, then its chain mac
+/// over exactly those bytes (so the mac never depends on how a later build encodes).
+fn maced_event(
+    chain_key: &ChainKey,
+    seq: u64,
+    previous: &[u8; 32],
+    body: &AuditEventBody,
+) -> Result<(Vec<u8>, [u8; 32])> {
+    let mut value = codec::encode(body)?;
+    let mac = chain_key.event(seq, previous, &value);
+    value.extend_from_slice(&mac);
+    Ok((value, mac))
+}
+
+/// A maced event's encoded body and its mac.
+fn split_maced(value: &[u8]) -> Option<(&[u8], [u8; 32])> {
+    let (body, mac) = value.split_at_checked(value.len().checked_sub(MAC_LEN)?)?;
+    Some((body, mac.try_into().ok()?))
+}
+
+const MAC_LEN: usize = 32;
+
 /// Reads the stored event at `seq` and checks that it links to `previous`, the chain value
-/// of the event before it. The inner error says what is wrong with the chain there.
-fn link(state: &ProfileState, seq: u64, value: &[u8], previous: &[u8; 32]) -> Result<Result<Linked, &'static str>> {
+/// of the event before it; the error says what is wrong with the chain there.
+fn link(
+    state: &ProfileState,
+    seq: u64,
+    value: &[u8],
+    previous: &[u8; 32],
+) -> std::result::Result<Linked, &'static str> {
     if is_sealed(value) {
         let Ok((record, chain)) = open_legacy_event(state, seq, value) else {
-            return Ok(Err("event altered or moved (does not open)"));
+            return Err("event altered or moved (does not open)");
         };
         if record.seq != seq || record.prev_hash != *previous {
-            return Ok(Err("event does not link to the one before"));
+            return Err("event does not link to the one before");
         }
         let AuditEventRecord { at, actor, action, object_id, outcome, .. } = record;
-        return Ok(Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain }));
+        return Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain });
     }
-    let Ok(stored) = codec::decode::<MacedAuditEvent>(value) else {
-        return Ok(Err("event damaged (does not decode)"));
+    let Some((body, mac)) = split_maced(value) else { return Err("event damaged (too short)") };
+    let Ok(chain_key) = state.chain_key() else { return Err("the profile's audit chain key does not open") };
+    if !chain_mac::macs_equal(&chain_key.event(seq, previous, body), &mac) {
+        return Err("event altered, moved, or does not link to the one before");
+    }
+    let Ok(AuditEventBody { at, actor, action, object_id, outcome }) = codec::decode(body) else {
+        return Err("event damaged (does not decode)");
     };
-    let expected = state.chain_key()?.event(seq, previous, &codec::encode(&stored.body)?);
-    if !chain_mac::macs_equal(&expected, &stored.chain_mac) {
-        return Ok(Err("event altered, moved, or does not link to the one before"));
-    }
-    let AuditEventBody { at, actor, action, object_id, outcome } = stored.body;
-    Ok(Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain: stored.chain_mac }))
+    Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain: mac })
 }
 
 /// The chain value of the stored event at `seq`, unchecked (where a listing starts).
@@ -108,7 +141,7 @@ fn chain_value(state: &ProfileState, seq: u64, value: &[u8]) -> Result<[u8; 32]>
     if is_sealed(value) {
         return Ok(open_legacy_event(state, seq, value)?.1);
     }
-    Ok(codec::decode::<MacedAuditEvent>(value)?.chain_mac)
+    split_maced(value).map(|(_, mac)| mac).ok_or_else(|| Error::integrity("audit event"))
 }
 
 /// The stored form of a chain head: in clear, with its mac.
@@ -163,7 +196,6 @@ impl Engine {
             None => self.load_chain_head(&state)?,
         };
         let now = self.now();
-        let chain_key = state.chain_key()?;
         let mut next = start;
         let mut merged = Batch::default();
         for p in pending {
@@ -176,13 +208,9 @@ impl Engine {
                     object_id: event.object_id,
                     outcome: event.outcome,
                 };
-                let chain_mac = chain_key.event(seq, &next.last_hash, &codec::encode(&body)?);
-                merged.put(
-                    Cf::Audit,
-                    keys::audit_event(profile, seq),
-                    codec::encode(&MacedAuditEvent { body, chain_mac })?,
-                );
-                next = ChainHead { next_seq: seq + 1, last_hash: chain_mac };
+                let (value, mac) = maced_event(state.chain_key()?, seq, &next.last_hash, &body)?;
+                merged.put(Cf::Audit, keys::audit_event(profile, seq), value);
+                next = ChainHead { next_seq: seq + 1, last_hash: mac };
             }
             merged.append(p.batch);
         }
@@ -225,7 +253,7 @@ impl Engine {
                 if seq != at {
                     return Ok(broken(at, at, "event missing (removed or reordered)"));
                 }
-                match link(state, seq, &value, &expected.last_hash)? {
+                match link(state, seq, &value, &expected.last_hash) {
                     Ok(linked) => expected = ChainHead { next_seq: seq + 1, last_hash: linked.chain },
                     Err(problem) => return Ok(broken(at, at, problem)),
                 }
@@ -280,7 +308,7 @@ impl Vault {
             if keys::audit_seq(&key) != Some(expected_seq) {
                 return Err(Error::integrity("audit event"));
             }
-            let linked = link(&state, expected_seq, &value, &previous)?.map_err(|_| Error::integrity("audit event"))?;
+            let linked = link(&state, expected_seq, &value, &previous).map_err(|_| Error::integrity("audit event"))?;
             previous = linked.chain;
             events.push(linked.event);
         }

@@ -11,7 +11,8 @@ impl Vault {
     /// API keys and audit chain. Waits for running operations of the profile, then
     /// flushes and compacts the affected ranges so the deleted bytes leave the files.
     ///
-    /// Backups taken before (checkpoints, copies) still hold the salt; destroy them too.
+    /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
+    /// audit events in clear; destroy them too.
     pub fn destroy_profile(&self, profile_id: &ProfileId) -> Result<()> {
         let engine = self.engine()?;
         let profile = profile_id.as_str();
