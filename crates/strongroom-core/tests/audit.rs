@@ -195,6 +195,27 @@ fn a_tail_cut_off_with_a_rewritten_head_is_detected() {
     assert!(refused, "the forged head must not verify");
 }
 
+/// Each profile's chain has its own key: an event copied from another profile's chain, to
+/// the same position, does not carry a valid mac.
+#[test]
+fn an_event_copied_from_another_profile_is_detected() {
+    let mut t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    new_customer(&t.scope);
+    new_customer(&other);
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let cf = db.cf_handle("audit").unwrap();
+        let copied = db.get_cf(cf, event_key("pro_other", 1)).unwrap().unwrap();
+        db.put_cf(cf, event_key("pro_test", 1), copied).unwrap();
+    }
+    t.reopen();
+    let verification = t.vault.verify_audit(t.scope.profile_id()).unwrap();
+    assert_eq!(verification.first_bad, Some(1), "{verification:?}");
+    assert!(t.vault.verify_audit(&profile_id("pro_other")).unwrap().is_intact());
+}
+
 #[test]
 fn swapped_events_are_detected() {
     check_tamper(

@@ -1,0 +1,78 @@
+//! The durability floor of this machine's disk (not criterion): how long appending one
+//! create's worth of bytes to a log and making it durable takes, with nothing else around
+//! it — the least a synced create can cost, in RocksDB's WAL or SQLite's.
+//!
+//! `cargo run --release -p strongroom-benches --bin fsync_floor -- [writes] [bytes] [dir]`
+//!
+//! Three ways, each `writes` times (default 2,000 × 600 bytes, in a temporary directory
+//! like the ops bench's): append then `fdatasync` (a growing file: the size changes with
+//! every write, so the filesystem journals metadata too; what RocksDB's WAL and SQLite's WAL
+//! do), overwrite in place then `fdatasync` (a file written and synced in full first: data
+//! only), and append then `fsync`. Prints the median and p99 of each.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
+    times.sort();
+    println!(
+        "{what:<34} p50 {:>7.1} µs  p99 {:>7.1} µs",
+        percentile(&times, 0.5).as_secs_f64() * 1e6,
+        percentile(&times, 0.99).as_secs_f64() * 1e6
+    );
+}
+
+fn run(dir: &Path, writes: usize, bytes: usize) -> std::io::Result<()> {
+    let record = vec![0x5Au8; bytes];
+
+    let mut append = OpenOptions::new().create(true).append(true).open(dir.join("append.log"))?;
+    let mut times = Vec::with_capacity(writes);
+    for _ in 0..writes {
+        let started = Instant::now();
+        append.write_all(&record)?;
+        append.sync_data()?;
+        times.push(started.elapsed());
+    }
+    report("append + fdatasync", times);
+
+    let overwrite =
+        OpenOptions::new().create(true).truncate(true).read(true).write(true).open(dir.join("overwrite.log"))?;
+    overwrite.write_all_at(&vec![0u8; writes * bytes], 0)?;
+    overwrite.sync_all()?;
+    let mut times = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let started = Instant::now();
+        overwrite.write_all_at(&record, (i * bytes) as u64)?;
+        overwrite.sync_data()?;
+        times.push(started.elapsed());
+    }
+    report("overwrite in place + fdatasync", times);
+
+    let mut append = OpenOptions::new().create(true).append(true).open(dir.join("append_fsync.log"))?;
+    let mut times = Vec::with_capacity(writes);
+    for _ in 0..writes {
+        let started = Instant::now();
+        append.write_all(&record)?;
+        append.sync_all()?;
+        times.push(started.elapsed());
+    }
+    report("append + fsync", times);
+    Ok(())
+}
+
+fn main() -> std::io::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let writes = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let bytes = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(600);
+    let temp = tempfile::tempdir()?;
+    let dir = args.get(3).map_or(temp.path().to_path_buf(), Into::into);
+    println!("{writes} writes of {bytes} bytes in {}", dir.display());
+    run(&dir, writes, bytes)
+}
