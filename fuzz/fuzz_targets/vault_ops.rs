@@ -271,4 +271,19 @@ fuzz_target!(|ops: Vec<Op>| {
     }
     let report = vault.verify(&mut |_| {}).unwrap();
     assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The audit chain lists, page by page, exactly what verification walked.
+    let chain = vault.verify_audit(&profile).unwrap();
+    assert!(chain.is_intact(), "{chain:?}");
+    let mut listed = 0;
+    loop {
+        let page = vault.list_audit(&profile, listed, 100).unwrap();
+        for (i, event) in page.iter().enumerate() {
+            assert_eq!(event.seq, listed + i as u64);
+        }
+        listed += page.len() as u64;
+        if page.len() < 100 {
+            break;
+        }
+    }
+    assert_eq!(listed, chain.events);
 });
