@@ -309,8 +309,8 @@ impl Vault {
         Ok(engine.profile_state(profile_id.as_str())?.view())
     }
 
-    /// Moves every sealed value of the profile (customers, cards, CVCs, audit events, the
-    /// API key HMAC key) to the newest key version, in atomic batches, re-fingerprinting
+    /// Moves every sealed value of the profile (customers, cards, CVCs, audit events sealed
+    /// before vault format 3, the API key HMAC key) to the newest key version, in atomic batches, re-fingerprinting
     /// cards on the way; then retires the older versions. Operations continue meanwhile.
     ///
     /// `progress` is called after every batch; returning `ControlFlow::Break` stops the
