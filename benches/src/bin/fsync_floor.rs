@@ -29,42 +29,45 @@ fn report(what: &str, mut times: Vec<Duration>) {
     );
 }
 
+/// Times `writes` calls of `durable_write(i)` and reports them under `what`.
+fn time_each(
+    what: &str,
+    writes: usize,
+    mut durable_write: impl FnMut(usize) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut times = Vec::with_capacity(writes);
+    for i in 0..writes {
+        let started = Instant::now();
+        durable_write(i)?;
+        times.push(started.elapsed());
+    }
+    report(what, times);
+    Ok(())
+}
+
 fn run(dir: &Path, writes: usize, bytes: usize) -> std::io::Result<()> {
     let record = vec![0x5Au8; bytes];
 
     let mut append = OpenOptions::new().create(true).append(true).open(dir.join("append.log"))?;
-    let mut times = Vec::with_capacity(writes);
-    for _ in 0..writes {
-        let started = Instant::now();
+    time_each("append + fdatasync", writes, |_| {
         append.write_all(&record)?;
-        append.sync_data()?;
-        times.push(started.elapsed());
-    }
-    report("append + fdatasync", times);
+        append.sync_data()
+    })?;
 
     let overwrite =
         OpenOptions::new().create(true).truncate(true).read(true).write(true).open(dir.join("overwrite.log"))?;
     overwrite.write_all_at(&vec![0u8; writes * bytes], 0)?;
     overwrite.sync_all()?;
-    let mut times = Vec::with_capacity(writes);
-    for i in 0..writes {
-        let started = Instant::now();
+    time_each("overwrite in place + fdatasync", writes, |i| {
         overwrite.write_all_at(&record, (i * bytes) as u64)?;
-        overwrite.sync_data()?;
-        times.push(started.elapsed());
-    }
-    report("overwrite in place + fdatasync", times);
+        overwrite.sync_data()
+    })?;
 
     let mut append = OpenOptions::new().create(true).append(true).open(dir.join("append_fsync.log"))?;
-    let mut times = Vec::with_capacity(writes);
-    for _ in 0..writes {
-        let started = Instant::now();
+    time_each("append + fsync", writes, |_| {
         append.write_all(&record)?;
-        append.sync_all()?;
-        times.push(started.elapsed());
-    }
-    report("append + fsync", times);
-    Ok(())
+        append.sync_all()
+    })
 }
 
 fn main() -> std::io::Result<()> {

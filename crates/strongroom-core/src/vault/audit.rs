@@ -122,18 +122,20 @@ fn link(
         if record.seq != seq || record.prev_hash != *previous {
             return Err("event does not link to the one before");
         }
-        let AuditEventRecord { at, actor, action, object_id, outcome, .. } = record;
-        return Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain });
+        return Ok(Linked { event: to_event(seq, record.body), chain });
     }
     let Some((body, mac)) = split_maced(value) else { return Err("event damaged (too short)") };
     let Ok(chain_key) = state.chain_key() else { return Err("the profile's audit chain key does not open") };
     if !chain_mac::macs_equal(&chain_key.event(seq, previous, body), &mac) {
         return Err("event altered, moved, or does not link to the one before");
     }
-    let Ok(AuditEventBody { at, actor, action, object_id, outcome }) = codec::decode(body) else {
-        return Err("event damaged (does not decode)");
-    };
-    Ok(Linked { event: AuditEvent { seq, at, actor, action, object_id, outcome }, chain: mac })
+    let Ok(body) = codec::decode(body) else { return Err("event damaged (does not decode)") };
+    Ok(Linked { event: to_event(seq, body), chain: mac })
+}
+
+fn to_event(seq: u64, body: AuditEventBody) -> AuditEvent {
+    let AuditEventBody { at, actor, action, object_id, outcome } = body;
+    AuditEvent { seq, at, actor, action, object_id, outcome }
 }
 
 /// The chain value of the stored event at `seq`, unchecked (where a listing starts).
@@ -151,7 +153,7 @@ pub(crate) fn head_value(state: &ProfileState, head: ChainHead) -> Result<Vec<u8
 }
 
 /// Reads a stored chain head, maced or (vault formats 1 and 2) sealed.
-fn read_head(state: &ProfileState, value: &[u8]) -> Result<ChainHead> {
+pub(crate) fn read_head(state: &ProfileState, value: &[u8]) -> Result<ChainHead> {
     let record = if is_sealed(value) {
         codec::decode::<AuditHeadRecord>(&state.keys.open(
             KeyPurpose::Data,

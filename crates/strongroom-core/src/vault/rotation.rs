@@ -193,10 +193,10 @@ impl Engine {
                     moved += 1;
                 }
                 let head_key = keys::audit_head(profile);
-                if self.store.get(Cf::Audit, &head_key)?.is_some_and(|h| audit::is_sealed(&h)) {
+                if let Some(sealed_head) = self.store.get(Cf::Audit, &head_key)?.filter(|h| audit::is_sealed(h)) {
                     let current = match *head {
                         Some(h) => h,
-                        None => self.load_chain_head(state)?,
+                        None => audit::read_head(state, &sealed_head)?,
                     };
                     batch.put(Cf::Audit, head_key, head_value(state, current)?);
                     *head = Some(current);
