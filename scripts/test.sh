@@ -8,6 +8,9 @@ bash scripts/setup.sh --bindings
 
 step() { printf '\n=== %s\n' "$*"; }
 
+step "one RocksDB build for every cargo selection below"
+bash scripts/check-one-rocksdb.sh
+
 step "format"
 cargo fmt --all -- --check
 
