@@ -7,6 +7,8 @@ source scripts/env.sh
 bash scripts/setup.sh --bindings
 
 step() { printf '\n=== %s\n' "$*"; }
+started_stamp=$(mktemp)
+trap 'rm -f "$started_stamp"' EXIT
 
 step "one RocksDB build for every cargo selection below"
 bash scripts/check-one-rocksdb.sh
@@ -39,6 +41,12 @@ bash scripts/fuzz.sh 30
 step "demo (the CLI's, as README runs it; and the Rust example)"
 bash scripts/demo.sh >/dev/null
 cargo run --release -q -p strongroom-core --example seed_flow >/dev/null
+
+step "RocksDB was compiled at most once in this run"
+# A librocksdb-sys build directory made since the start holds one compile of RocksDB's C++.
+compiled=$(find "$CARGO_TARGET_DIR/release/build" -maxdepth 2 -path '*/librocksdb-sys-*/out' -newer "$started_stamp" | wc -l)
+echo "RocksDB compiled $compiled time(s)"
+[ "$compiled" -le 1 ] || { echo "RocksDB was compiled $compiled times: see scripts/check-one-rocksdb.sh" >&2; exit 1; }
 
 echo
 echo "all tests passed"

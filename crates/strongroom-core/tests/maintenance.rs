@@ -74,7 +74,7 @@ fn destroying_a_profile_shreds_it() {
 
 /// Without a reopen in between: the write-ahead logs that held the profile were retired
 /// while the vault ran. RocksDB can keep retired logs to overwrite later
-/// (`recycle_log_file_num`, ~30 % off a synced create here, BENCHMARKS.md); with it, the
+/// (`recycle_log_file_num`, 30–40 % off a synced create here, BENCHMARKS.md); with it, the
 /// salt stayed in a kept log after the destroy, which is why the vault does not use it.
 #[test]
 fn destroying_a_profile_in_a_running_vault_leaves_nothing_in_retired_logs() {

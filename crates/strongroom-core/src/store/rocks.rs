@@ -85,7 +85,7 @@ pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
     db_options.set_max_background_jobs(2);
     db_options.set_keep_log_file_num(4);
     db_options.set_paranoid_checks(true);
-    // No WAL recycling (`recycle_log_file_num`): it makes a synced write ~30 % cheaper once
+    // No WAL recycling (`recycle_log_file_num`): it makes a synced write ~30–40 % cheaper once
     // logs have been retired (BENCHMARKS.md), but a recycled log keeps what it held until
     // overwritten, and `destroy_profile` needs a destroyed profile's bytes, its salt above
     // all, to leave the files (tests/maintenance.rs checks it in a running vault).
