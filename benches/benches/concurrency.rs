@@ -64,12 +64,7 @@ fn creates(c: &mut Criterion) {
                             s.spawn(move || {
                                 for _ in 0..n {
                                     let i = serial.fetch_add(1, Ordering::Relaxed);
-                                    conn.create(
-                                        &format!("pm_{i:032x}"),
-                                        &format!("cus_{:032x}", i % 64),
-                                        &i.to_be_bytes(),
-                                        record,
-                                    );
+                                    conn.create_numbered(i, 64, record);
                                 }
                             });
                         }

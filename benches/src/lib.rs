@@ -1,6 +1,7 @@
 //! Shared setup for the benchmarks: test cards, a vault with customers, the raw RocksDB
-//! peer opened with the vault's options, and the SQLCipher peer.
+//! peer opened with the vault's options, the SQLCipher peer, and percentiles.
 
 pub mod cards;
+pub mod latency;
 pub mod peers;
 pub mod setup;

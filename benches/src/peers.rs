@@ -116,7 +116,9 @@ impl SqlCipher {
         let conn = Connection::open(path).expect("open SQLCipher");
         conn.pragma_update(None, "key", SQLCIPHER_KEY).expect("key");
         conn.pragma_update(None, "journal_mode", "WAL").expect("WAL");
-        conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "OFF" }).expect("synchronous");
+        // As much page cache as the vault's block cache (negative: KiB).
+        let cache_kib = setup::options(false).block_cache_bytes / 1024;
+        conn.pragma_update(None, "cache_size", -(cache_kib as i64)).expect("cache size");
         conn.busy_timeout(std::time::Duration::from_secs(30)).expect("busy timeout");
         conn.execute_batch(
             "CREATE TABLE IF NOT EXISTS payment_methods (
@@ -127,7 +129,14 @@ impl SqlCipher {
              CREATE TABLE IF NOT EXISTS cvc (id TEXT PRIMARY KEY, expires_at INTEGER, value BLOB) WITHOUT ROWID;",
         )
         .expect("schema");
-        Self { conn }
+        let sql = Self { conn };
+        sql.set_sync(sync);
+        sql
+    }
+
+    /// `synchronous=FULL` or `OFF` from now on.
+    pub fn set_sync(&self, sync: bool) {
+        self.conn.pragma_update(None, "synchronous", if sync { "FULL" } else { "OFF" }).expect("synchronous");
     }
 
     /// One create: the record (same size as the vault's), its fingerprint, a CVC, in one
@@ -141,6 +150,11 @@ impl SqlCipher {
             .and_then(|mut s| s.execute(params![id, 0i64, &[0x33u8; 3][..]]))
             .expect("insert cvc");
         tx.commit().expect("commit");
+    }
+
+    /// The `n`-th create of a run: id `pm_{n}`, customer `n % customers`, fingerprint `n`.
+    pub fn create_numbered(&mut self, n: u64, customers: u64, record: &[u8]) {
+        self.create(&format!("pm_{n:032x}"), &format!("cus_{:032x}", n % customers), &n.to_be_bytes(), record)
     }
 
     pub fn retrieve(&self, id: &str) -> Vec<u8> {

@@ -30,7 +30,17 @@ pub fn options(sync_writes: bool) -> VaultOptions {
 
 /// Opens a vault in `path` with profile `pro_bench` and `customers` customers.
 pub fn open_at(path: &Path, sync_writes: bool, customers: usize) -> (Vault, ProfileScope, Vec<CustomerId>) {
-    let vault = Vault::open(path, options(sync_writes)).expect("open vault");
+    open_at_with(path, sync_writes, customers, |path, options| Vault::open(path, options))
+}
+
+/// [`open_at`], opening the vault with `open`.
+pub fn open_at_with(
+    path: &Path,
+    sync_writes: bool,
+    customers: usize,
+    open: impl FnOnce(&Path, VaultOptions) -> strongroom_core::Result<Vault>,
+) -> (Vault, ProfileScope, Vec<CustomerId>) {
+    let vault = open(path, options(sync_writes)).expect("open vault");
     let profile = ProfileId::parse("pro_bench").expect("static id");
     vault
         .create_profile(ProfileCreate {
@@ -57,6 +67,23 @@ impl BenchVault {
         let (vault, scope, customers) = open_at(dir.path(), sync_writes, customers);
         Self { dir, vault, scope, customers }
     }
+
+    /// A vault whose RocksDB never reuses a retired write-ahead log (as before it did).
+    pub fn without_log_reuse(sync_writes: bool, customers: usize) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (vault, scope, customers) =
+            open_at_with(dir.path(), sync_writes, customers, strongroom_core::internals::open_vault_without_log_reuse);
+        Self { dir, vault, scope, customers }
+    }
+
+    /// Creates `count` cards, numbered from `serial` on.
+    pub fn preload(&self, serial: &mut u64, count: u64) {
+        for _ in 0..count {
+            *serial += 1;
+            let customer = &self.customers[(*serial % self.customers.len() as u64) as usize];
+            self.scope.create_payment_method(create_request(customer, *serial)).expect("create");
+        }
+    }
 }
 
 /// The create request the benchmarks send: a card with holder name and CVC (a 16-digit
@@ -73,4 +100,26 @@ pub fn create_request(customer: &CustomerId, serial: u64) -> PaymentMethodCreate
             ..Default::default()
         },
     )
+}
+
+/// Whether RocksDB in `dir` has reused a retired write-ahead log (its info log says so).
+pub fn reused_a_log(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("LOG")).is_ok_and(|log| log.contains("from recycle list"))
+}
+
+/// Creates cards in `b` (numbered from `serial` on) until RocksDB has reused a retired
+/// write-ahead log, checking every thousand creates; `smoke`: a thousand creates and no
+/// check. Returns how many it created.
+pub fn settle(b: &BenchVault, serial: &mut u64, smoke: bool) -> u64 {
+    const CHUNK: u64 = 1000;
+    const MOST: u64 = 1_000_000;
+    let mut created = 0;
+    while created < MOST {
+        b.preload(serial, CHUNK);
+        created += CHUNK;
+        if smoke || reused_a_log(b.dir.path()) {
+            return created;
+        }
+    }
+    panic!("RocksDB reused no write-ahead log in {MOST} creates: is reuse off?");
 }

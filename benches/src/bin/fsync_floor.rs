@@ -16,16 +16,14 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
+use strongroom_benches::latency::{micros, percentile};
 
 fn report(what: &str, mut times: Vec<Duration>) {
     times.sort();
     println!(
         "{what:<34} p50 {:>7.1} µs  p99 {:>7.1} µs",
-        percentile(&times, 0.5).as_secs_f64() * 1e6,
-        percentile(&times, 0.99).as_secs_f64() * 1e6
+        micros(percentile(&times, 0.5)),
+        micros(percentile(&times, 0.99))
     );
 }
 

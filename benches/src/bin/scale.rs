@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use strongroom_benches::latency::percentile;
 use strongroom_benches::peers;
 use strongroom_benches::setup::{self, create_request};
 use strongroom_core::{
@@ -56,7 +57,7 @@ fn dir_bytes(path: &Path) -> u64 {
 
 fn percentiles(mut xs: Vec<Duration>) -> (Duration, Duration) {
     xs.sort();
-    (xs[xs.len() / 2], xs[xs.len() * 99 / 100])
+    (percentile(&xs, 0.5), percentile(&xs, 0.99))
 }
 
 /// Times SAMPLES retrieves of ids spread over everything stored.

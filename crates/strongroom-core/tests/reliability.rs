@@ -159,11 +159,22 @@ const CRASH_DIR: &str = "STRONGROOM_CRASH_DIR";
 const CRASH_SEED: &str = "STRONGROOM_CRASH_SEED";
 const THREADS: u64 = 4;
 
-fn crash_options() -> strongroom_core::VaultOptions {
+/// `small_memtables`: a memtable budget small enough that the child flushes, retires
+/// write-ahead logs and reuses them (overwriting records of earlier writes) within its few
+/// hundred milliseconds, so a kill also lands in a reused log.
+fn crash_options(small_memtables: bool) -> strongroom_core::VaultOptions {
     let clock = Arc::new(ManualClock::new(start_time()));
     let mut options = options(&clock);
     options.sync_writes = true;
+    if small_memtables {
+        options.memtable_budget_bytes = 2 << 20;
+    }
     options
+}
+
+/// Odd cycles run with small memtables.
+fn small_memtables(cycle: u64) -> bool {
+    cycle % 2 == 1
 }
 
 /// The child's side: runs only when the parent starts this binary with `CRASH_DIR` set.
@@ -172,7 +183,7 @@ fn crash_options() -> strongroom_core::VaultOptions {
 fn crash_child() {
     let Ok(dir) = std::env::var(CRASH_DIR) else { return };
     let seed: u64 = std::env::var(CRASH_SEED).unwrap().parse().unwrap();
-    let vault = Vault::open(&dir, crash_options()).unwrap();
+    let vault = Vault::open(&dir, crash_options(small_memtables(seed))).unwrap();
     let scope = vault.profile(&ProfileId::parse("pro_test").unwrap()).unwrap();
     let customers: Vec<CustomerId> =
         scope.list_customers(&PageRequest::first(100)).unwrap().customers.into_iter().map(|c| c.id).collect();
@@ -211,6 +222,7 @@ fn crash_recovery_loses_nothing() {
     let dir = t.path().to_path_buf();
     let mut rng = Lcg(0x5eed);
     let mut acknowledged: HashMap<String, String> = HashMap::new();
+    let mut reused_logs = 0;
     let started = Instant::now();
     for cycle in 1..=cycles {
         let mut child = Command::new(std::env::current_exe().unwrap())
@@ -236,9 +248,11 @@ fn crash_recovery_loses_nothing() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let acked = reader.join().unwrap();
+        // The killed child's info log, before the reopen below starts a new one.
+        reused_logs += u64::from(rocksdb_reused_a_log_this_run(&dir));
 
         // The checks' own writes (reveal is audited) need no fsync.
-        let mut check_options = crash_options();
+        let mut check_options = crash_options(false);
         check_options.sync_writes = false;
         let vault = Vault::open(&dir, check_options).unwrap();
         let scope = vault.profile(&ProfileId::parse("pro_test").unwrap()).unwrap();
@@ -259,11 +273,13 @@ fn crash_recovery_loses_nothing() {
         vault.close();
     }
     eprintln!(
-        "crash loop: {cycles} SIGKILL cycles, {} acknowledged payment methods all present, {:.1?}",
+        "crash loop: {cycles} SIGKILL cycles ({reused_logs} of them after reusing a write-ahead log), {} acknowledged \
+         payment methods all present, {:.1?}",
         acknowledged.len(),
         started.elapsed()
     );
     assert!(acknowledged.len() as u64 >= cycles, "the child acknowledged too little to prove anything");
+    assert!(reused_logs > 0, "no cycle reused a write-ahead log, so none crashed in one");
 }
 
 // ---------------------------------------------------------------------------------------

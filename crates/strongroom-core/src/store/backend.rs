@@ -97,8 +97,8 @@ pub(crate) trait Store: Send + Sync {
     fn write(&self, batch: Batch) -> Result<()>;
 
     /// Makes data deleted from `ranges` physically gone from the store's files: flushes
-    /// every column family (so write-ahead logs holding the old values become obsolete and
-    /// are removed), then rewrites the ranges' files.
+    /// every column family, so that no write-ahead log, kept for reuse or not, still holds
+    /// the old values, then rewrites the ranges' files.
     fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()>;
 
     /// A consistent copy of the whole store in a new directory `dir`.

@@ -1,11 +1,14 @@
 //! The RocksDB store: one database per vault directory, one column family per record kind.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use parking_lot::RwLock;
 
 use rocksdb::checkpoint::Checkpoint;
 use rocksdb::{
     BlockBasedOptions, BottommostLevelCompaction, Cache, ColumnFamily, ColumnFamilyDescriptor, CompactOptions, DB,
-    DBCompressionType, FlushOptions, IteratorMode, LruCacheOptions, Options, ReadOptions, WriteBatch, WriteOptions,
+    DBCompressionType, DBRecoveryMode, FlushOptions, IteratorMode, LruCacheOptions, Options, ReadOptions, WriteBatch,
+    WriteOptions,
 };
 
 use crate::error::{Error, Result};
@@ -21,10 +24,17 @@ pub(crate) struct RocksConfig {
     pub block_cache_bytes: usize,
     /// All memtables together (0: RocksDB's per-column-family default).
     pub memtable_budget_bytes: usize,
+    /// Keep retired write-ahead logs and overwrite them instead of appending new ones. On
+    /// for every vault; off only where the benches measure what it saves.
+    pub reuse_logs: bool,
 }
 
 pub(crate) struct RocksStore {
-    db: DB,
+    path: PathBuf,
+    config: RocksConfig,
+    /// The database. `purge` closes and reopens it (under the write lock, so no call is
+    /// inside it meanwhile); `None` only if that reopen failed.
+    db: RwLock<Option<DB>>,
     write_options: WriteOptions,
 }
 
@@ -39,6 +49,7 @@ impl RocksConfig {
             sync_writes: options.sync_writes,
             block_cache_bytes: options.block_cache_bytes,
             memtable_budget_bytes: options.memtable_budget_bytes,
+            reuse_logs: true,
         }
     }
 }
@@ -59,6 +70,10 @@ fn block_cache(bytes: usize) -> Cache {
     options.set_num_shard_bits(shards.ilog2().min(6) as i32);
     Cache::new_lru_cache_opts(&options)
 }
+
+/// Retired write-ahead logs kept for reuse: the one the last flush retired, and one more
+/// while a flush is still running at the next switch.
+const RECYCLED_LOGS: usize = 2;
 
 /// Opens RocksDB with the vault's options and column families (also what the benches' raw
 /// RocksDB peer opens, through `internals`, so both measure the same configuration).
@@ -85,10 +100,24 @@ pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
     db_options.set_max_background_jobs(2);
     db_options.set_keep_log_file_num(4);
     db_options.set_paranoid_checks(true);
-    // No WAL recycling (`recycle_log_file_num`): it makes a synced write ~30–40 % cheaper once
-    // logs have been retired (BENCHMARKS.md), but a recycled log keeps what it held until
-    // overwritten, and `destroy_profile` needs a destroyed profile's bytes, its salt above
-    // all, to leave the files (tests/maintenance.rs checks it in a running vault).
+    // Retired write-ahead logs are kept and overwritten instead of new ones appended: an
+    // fdatasync after overwriting blocks of a file does not also have to commit the file's
+    // new size to the filesystem journal, which took a synced create in a vault that has
+    // run a while from ~300–370 to ~190 µs p50 here (BENCHMARKS.md, "Durable creates"). A
+    // kept log holds what it held until overwritten, so `RocksStore::purge` (destroying a
+    // profile) reopens the database, which deletes the kept logs instead of reusing them.
+    if config.reuse_logs {
+        db_options.set_recycle_log_file_num(RECYCLED_LOGS);
+    }
+    // RocksDB's default, stated because reuse depends on it: the two stricter recovery
+    // modes turn it off.
+    db_options.set_wal_recovery_mode(DBRecoveryMode::PointInTime);
+    // Every column family flushes at once, so each write-ahead log covers one whole
+    // memtable budget and is retired by the flush that follows it: the logs are alike in
+    // size and a reused one is overwritten, not outgrown. Flushing one family at a time
+    // (RocksDB's default) left logs of anything from 872 bytes to 23 MB, and reusing a small
+    // one appends again.
+    db_options.set_atomic_flush(true);
     if config.memtable_budget_bytes > 0 {
         db_options.set_db_write_buffer_size(config.memtable_budget_bytes);
     }
@@ -102,66 +131,95 @@ impl RocksStore {
         let db = open_db(path, config)?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(config.sync_writes);
-        Ok(Self { db, write_options })
+        Ok(Self { path: path.to_owned(), config: config.clone(), db: RwLock::new(Some(db)), write_options })
     }
 
-    fn handle(&self, cf: Cf) -> Result<&ColumnFamily> {
-        self.db.cf_handle(cf.name()).ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
+    /// Runs `f` on the open database.
+    fn with_db<T>(&self, f: impl FnOnce(&DB) -> Result<T>) -> Result<T> {
+        let db = self.db.read();
+        let db = db.as_ref().ok_or_else(|| {
+            Error::storage("the database could not be reopened after destroying a profile; open the vault again")
+        })?;
+        f(db)
     }
+
+    /// Closes the database and opens it again. RocksDB keeps retired write-ahead logs only
+    /// while it runs, for reuse; at open it deletes every log an earlier run left behind
+    /// (and replays and flushes the live one), so after this no kept log holds old writes.
+    fn reopen(&self) -> Result<()> {
+        let mut db = self.db.write();
+        drop(db.take());
+        *db = Some(open_db(&self.path, &self.config)?);
+        Ok(())
+    }
+}
+
+fn handle(db: &DB, cf: Cf) -> Result<&ColumnFamily> {
+    db.cf_handle(cf.name()).ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
 }
 
 impl Store for RocksStore {
     fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db.get_cf(self.handle(cf)?, key).map_err(storage_error)
+        self.with_db(|db| db.get_cf(handle(db, cf)?, key).map_err(storage_error))
     }
 
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {
-        self.db
-            .batched_multi_get_cf(self.handle(cf)?, keys, false)
-            .into_iter()
-            .map(|value| value.map(|v| v.map(|slice| slice.to_vec())).map_err(storage_error))
-            .collect()
+        self.with_db(|db| {
+            db.batched_multi_get_cf(handle(db, cf)?, keys, false)
+                .into_iter()
+                .map(|value| value.map(|v| v.map(|slice| slice.to_vec())).map_err(storage_error))
+                .collect()
+        })
     }
 
     fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let mut read = ReadOptions::default();
-        read.set_iterate_lower_bound(range.start.clone());
-        read.set_iterate_upper_bound(range.end.clone());
-        let mut out = Vec::new();
-        for entry in self.db.iterator_cf_opt(self.handle(cf)?, read, IteratorMode::Start).take(limit) {
-            let (key, value) = entry.map_err(storage_error)?;
-            out.push((key.into_vec(), value.into_vec()));
-        }
-        Ok(out)
+        self.with_db(|db| {
+            let mut read = ReadOptions::default();
+            read.set_iterate_lower_bound(range.start.clone());
+            read.set_iterate_upper_bound(range.end.clone());
+            let mut out = Vec::new();
+            for entry in db.iterator_cf_opt(handle(db, cf)?, read, IteratorMode::Start).take(limit) {
+                let (key, value) = entry.map_err(storage_error)?;
+                out.push((key.into_vec(), value.into_vec()));
+            }
+            Ok(out)
+        })
     }
 
     fn write(&self, batch: Batch) -> Result<()> {
-        let mut wb = WriteBatch::default();
-        for op in batch.ops {
-            match op {
-                WriteOp::Put { cf, key, value } => wb.put_cf(self.handle(cf)?, key, value),
-                WriteOp::Delete { cf, key } => wb.delete_cf(self.handle(cf)?, key),
-                WriteOp::DeleteRange { cf, range } => wb.delete_range_cf(self.handle(cf)?, range.start, range.end),
+        self.with_db(|db| {
+            let mut wb = WriteBatch::default();
+            for op in batch.ops {
+                match op {
+                    WriteOp::Put { cf, key, value } => wb.put_cf(handle(db, cf)?, key, value),
+                    WriteOp::Delete { cf, key } => wb.delete_cf(handle(db, cf)?, key),
+                    WriteOp::DeleteRange { cf, range } => wb.delete_range_cf(handle(db, cf)?, range.start, range.end),
+                }
             }
-        }
-        self.db.write_opt(wb, &self.write_options).map_err(storage_error)
+            db.write_opt(wb, &self.write_options).map_err(storage_error)
+        })
     }
 
     fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()> {
-        let handles = Cf::ALL.iter().map(|cf| self.handle(*cf)).collect::<Result<Vec<_>>>()?;
-        let mut flush = FlushOptions::default();
-        flush.set_wait(true);
-        self.db.flush_cfs_opt(&handles, &flush).map_err(storage_error)?;
-        let mut compact = CompactOptions::default();
-        compact.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
-        compact.set_exclusive_manual_compaction(true);
-        for (cf, range) in ranges {
-            self.db.compact_range_cf_opt(self.handle(*cf)?, Some(&range.start), Some(&range.end), &compact);
-        }
-        Ok(())
+        self.with_db(|db| {
+            let handles = Cf::ALL.iter().map(|cf| handle(db, *cf)).collect::<Result<Vec<_>>>()?;
+            let mut flush = FlushOptions::default();
+            flush.set_wait(true);
+            db.flush_cfs_opt(&handles, &flush).map_err(storage_error)?;
+            let mut compact = CompactOptions::default();
+            compact.set_bottommost_level_compaction(BottommostLevelCompaction::Force);
+            compact.set_exclusive_manual_compaction(true);
+            for (cf, range) in ranges {
+                db.compact_range_cf_opt(handle(db, *cf)?, Some(&range.start), Some(&range.end), &compact);
+            }
+            Ok(())
+        })?;
+        // The flush retired the logs that held the deleted values, and RocksDB keeps
+        // retired logs for reuse: reopening deletes them.
+        self.reopen()
     }
 
     fn checkpoint(&self, dir: &Path) -> Result<()> {
-        Checkpoint::new(&self.db).and_then(|c| c.create_checkpoint(dir)).map_err(storage_error)
+        self.with_db(|db| Checkpoint::new(db).and_then(|c| c.create_checkpoint(dir)).map_err(storage_error))
     }
 }

@@ -62,7 +62,17 @@ impl Vault {
     #[cfg(feature = "rocksdb")]
     pub fn open(path: impl AsRef<std::path::Path>, options: VaultOptions) -> Result<Self> {
         let config = crate::store::rocks::RocksConfig::from_options(&options);
-        let store = crate::store::rocks::RocksStore::open(path.as_ref(), &config)?;
+        Self::open_with(path.as_ref(), options, &config)
+    }
+
+    /// Opens the vault with RocksDB configured by `config` instead of from `options` alone.
+    #[cfg(feature = "rocksdb")]
+    pub(crate) fn open_with(
+        path: &std::path::Path,
+        options: VaultOptions,
+        config: &crate::store::rocks::RocksConfig,
+    ) -> Result<Self> {
+        let store = crate::store::rocks::RocksStore::open(path, config)?;
         Self::start(Box::new(store), options)
     }
 

@@ -9,7 +9,10 @@ use crate::vault::Vault;
 impl Vault {
     /// Destroys a profile: its salt and key versions, every record and index entry, its
     /// API keys and audit chain. Waits for running operations of the profile, then
-    /// flushes and compacts the affected ranges so the deleted bytes leave the files.
+    /// flushes and compacts the affected ranges so the deleted bytes leave the files, and
+    /// reopens the database so that no write-ahead log kept for reuse still holds them
+    /// (other profiles' calls wait for that reopen, tens of milliseconds, and the block
+    /// cache starts empty after it).
     ///
     /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
     /// audit events in clear; destroy them too.
