@@ -54,7 +54,8 @@ fn creates(c: &mut Criterion) {
         drop(SqlCipher::open(&path, sync));
         let record = vec![0x5Au8; 200];
         for threads in THREADS {
-            let mut conns: Vec<SqlCipher> = (0..threads).map(|_| SqlCipher::open(&path, sync)).collect();
+            let mut conns: Vec<SqlCipher> =
+                (0..threads).map(|_| SqlCipher::open_sharing_cache(&path, sync, threads as usize)).collect();
             group.bench_function(BenchmarkId::new("sqlcipher", threads), |bench| {
                 bench.iter_custom(|iters| {
                     let started = Instant::now();

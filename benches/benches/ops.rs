@@ -104,12 +104,8 @@ fn create_settled(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = peers::open_raw(dir.path());
     // Sync is per write here, so the preload runs unsynced: the logs retire the same way.
-    let (unsynced, synced) = (peers::write_options(false), peers::write_options(true));
-    let mut serial = 0u64;
-    for _ in 0..preloaded {
-        serial += 1;
-        db.write_opt(write_set.batch(&db, serial), &unsynced).expect("write");
-    }
+    let mut serial = if smoke { 0 } else { peers::settle_raw(&db, dir.path(), &write_set, preloaded) };
+    let synced = peers::write_options(true);
     group.bench_function(BenchmarkId::new("raw_rocksdb_batch", "sync_on"), |bench| {
         bench.iter(|| {
             serial += 1;

@@ -102,6 +102,45 @@ impl WriteSet {
     }
 }
 
+/// Writes the create batches numbered from `serial + 1` on, unsynced (the logs retire the
+/// same way), until RocksDB in `dir` has written at least `at_least` and reused a retired
+/// write-ahead log, then waits for its flushes and compactions to finish. Returns the last
+/// number written.
+pub fn settle_raw(db: &DB, dir: &Path, write_set: &WriteSet, at_least: u64) -> u64 {
+    let unsynced = write_options(false);
+    let mut serial = 0;
+    while serial < at_least || !setup::reused_a_log(dir) {
+        assert!(serial < 10 * at_least.max(1000), "raw RocksDB reused no write-ahead log");
+        for _ in 0..1000 {
+            serial += 1;
+            db.write_opt(write_set.batch(db, serial), &unsynced).expect("write");
+        }
+    }
+    wait_until_idle(db);
+    serial
+}
+
+/// Waits (at most a minute) until RocksDB runs and owes no flush or compaction, so what is
+/// measured next does not share the cores with a backlog of earlier writes.
+pub fn wait_until_idle(db: &DB) {
+    const BUSY: [&str; 4] = [
+        "rocksdb.num-running-flushes",
+        "rocksdb.num-running-compactions",
+        "rocksdb.mem-table-flush-pending",
+        "rocksdb.compaction-pending",
+    ];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let busy = |cf: &str| {
+        let handle = db.cf_handle(cf).expect("column family");
+        BUSY.iter().any(|p| db.property_int_value_cf(handle, *p).ok().flatten().unwrap_or(0) > 0)
+    };
+    while std::time::Instant::now() < deadline
+        && strongroom_core::internals::column_families().iter().any(|cf| busy(cf))
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// SQLCipher with a raw 256-bit key, WAL, and the vault's indexes: cards by id, by customer,
 /// and unique per (customer, fingerprint); CVCs in their own table.
 pub struct SqlCipher {
@@ -113,11 +152,17 @@ pub const SQLCIPHER_KEY: &str = "x'000102030405060708090a0b0c0d0e0f1011121314151
 impl SqlCipher {
     /// `sync`: `synchronous=FULL` (an fsync per commit, like the vault's `sync_writes`) or OFF.
     pub fn open(path: &Path, sync: bool) -> Self {
+        Self::open_sharing_cache(path, sync, 1)
+    }
+
+    /// One of `connections` connections to the database at `path`: each gets its share of
+    /// the memory the vault's block cache has (SQLite's page cache is per connection).
+    pub fn open_sharing_cache(path: &Path, sync: bool, connections: usize) -> Self {
         let conn = Connection::open(path).expect("open SQLCipher");
         conn.pragma_update(None, "key", SQLCIPHER_KEY).expect("key");
         conn.pragma_update(None, "journal_mode", "WAL").expect("WAL");
-        // As much page cache as the vault's block cache (negative: KiB).
-        let cache_kib = setup::options(false).block_cache_bytes / 1024;
+        let cache_kib = setup::options(false).block_cache_bytes / 1024 / connections.max(1);
+        // Negative: a size in KiB rather than in pages.
         conn.pragma_update(None, "cache_size", -(cache_kib as i64)).expect("cache size");
         conn.busy_timeout(std::time::Duration::from_secs(30)).expect("busy timeout");
         conn.execute_batch(

@@ -68,7 +68,7 @@ impl BenchVault {
         Self { dir, vault, scope, customers }
     }
 
-    /// A vault whose RocksDB never reuses a retired write-ahead log (as before it did).
+    /// A vault whose RocksDB never reuses a retired write-ahead log, otherwise alike.
     pub fn without_log_reuse(sync_writes: bool, customers: usize) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (vault, scope, customers) =

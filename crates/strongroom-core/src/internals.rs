@@ -17,8 +17,8 @@ pub fn open_raw_rocksdb(path: &std::path::Path, options: &crate::VaultOptions) -
     crate::store::rocks::open_db(path, &crate::store::rocks::RocksConfig::from_options(options))
 }
 
-/// A vault whose RocksDB appends a new write-ahead log each time instead of reusing
-/// retired ones, as vaults did before (the benches measure what reuse saves).
+/// A vault whose RocksDB appends a new write-ahead log each time instead of reusing a
+/// retired one, and is otherwise configured alike (the benches measure what reuse saves).
 #[cfg(feature = "rocksdb")]
 pub fn open_vault_without_log_reuse(path: &std::path::Path, options: crate::VaultOptions) -> Result<crate::Vault> {
     let mut config = crate::store::rocks::RocksConfig::from_options(&options);

@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 
 use common::*;
@@ -109,27 +109,34 @@ fn other_profiles_keep_working_while_a_profile_is_destroyed() {
     let t = open();
     let customer = new_customer(&t.scope);
     let stop = Arc::new(AtomicBool::new(false));
+    let saves = Arc::new(AtomicU64::new(0));
     let writers: Vec<_> = (0..2u64)
         .map(|w| {
-            let (scope, stop, customer) = (t.scope.clone(), stop.clone(), customer.id.clone());
+            let (scope, stop, saves, customer) = (t.scope.clone(), stop.clone(), saves.clone(), customer.id.clone());
             thread::spawn(move || {
                 let mut saved = Vec::new();
                 while !stop.load(Ordering::Relaxed) || saved.len() < 50 {
                     let pm = save_card(&scope, &customer, &visa(w * 100_000 + saved.len() as u64));
                     assert_eq!(scope.retrieve_payment_method(&pm.id).unwrap().id, pm.id);
                     saved.push(pm.id);
+                    saves.fetch_add(1, Ordering::Relaxed);
                 }
                 saved
             })
         })
         .collect();
+    // Saves that finished while a destroy (and its reopen) was under way.
+    let mut during = 0;
     for round in 0..3 {
         let doomed = create_profile(&t.vault, &format!("pro_doomed{round}"));
         save_card(&doomed, &new_customer(&doomed).id, "4111111111111111");
+        let before = saves.load(Ordering::Relaxed);
         t.vault.destroy_profile(doomed.profile_id()).unwrap();
+        during += saves.load(Ordering::Relaxed) - before;
     }
     stop.store(true, Ordering::Relaxed);
     let saved: Vec<_> = writers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    assert!(during > 0, "no save overlapped a destroy");
     for id in &saved {
         t.scope.retrieve_payment_method(id).unwrap();
     }

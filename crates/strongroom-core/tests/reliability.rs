@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -157,33 +158,29 @@ fn tampered_values_are_integrity_errors_never_wrong_data() {
 
 const CRASH_DIR: &str = "STRONGROOM_CRASH_DIR";
 const CRASH_SEED: &str = "STRONGROOM_CRASH_SEED";
+const CRASH_SMALL_MEMTABLES: &str = "STRONGROOM_CRASH_SMALL_MEMTABLES";
 const THREADS: u64 = 4;
 
-/// `small_memtables`: a memtable budget small enough that the child flushes, retires
-/// write-ahead logs and reuses them (overwriting records of earlier writes) within its few
-/// hundred milliseconds, so a kill also lands in a reused log.
+/// `small_memtables`: a 1 MiB memtable budget, which RocksDB exceeds every few writes, so
+/// the child flushes, retires write-ahead logs and reuses them (overwriting records of
+/// earlier writes) from its first milliseconds on, and a kill lands in a reused log.
 fn crash_options(small_memtables: bool) -> strongroom_core::VaultOptions {
     let clock = Arc::new(ManualClock::new(start_time()));
     let mut options = options(&clock);
     options.sync_writes = true;
     if small_memtables {
-        options.memtable_budget_bytes = 2 << 20;
+        options.memtable_budget_bytes = 1 << 20;
     }
     options
 }
 
-/// Odd cycles run with small memtables.
-fn small_memtables(cycle: u64) -> bool {
-    cycle % 2 == 1
-}
-
 /// The child's side: runs only when the parent starts this binary with `CRASH_DIR` set.
 #[test]
-#[ignore = "run by crash_recovery_loses_nothing in a child process"]
+#[ignore = "run by the crash tests in a child process"]
 fn crash_child() {
     let Ok(dir) = std::env::var(CRASH_DIR) else { return };
     let seed: u64 = std::env::var(CRASH_SEED).unwrap().parse().unwrap();
-    let vault = Vault::open(&dir, crash_options(small_memtables(seed))).unwrap();
+    let vault = Vault::open(&dir, crash_options(std::env::var_os(CRASH_SMALL_MEMTABLES).is_some())).unwrap();
     let scope = vault.profile(&ProfileId::parse("pro_test").unwrap()).unwrap();
     let customers: Vec<CustomerId> =
         scope.list_customers(&PageRequest::first(100)).unwrap().customers.into_iter().map(|c| c.id).collect();
@@ -211,75 +208,117 @@ fn crash_child() {
     });
 }
 
-#[test]
-fn crash_recovery_loses_nothing() {
-    let cycles: u64 = std::env::var("STRONGROOM_CRASH_CYCLES").ok().and_then(|c| c.parse().ok()).unwrap_or(20);
+/// A closed vault with profile `pro_test` and 10 customers, for a crash child to write to.
+fn crash_vault() -> TestVault {
     let t = open();
     for _ in 0..10 {
         new_customer(&t.scope);
     }
     t.vault.close();
-    let dir = t.path().to_path_buf();
+    t
+}
+
+/// Runs the child on `dir` and kills it (SIGKILL) after `delay`. Returns the cards it
+/// acknowledged (id, number) and whether its RocksDB had reused a write-ahead log.
+fn crash_once(dir: &Path, seed: u64, small_memtables: bool, delay: Duration) -> (Vec<(String, String)>, bool) {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(CRASH_DIR, dir)
+        .env(CRASH_SEED, seed.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if small_memtables {
+        command.env(CRASH_SMALL_MEMTABLES, "1");
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .filter_map(|l| {
+                let mut parts = l.strip_prefix("ack ")?.split(' ');
+                Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
+            })
+            .collect::<Vec<_>>()
+    });
+    std::thread::sleep(delay);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let acked = reader.join().unwrap();
+    // The killed child's info log, before a reopen starts a new one.
+    (acked, rocksdb_reused_a_log_this_run(dir))
+}
+
+/// Reopens the vault after a crash and checks it: this cycle's cards reveal in full,
+/// every card acknowledged so far is there with its last four digits, `verify` finds no
+/// problem (every value opens; every index entry has its record and every record its
+/// entries) and the audit chain verifies.
+fn check_after_crash(dir: &Path, cycle: u64, acked: Vec<(String, String)>, acknowledged: &mut HashMap<String, String>) {
+    // The checks' own writes (reveal is audited) need no fsync.
+    let mut check_options = crash_options(false);
+    check_options.sync_writes = false;
+    let vault = Vault::open(dir, check_options).unwrap();
+    let scope = vault.profile(&ProfileId::parse("pro_test").unwrap()).unwrap();
+    for (id, number) in &acked {
+        let revealed = scope.reveal_payment_method(&PaymentMethodId::parse(id).unwrap()).unwrap();
+        assert_eq!(revealed.card_number.expose(), number, "cycle {cycle}: acknowledged card changed");
+    }
+    acknowledged.extend(acked);
+    for (id, number) in acknowledged.iter() {
+        let pm = scope.retrieve_payment_method(&PaymentMethodId::parse(id).unwrap()).unwrap();
+        assert_eq!(pm.card.last4_digits, number[number.len() - 4..], "cycle {cycle}: acknowledged card changed");
+    }
+    let report = vault.verify(&mut |_| {}).unwrap();
+    assert!(report.problems.is_empty(), "cycle {cycle}: {:?}", report.problems);
+    assert!(vault.verify_audit(&ProfileId::parse("pro_test").unwrap()).unwrap().first_bad.is_none());
+    vault.close();
+}
+
+fn cycles_from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|c| c.parse().ok()).unwrap_or(default)
+}
+
+/// One vault, killed again and again: every cycle's child starts on what the crashes
+/// before left behind.
+#[test]
+fn crash_recovery_loses_nothing() {
+    let cycles = cycles_from_env("STRONGROOM_CRASH_CYCLES", 20);
+    let t = crash_vault();
     let mut rng = Lcg(0x5eed);
-    let mut acknowledged: HashMap<String, String> = HashMap::new();
-    let mut reused_logs = 0;
+    let mut acknowledged = HashMap::new();
     let started = Instant::now();
     for cycle in 1..=cycles {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "crash_child", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(CRASH_DIR, &dir)
-            .env(CRASH_SEED, cycle.to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .filter_map(|l| {
-                    let mut parts = l.strip_prefix("ack ")?.split(' ');
-                    Some((parts.next()?.to_owned(), parts.next()?.to_owned()))
-                })
-                .collect::<Vec<_>>()
-        });
-        std::thread::sleep(Duration::from_millis(100 + rng.next() % 400));
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
-        let acked = reader.join().unwrap();
-        // The killed child's info log, before the reopen below starts a new one.
-        reused_logs += u64::from(rocksdb_reused_a_log_this_run(&dir));
-
-        // The checks' own writes (reveal is audited) need no fsync.
-        let mut check_options = crash_options(false);
-        check_options.sync_writes = false;
-        let vault = Vault::open(&dir, check_options).unwrap();
-        let scope = vault.profile(&ProfileId::parse("pro_test").unwrap()).unwrap();
-        // This cycle's cards are revealed in full; every card acknowledged so far must
-        // still be there with its last four digits (and `verify` below opens every value).
-        for (id, number) in &acked {
-            let revealed = scope.reveal_payment_method(&PaymentMethodId::parse(id).unwrap()).unwrap();
-            assert_eq!(revealed.card_number.expose(), number, "cycle {cycle}: acknowledged card changed");
-        }
-        acknowledged.extend(acked);
-        for (id, number) in &acknowledged {
-            let pm = scope.retrieve_payment_method(&PaymentMethodId::parse(id).unwrap()).unwrap();
-            assert_eq!(pm.card.last4_digits, number[number.len() - 4..], "cycle {cycle}: acknowledged card changed");
-        }
-        let report = vault.verify(&mut |_| {}).unwrap();
-        assert!(report.problems.is_empty(), "cycle {cycle}: {:?}", report.problems);
-        assert!(vault.verify_audit(&ProfileId::parse("pro_test").unwrap()).unwrap().first_bad.is_none());
-        vault.close();
+        let (acked, _) = crash_once(t.path(), cycle, false, Duration::from_millis(100 + rng.next() % 400));
+        check_after_crash(t.path(), cycle, acked, &mut acknowledged);
     }
     eprintln!(
-        "crash loop: {cycles} SIGKILL cycles ({reused_logs} of them after reusing a write-ahead log), {} acknowledged \
-         payment methods all present, {:.1?}",
+        "crash loop: {cycles} SIGKILL cycles, {} acknowledged payment methods all present, {:.1?}",
         acknowledged.len(),
         started.elapsed()
     );
     assert!(acknowledged.len() as u64 >= cycles, "the child acknowledged too little to prove anything");
-    assert!(reused_logs > 0, "no cycle reused a write-ahead log, so none crashed in one");
+}
+
+/// Kills that land while RocksDB writes into a reused write-ahead log, whose tail still
+/// holds records of the log's earlier use: recovery must stop where the new records end
+/// and lose nothing acknowledged. Each cycle starts a fresh vault (a 1 MiB memtable budget
+/// leaves thousands of small tables behind, which would slow every later start).
+#[test]
+fn crash_in_a_reused_log_loses_nothing() {
+    let cycles = cycles_from_env("STRONGROOM_REUSE_CRASH_CYCLES", 6);
+    let mut rng = Lcg(0x7e05e);
+    let (mut acknowledged, mut reused) = (0, 0);
+    for cycle in 1..=cycles {
+        let t = crash_vault();
+        let (acked, reused_a_log) = crash_once(t.path(), cycle, true, Duration::from_millis(200 + rng.next() % 300));
+        acknowledged += acked.len();
+        reused += u64::from(reused_a_log);
+        check_after_crash(t.path(), cycle, acked, &mut HashMap::new());
+    }
+    eprintln!("reused-log crashes: {cycles} cycles, {reused} killed after reusing a log, {acknowledged} cards present");
+    assert!(reused * 2 > cycles, "only {reused} of {cycles} children reused a write-ahead log before they were killed");
 }
 
 // ---------------------------------------------------------------------------------------

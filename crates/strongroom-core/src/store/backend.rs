@@ -96,9 +96,9 @@ pub(crate) trait Store: Send + Sync {
     /// Applies every write of `batch` atomically.
     fn write(&self, batch: Batch) -> Result<()>;
 
-    /// Makes data deleted from `ranges` physically gone from the store's files: flushes
-    /// every column family, so that no write-ahead log, kept for reuse or not, still holds
-    /// the old values, then rewrites the ranges' files.
+    /// Makes data deleted from `ranges` physically gone from the store's files: no table
+    /// and no write-ahead log, kept for reuse or not, may still hold the old values
+    /// afterwards (RocksDB: flush, compact the ranges, reopen).
     fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()>;
 
     /// A consistent copy of the whole store in a new directory `dir`.

@@ -32,10 +32,22 @@ pub(crate) struct RocksConfig {
 pub(crate) struct RocksStore {
     path: PathBuf,
     config: RocksConfig,
-    /// The database. `purge` closes and reopens it (under the write lock, so no call is
-    /// inside it meanwhile); `None` only if that reopen failed.
-    db: RwLock<Option<DB>>,
+    /// `purge` closes and reopens the database under the write lock, so no call is inside
+    /// it meanwhile.
+    db: RwLock<Handle>,
     write_options: WriteOptions,
+}
+
+enum Handle {
+    Open(DB),
+    /// A reopen failed (why, in RocksDB's words); each call tries once more.
+    Closed {
+        cause: String,
+    },
+}
+
+fn closed_error(cause: &str) -> Error {
+    Error::storage(format!("the database could not be reopened after destroying a profile: {cause}"))
 }
 
 fn storage_error(e: rocksdb::Error) -> Error {
@@ -75,9 +87,14 @@ fn block_cache(bytes: usize) -> Cache {
 /// while a flush is still running at the next switch.
 const RECYCLED_LOGS: usize = 2;
 
-/// Opens RocksDB with the vault's options and column families (also what the benches' raw
-/// RocksDB peer opens, through `internals`, so both measure the same configuration).
+/// Opens RocksDB with the vault's options and column families, creating it if missing
+/// (also what the benches' raw RocksDB peer opens, through `internals`, so both measure
+/// the same configuration).
 pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
+    open_existing_or_new(path, config, true)
+}
+
+fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bool) -> Result<DB> {
     let cache = block_cache(config.block_cache_bytes);
     let mut table = BlockBasedOptions::default();
     table.set_block_cache(&cache);
@@ -95,7 +112,7 @@ pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
     cf_options.set_compression_type(DBCompressionType::Lz4);
 
     let mut db_options = cf_options.clone();
-    db_options.create_if_missing(true);
+    db_options.create_if_missing(create_if_missing);
     db_options.create_missing_column_families(true);
     db_options.set_max_background_jobs(2);
     db_options.set_keep_log_file_num(4);
@@ -109,9 +126,16 @@ pub(crate) fn open_db(path: &Path, config: &RocksConfig) -> Result<DB> {
     if config.reuse_logs {
         db_options.set_recycle_log_file_num(RECYCLED_LOGS);
     }
-    // RocksDB's default, stated because reuse depends on it: the two stricter recovery
-    // modes turn it off.
+    // RocksDB's defaults, stated because reuse and the reopen depend on them: the two
+    // stricter recovery modes turn reuse off; archived logs (a TTL or size limit) would
+    // keep retired logs instead of deleting them; deferred deletion would let open return
+    // before the kept logs are gone. (The fourth, `avoid_flush_during_recovery`, which
+    // would keep the replayed live log, stays off: rust-rocksdb has no setter for it.) With
+    // reuse on RocksDB also refuses writes that skip the log; the vault makes none.
     db_options.set_wal_recovery_mode(DBRecoveryMode::PointInTime);
+    db_options.set_wal_ttl_seconds(0);
+    db_options.set_wal_size_limit_mb(0);
+    db_options.set_avoid_unnecessary_blocking_io(false);
     // Every column family flushes at once, so each write-ahead log covers one whole
     // memtable budget and is retired by the flush that follows it: the logs are alike in
     // size and a reused one is overwritten, not outgrown. Flushing one family at a time
@@ -131,26 +155,54 @@ impl RocksStore {
         let db = open_db(path, config)?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(config.sync_writes);
-        Ok(Self { path: path.to_owned(), config: config.clone(), db: RwLock::new(Some(db)), write_options })
+        Ok(Self { path: path.to_owned(), config: config.clone(), db: RwLock::new(Handle::Open(db)), write_options })
     }
 
-    /// Runs `f` on the open database.
+    /// Runs `f` on the open database. `f` must not call the store again: a reopen waiting
+    /// for the write lock would wait for it, and it for the reopen.
     fn with_db<T>(&self, f: impl FnOnce(&DB) -> Result<T>) -> Result<T> {
-        let db = self.db.read();
-        let db = db.as_ref().ok_or_else(|| {
-            Error::storage("the database could not be reopened after destroying a profile; open the vault again")
-        })?;
-        f(db)
+        {
+            let handle = self.db.read();
+            if let Handle::Open(db) = &*handle {
+                return f(db);
+            }
+        }
+        self.open_if_closed();
+        match &*self.db.read() {
+            Handle::Open(db) => f(db),
+            Handle::Closed { cause } => Err(closed_error(cause)),
+        }
+    }
+
+    /// After a failed reopen: tries to open the database again (never creating it).
+    fn open_if_closed(&self) {
+        let mut handle = self.db.write();
+        if let Handle::Closed { .. } = &*handle {
+            match open_existing_or_new(&self.path, &self.config, false) {
+                Ok(db) => *handle = Handle::Open(db),
+                Err(e) => *handle = Handle::Closed { cause: e.to_string() },
+            }
+        }
     }
 
     /// Closes the database and opens it again. RocksDB keeps retired write-ahead logs only
-    /// while it runs, for reuse; at open it deletes every log an earlier run left behind
-    /// (and replays and flushes the live one), so after this no kept log holds old writes.
+    /// while it runs, for reuse; at open it replays the live log, flushes what it replayed
+    /// and deletes every log an earlier run left behind, so after this no kept log holds
+    /// old writes (tests/maintenance.rs fails otherwise).
     fn reopen(&self) -> Result<()> {
-        let mut db = self.db.write();
-        drop(db.take());
-        *db = Some(open_db(&self.path, &self.config)?);
-        Ok(())
+        let mut handle = self.db.write();
+        // Drops the database, releasing its lock file, before it opens again.
+        *handle = Handle::Closed { cause: "closed for a reopen".into() };
+        match open_existing_or_new(&self.path, &self.config, false) {
+            Ok(db) => {
+                *handle = Handle::Open(db);
+                Ok(())
+            }
+            Err(e) => {
+                *handle = Handle::Closed { cause: e.to_string() };
+                Err(e)
+            }
+        }
     }
 }
 
@@ -215,7 +267,7 @@ impl Store for RocksStore {
             Ok(())
         })?;
         // The flush retired the logs that held the deleted values, and RocksDB keeps
-        // retired logs for reuse: reopening deletes them.
+        // retired logs for reuse (one may even be the live log now): reopening deletes them.
         self.reopen()
     }
 

@@ -11,8 +11,9 @@ impl Vault {
     /// API keys and audit chain. Waits for running operations of the profile, then
     /// flushes and compacts the affected ranges so the deleted bytes leave the files, and
     /// reopens the database so that no write-ahead log kept for reuse still holds them
-    /// (other profiles' calls wait for that reopen, tens of milliseconds, and the block
-    /// cache starts empty after it).
+    /// (other profiles' calls wait for that reopen: tens of milliseconds, longer if a
+    /// checkpoint is running; the block cache starts empty after it). If the reopen fails,
+    /// the error says why and every later call tries to open the database again.
     ///
     /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
     /// audit events in clear; destroy them too.
