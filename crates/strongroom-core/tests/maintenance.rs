@@ -74,7 +74,7 @@ fn destroying_a_profile_shreds_it() {
 
 /// Without a reopen by the caller: RocksDB keeps write-ahead logs retired while it runs
 /// and overwrites them later instead of appending new ones (the vault turns that on: a
-/// synced create is ~30 % cheaper, BENCHMARKS.md). A reused log still holds its old
+/// synced create is ~30–40 % cheaper, BENCHMARKS.md). A reused log still holds its old
 /// records past what was written into it since, so the destroy reopens the database,
 /// which deletes every log an earlier run left. Here the doomed profile's writes sit in a
 /// log behind other traffic, a checkpoint retires that log, and the destroy's own flush

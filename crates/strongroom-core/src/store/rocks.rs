@@ -120,7 +120,7 @@ fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bo
     // Retired write-ahead logs are kept and overwritten instead of new ones appended: an
     // fdatasync after overwriting blocks of a file does not also have to commit the file's
     // new size to the filesystem journal, which took a synced create in a vault that has
-    // run a while from ~300–370 to ~190 µs p50 here (BENCHMARKS.md, "Durable creates"). A
+    // run a while from ~270–330 to ~180–210 µs p50 here (BENCHMARKS.md, "Durable creates"). A
     // kept log holds what it held until overwritten, so `RocksStore::purge` (destroying a
     // profile) reopens the database, which deletes the kept logs instead of reusing them.
     if config.reuse_logs {
