@@ -104,7 +104,7 @@ pub fn create_request(customer: &CustomerId, serial: u64) -> PaymentMethodCreate
 
 /// Whether RocksDB in `dir` has reused a retired write-ahead log (its info log says so).
 pub fn reused_a_log(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("LOG")).is_ok_and(|log| log.contains("from recycle list"))
+    strongroom_core::internals::info_log_reports_log_reuse(&dir.join("LOG"))
 }
 
 /// Creates cards in `b` (numbered from `serial` on) until RocksDB has reused a retired

@@ -26,6 +26,12 @@ pub fn open_vault_without_log_reuse(path: &std::path::Path, options: crate::Vaul
     crate::Vault::open_with(path, options, &config)
 }
 
+/// Whether RocksDB's info log at `info_log` records reusing a retired write-ahead log.
+#[cfg(feature = "rocksdb")]
+pub fn info_log_reports_log_reuse(info_log: &std::path::Path) -> bool {
+    crate::store::rocks::info_log_reports_log_reuse(info_log)
+}
+
 /// The names of the vault's column families.
 pub fn column_families() -> [&'static str; 11] {
     crate::store::cf::Cf::ALL.map(crate::store::cf::Cf::name)

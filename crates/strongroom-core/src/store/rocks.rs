@@ -83,6 +83,13 @@ fn block_cache(bytes: usize) -> Cache {
     Cache::new_lru_cache_opts(&options)
 }
 
+/// Whether the RocksDB info log at `info_log` (a vault directory's `LOG`, or a `LOG.old.*`
+/// of an earlier open) records reusing a retired write-ahead log: the benches and tests
+/// check that reuse really happened before they measure or rely on it.
+pub(crate) fn info_log_reports_log_reuse(info_log: &Path) -> bool {
+    std::fs::read_to_string(info_log).is_ok_and(|log| log.contains("from recycle list"))
+}
+
 /// Retired write-ahead logs kept for reuse: the one the last flush retired, and one more
 /// while a flush is still running at the next switch.
 const RECYCLED_LOGS: usize = 2;

@@ -189,21 +189,17 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-/// Whether the RocksDB info log at `path` says it reused a retired write-ahead log.
-fn info_log_reports_reuse(path: &Path) -> bool {
-    std::fs::read_to_string(path).is_ok_and(|log| log.contains("from recycle list"))
-}
-
 /// Whether RocksDB in `dir` reused a retired write-ahead log since it was last opened
 /// (its info log, `LOG`, says so).
 pub fn rocksdb_reused_a_log_this_run(dir: &Path) -> bool {
-    info_log_reports_reuse(&dir.join("LOG"))
+    strongroom_core::internals::info_log_reports_log_reuse(&dir.join("LOG"))
 }
 
 /// Whether RocksDB in `dir` reused a retired write-ahead log in any run whose info log is
 /// kept (`LOG`, and `LOG.old.*` from earlier opens).
 pub fn rocksdb_reused_a_log(dir: &Path) -> bool {
     std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).any(|path| {
-        path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("LOG")) && info_log_reports_reuse(&path)
+        path.file_name().is_some_and(|name| name.to_string_lossy().starts_with("LOG"))
+            && strongroom_core::internals::info_log_reports_log_reuse(&path)
     })
 }
