@@ -107,6 +107,21 @@ pub fn decode_record(kind: RecordKind, bytes: &[u8]) -> Result<Vec<u8>> {
     }
 }
 
+/// Whether the hand-written decoder of `kind` (payment method records and card details,
+/// `store/record_reader.rs`) reads `body` (a record without its format byte and checksum)
+/// as serde's derive does: the same record, or both refusing. Other kinds have no
+/// hand-written decoder and agree by definition.
+pub fn hand_decoder_agrees_with_serde(kind: RecordKind, body: &[u8]) -> bool {
+    fn agree<R: codec::Record + PartialEq>(body: &[u8]) -> bool {
+        R::decode_body(body) == codec::serde_body::<R>(body)
+    }
+    match kind {
+        RecordKind::PaymentMethod => agree::<records::PaymentMethodRecord>(body),
+        RecordKind::CardDetails => agree::<records::CardDetails>(body),
+        _ => true,
+    }
+}
+
 /// `body` (a format byte and a bincode record) with the codec's checksum appended, so a
 /// fuzzer can reach the decoder behind the checksum.
 pub fn with_checksum(body: &[u8]) -> Vec<u8> {

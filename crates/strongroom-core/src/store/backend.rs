@@ -87,6 +87,12 @@ fn successor(prefix: &[u8]) -> Vec<u8> {
 pub(crate) trait Store: Send + Sync {
     fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>>;
 
+    /// Hands the value under `key` (`None` when absent) to `read` where the store holds it,
+    /// without a copy when the store can (RocksDB: a pinned block-cache or memtable slice).
+    fn get_in_place(&self, cf: Cf, key: &[u8], read: &mut dyn FnMut(Option<&[u8]>) -> Result<()>) -> Result<()> {
+        read(self.get(cf, key)?.as_deref())
+    }
+
     /// Values for `keys`, in the same order.
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>>;
 

@@ -11,10 +11,12 @@ pub(crate) mod codec;
 pub(crate) mod keys;
 #[cfg(feature = "memory-store")]
 pub(crate) mod memory;
+pub(crate) mod record_reader;
 pub(crate) mod records;
 #[cfg(feature = "rocksdb")]
 pub(crate) mod rocks;
 pub(crate) mod stored_id;
+pub(crate) mod wire;
 
 pub(crate) use backend::{Batch, KeyRange, Store};
 pub(crate) use cf::Cf;

@@ -17,7 +17,9 @@ use crate::model::scope::Scopes;
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 use crate::store::codec::Record;
+use crate::store::record_reader;
 use crate::store::stored_id;
+use crate::store::wire::Reader;
 
 /// The vault's on-disk format, stored in `meta` at creation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,6 +199,13 @@ impl Record for PaymentMethodRecord {
     /// 2: ids in their stored form (`stored_id`); format 1 still decodes.
     const FORMAT: u8 = 2;
     const OLDEST_FORMAT: u8 = 1;
+
+    /// Read by hand (`store/record_reader.rs`): the same bytes as serde's derive reads, in
+    /// a fraction of the instructions.
+    fn decode_body(body: &[u8]) -> Option<Self> {
+        let mut reader = Reader::new(body);
+        record_reader::payment_method(&mut reader).filter(|_| reader.is_empty())
+    }
 }
 
 /// The sealed details of a card: everything of the masked view that is not public.
@@ -216,6 +225,12 @@ pub(crate) struct CardDetails {
 impl Record for CardDetails {
     const KIND: &'static str = "card details";
     const FORMAT: u8 = 1;
+
+    /// Read by hand, like the payment method record.
+    fn decode_body(body: &[u8]) -> Option<Self> {
+        let mut reader = Reader::new(body);
+        record_reader::card_details(&mut reader).filter(|_| reader.is_empty())
+    }
 }
 
 /// A sealed CVC (PAN key) and when it must be gone.

@@ -36,6 +36,8 @@ pub(crate) struct RocksStore {
     /// it meanwhile.
     db: RwLock<Handle>,
     write_options: WriteOptions,
+    /// RocksDB's defaults, made once instead of on every get.
+    read_options: ReadOptions,
 }
 
 enum Handle {
@@ -86,6 +88,7 @@ fn block_cache(bytes: usize) -> Cache {
 /// Whether the RocksDB info log at `info_log` (a vault directory's `LOG`, or a `LOG.old.*`
 /// of an earlier open) records reusing a retired write-ahead log: the benches and tests
 /// check that reuse really happened before they measure or rely on it.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub(crate) fn info_log_reports_log_reuse(info_log: &Path) -> bool {
     std::fs::read_to_string(info_log).is_ok_and(|log| log.contains("from recycle list"))
 }
@@ -162,7 +165,13 @@ impl RocksStore {
         let db = open_db(path, config)?;
         let mut write_options = WriteOptions::default();
         write_options.set_sync(config.sync_writes);
-        Ok(Self { path: path.to_owned(), config: config.clone(), db: RwLock::new(Handle::Open(db)), write_options })
+        Ok(Self {
+            path: path.to_owned(),
+            config: config.clone(),
+            db: RwLock::new(Handle::Open(db)),
+            write_options,
+            read_options: ReadOptions::default(),
+        })
     }
 
     /// Runs `f` on the open database. `f` must not call the store again: a reopen waiting
@@ -219,7 +228,14 @@ fn handle(db: &DB, cf: Cf) -> Result<&ColumnFamily> {
 
 impl Store for RocksStore {
     fn get(&self, cf: Cf, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.with_db(|db| db.get_cf(handle(db, cf)?, key).map_err(storage_error))
+        self.with_db(|db| db.get_cf_opt(handle(db, cf)?, key, &self.read_options).map_err(storage_error))
+    }
+
+    fn get_in_place(&self, cf: Cf, key: &[u8], read: &mut dyn FnMut(Option<&[u8]>) -> Result<()>) -> Result<()> {
+        self.with_db(|db| {
+            let value = db.get_pinned_cf_opt(handle(db, cf)?, key, &self.read_options).map_err(storage_error)?;
+            read(value.as_deref())
+        })
     }
 
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>> {

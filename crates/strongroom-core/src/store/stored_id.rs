@@ -22,6 +22,7 @@ use crate::crypto::hex;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditActor;
 use crate::model::ids::{ApiKeyId, CustomerId, GeneratedId, PaymentMethodId};
+use crate::store::wire::Reader;
 
 const COMPACT: u8 = 0;
 const UUID_LEN: usize = 16;
@@ -52,10 +53,14 @@ fn compact(id: &str) -> Option<(u8, [u8; UUID_LEN])> {
 
 /// The id text of a compact form, `None` for an unknown kind.
 fn expand(kind: u8, uuid: &[u8; UUID_LEN]) -> Option<String> {
-    let prefix = prefix_of(kind)?.as_bytes();
-    let mut hex_digits = [0u8; HEX_LEN];
-    hex::encode_to(&mut hex_digits, uuid);
-    String::from_utf8([prefix, b"_", &hex_digits].concat()).ok()
+    let prefix = prefix_of(kind)?;
+    let mut digits = [0u8; HEX_LEN];
+    hex::encode_to(&mut digits, uuid);
+    let mut text = String::with_capacity(prefix.len() + 1 + HEX_LEN);
+    text.push_str(prefix);
+    text.push('_');
+    text.push_str(std::str::from_utf8(&digits).ok()?);
+    Some(text)
 }
 
 fn body(kind: u8, uuid: &[u8; UUID_LEN]) -> [u8; BODY_LEN] {
@@ -151,7 +156,7 @@ fn next_id<'de, A: SeqAccess<'de>>(seq: &mut A) -> std::result::Result<ReadId, A
     }
     let len = usize::try_from(lead).map_err(|_| de::Error::custom("id too long"))?;
     // Ids are at most a few dozen bytes; a larger length is damage, refused before reading.
-    if len > 128 {
+    if len > MAX_TEXT_LEN {
         return Err(de::Error::custom("id too long"));
     }
     let mut text = Vec::with_capacity(len);
@@ -162,8 +167,25 @@ fn next_id<'de, A: SeqAccess<'de>>(seq: &mut A) -> std::result::Result<ReadId, A
     Ok(ReadId { text, compact: false })
 }
 
+/// Reads a generated id as [`generated`] stores it, in either form, off the hand-written
+/// record reader (`store/record_reader.rs`); the same bytes and checks as [`next_id`].
+pub(crate) fn read_generated<T: GeneratedId>(reader: &mut Reader) -> Option<T> {
+    let lead = reader.u64()?;
+    if lead == u64::from(COMPACT) {
+        let body: &[u8; BODY_LEN] = reader.bytes()?.try_into().ok()?;
+        let (kind, uuid) = body.split_first()?;
+        return T::from_well_formed(expand(*kind, uuid.try_into().ok()?)?);
+    }
+    let len = usize::try_from(lead).ok().filter(|len| *len <= MAX_TEXT_LEN)?;
+    let text = std::str::from_utf8(reader.take(len)?).ok()?;
+    T::from_stored(text.to_owned())
+}
+
 /// Enough tuple elements for the longest stored id (bincode reads no count for a tuple).
-const MAX_ELEMENTS: usize = 1 + 128;
+const MAX_ELEMENTS: usize = 1 + MAX_TEXT_LEN;
+
+/// The longest id text a record may hold.
+const MAX_TEXT_LEN: usize = 128;
 
 struct IdText;
 

@@ -153,6 +153,11 @@ impl Engine {
 
     /// Reads and decodes one record.
     pub(crate) fn get_record<R: Record>(&self, cf: Cf, key: &[u8]) -> Result<Option<R>> {
-        self.store.get(cf, key)?.map(|bytes| codec::decode(&bytes)).transpose()
+        let mut record = None;
+        self.store.get_in_place(cf, key, &mut |bytes| {
+            record = bytes.map(codec::decode).transpose()?;
+            Ok(())
+        })?;
+        Ok(record)
     }
 }

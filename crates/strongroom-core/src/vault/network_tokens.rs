@@ -119,7 +119,7 @@ impl ProfileScope {
         if active_ref(&record).is_some() {
             // Someone else's call stored one meanwhile: keep it (ours is the same token
             // for a deterministic provider; otherwise it stays unused at the provider).
-            return Ok(views::payment_method(state, &record, details, now));
+            return Ok(views::payment_method(state, record, details, now));
         }
         let event = match outcome {
             Ok(token) => {
@@ -173,7 +173,7 @@ impl ProfileScope {
         let mut batch = Batch::default();
         put_record(&mut batch, state.id(), &record)?;
         op.commit(batch, vec![event])?;
-        Ok(views::payment_method(state, &record, details, now))
+        Ok(views::payment_method(state, record, details, now))
     }
 
     /// Provisions a network token for a payment method that has none (or whose earlier
@@ -187,7 +187,7 @@ impl ProfileScope {
             let (_guard, record) = lock_live(&op, id)?;
             let details = views::open_card_details(state, &record)?;
             if active_ref(&record).is_some() {
-                return Ok(views::payment_method(state, &record, details, op.engine.now()));
+                return Ok(views::payment_method(state, record, details, op.engine.now()));
             }
             let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
             let digits = std::str::from_utf8(&pan).map_err(|_| Error::integrity("card number"))?.to_owned();

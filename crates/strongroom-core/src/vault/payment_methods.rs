@@ -271,7 +271,7 @@ impl ProfileScope {
         if let Some(expires_at) = expires_at {
             batch.put(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm), Vec::new());
         }
-        Ok(views::payment_method(state, &record, details, now))
+        Ok(views::payment_method(state, record, details, now))
     }
 
     fn refresh_duplicate(
@@ -318,7 +318,7 @@ impl ProfileScope {
             op.commit(batch, events)?;
         }
         Ok(PaymentMethodCreated {
-            payment_method: views::payment_method(state, &existing, details, now),
+            payment_method: views::payment_method(state, existing, details, now),
             duplicate: true,
         })
     }
@@ -328,7 +328,7 @@ impl ProfileScope {
         let op = self.begin(Scope::Read, AuditAction::PaymentMethodRetrieved)?;
         let record = load_live(&op, id)?;
         let details = views::open_card_details(&op.state, &record)?;
-        Ok(views::payment_method(&op.state, &record, details, op.engine.now()))
+        Ok(views::payment_method(&op.state, record, details, op.engine.now()))
     }
 
     /// A customer's payment methods, oldest first, masked. Opens only data keys.
@@ -369,7 +369,7 @@ impl ProfileScope {
                     continue;
                 }
                 let details = views::open_card_details(state, &record)?;
-                methods.push(views::payment_method(state, &record, details, now));
+                methods.push(views::payment_method(state, record, details, now));
             }
             if exhausted || methods.len() > limit {
                 break;
@@ -402,7 +402,7 @@ impl ProfileScope {
         let cvc = update.card_cvc.as_ref().map(|c| card::cvc::parse(c.expose(), record.network)).transpose()?;
         let mut details = views::open_card_details(state, &record)?;
         if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
-            return Ok(views::payment_method(state, &record, details, now));
+            return Ok(views::payment_method(state, record, details, now));
         }
         let details_changed = update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
         if let Some(name) = update.card_holder_name {
@@ -424,7 +424,7 @@ impl ProfileScope {
         record.modified_at = now;
         put_record(&mut batch, state.id(), &record)?;
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodUpdated, id)])?;
-        Ok(views::payment_method(state, &record, details, now))
+        Ok(views::payment_method(state, record, details, now))
     }
 
     /// Deletes the payment method, its stored CVC and its index entries. A second delete

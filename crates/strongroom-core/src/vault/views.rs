@@ -52,17 +52,20 @@ pub(crate) fn open_card_details(state: &ProfileState, record: &PaymentMethodReco
     codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, &record.details)?)
 }
 
-/// The masked view of a payment method.
+/// The masked view of a payment method, made of the record (moved, not copied: a
+/// retrieve allocates nothing here beyond the view).
 pub(crate) fn payment_method(
     state: &ProfileState,
-    record: &PaymentMethodRecord,
+    record: PaymentMethodRecord,
     details: CardDetails,
     now: Timestamp,
 ) -> PaymentMethod {
     let cvc_live = record.cvc_expires_at.filter(|t| *t > now);
+    let network_token = crate::vault::network_tokens::info(&record);
+    let card_fingerprint = state.settings.expose_card_fingerprint.then(|| record.fingerprint.to_hex());
     PaymentMethod {
-        id: record.id.clone(),
-        customer_id: record.customer_id.clone(),
+        id: record.id,
+        customer_id: record.customer_id,
         payment_method_type: record.payment_method_type,
         payment_method_subtype: record.payment_method_subtype,
         storage_type: record.storage_type,
@@ -75,8 +78,8 @@ pub(crate) fn payment_method(
         billing: details.billing,
         metadata: details.metadata,
         card: MaskedCard {
-            last4_digits: record.last4.clone(),
-            card_isin: record.isin.clone(),
+            last4_digits: record.last4,
+            card_isin: record.isin,
             expiry_month: details.exp_month,
             expiry_year: details.exp_year,
             card_holder_name: details.holder_name,
@@ -85,10 +88,10 @@ pub(crate) fn payment_method(
             card_issuer: details.issuer,
             card_type: details.card_type,
             issuer_country: details.issuing_country,
-            card_fingerprint: state.settings.expose_card_fingerprint.then(|| record.fingerprint.to_hex()),
+            card_fingerprint,
             saved_to_locker: true,
         },
         card_cvc_token_storage: CvcStorage { is_stored: cvc_live.is_some(), expires_at: cvc_live },
-        network_token: crate::vault::network_tokens::info(record),
+        network_token,
     }
 }
