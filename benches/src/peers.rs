@@ -197,9 +197,10 @@ impl SqlCipher {
         tx.commit().expect("commit");
     }
 
-    /// The `n`-th create of a run: id `pm_{n}`, customer `n % customers`, fingerprint `n`.
+    /// The `n`-th create of a run: id [`sqlcipher_id`]`(n)`, customer `n % customers`,
+    /// fingerprint `n`.
     pub fn create_numbered(&mut self, n: u64, customers: u64, record: &[u8]) {
-        self.create(&format!("pm_{n:032x}"), &format!("cus_{:032x}", n % customers), &n.to_be_bytes(), record)
+        self.create(&sqlcipher_id(n), &format!("cus_{:032x}", n % customers), &n.to_be_bytes(), record)
     }
 
     pub fn retrieve(&self, id: &str) -> Vec<u8> {
@@ -208,4 +209,9 @@ impl SqlCipher {
             .and_then(|mut s| s.query_row(params![id], |row| row.get(0)))
             .expect("select")
     }
+}
+
+/// The id of the `n`-th payment method [`SqlCipher::create_numbered`] stores.
+pub fn sqlcipher_id(n: u64) -> String {
+    format!("pm_{n:032x}")
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use strongroom_core::{
     CardInput, CustomerCreate, CustomerId, MasterKey, MasterKeyId, MasterKeyRing, MerchantId, PaymentMethodCreate,
-    ProfileCreate, ProfileId, ProfileScope, ProfileSettings, Vault, VaultOptions,
+    PaymentMethodId, ProfileCreate, ProfileId, ProfileScope, ProfileSettings, Vault, VaultOptions,
 };
 use tempfile::TempDir;
 
@@ -74,6 +74,16 @@ impl BenchVault {
         let (vault, scope, customers) =
             open_at_with(dir.path(), sync_writes, customers, strongroom_core::internals::open_vault_without_log_reuse);
         Self { dir, vault, scope, customers }
+    }
+
+    /// Creates cards numbered `from` to `from + count - 1` and returns their ids.
+    pub fn fill(&self, from: u64, count: u64) -> Vec<PaymentMethodId> {
+        (from..from + count)
+            .map(|i| {
+                let customer = &self.customers[(i % self.customers.len() as u64) as usize];
+                self.scope.create_payment_method(create_request(customer, i)).expect("create").payment_method.id
+            })
+            .collect()
     }
 
     /// Creates `count` cards, numbered from `serial` on.

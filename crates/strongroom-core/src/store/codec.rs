@@ -1,8 +1,10 @@
 //! The record codec: one format-version byte, the record in bincode 2 (standard
 //! configuration), then an 8-byte checksum of both. bincode is frozen upstream and pinned
-//! exactly; it is used nowhere else (its tests aside: `store/wire.rs` reads the payment
-//! method record by hand and checks itself against bincode), and golden vectors pin the
-//! bytes, so replacing it is a change to this file.
+//! exactly, and golden vectors pin the bytes. The two records every retrieve reads (the
+//! payment method record and its card details) are decoded by hand from the same bytes
+//! (`store/wire.rs`, `store/record_reader.rs`); serde's derive stays their reference,
+//! which their tests, the golden vectors and the `record_decode` fuzz target compare them
+//! with. Replacing bincode is a change to these files.
 //!
 //! The checksum catches any change to a stored record — a flipped byte, a truncated or
 //! extended value — so a damaged record is an integrity error instead of a wrong masked
@@ -17,8 +19,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// Largest record the decoder will materialise; stored records are a few hundred bytes.
-const DECODE_LIMIT: usize = 1 << 20;
+/// Largest record the decoder will materialise, as bincode counts it (see `store/wire.rs`);
+/// stored records are a few hundred bytes.
+pub(crate) const DECODE_LIMIT: usize = 1 << 20;
 
 /// A type stored through the codec.
 pub(crate) trait Record: Serialize + DeserializeOwned {

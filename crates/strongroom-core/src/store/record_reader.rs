@@ -4,9 +4,11 @@
 //! in the fingerprint read as 32 tuple elements, the two ids and serde's visitors. These
 //! read the same bytes field by field ([`Reader`]), in the order each struct declares them.
 //!
-//! They must agree with serde's decoding on every input: the tests compare both on
-//! arbitrary records (every enum variant, both id forms, both network token states, every
-//! address field, metadata with repeated keys), on the golden vectors and on damaged bytes.
+//! They must agree with serde's decoding on every input, bincode's decode limit included:
+//! the tests compare both on arbitrary records (every enum variant, both id forms, both
+//! network token states, every address field, metadata with repeated keys), on damaged
+//! bytes and at the limit; the golden vectors in `records.rs` and the `record_decode` fuzz
+//! target check both too.
 
 use std::collections::BTreeMap;
 
@@ -213,6 +215,8 @@ mod tests {
         ([PaymentMethodType::Card], [PaymentMethodStatus::Active])
     }
 
+    /// Listed here rather than taken from `CardNetwork::ALL`: a variant missing from `ALL`
+    /// (which the reader maps numbers through) must fail this test, not hide from it.
     fn networks() -> [CardNetwork; 12] {
         let _ = |v: CardNetwork| match v {
             CardNetwork::Visa
@@ -228,7 +232,20 @@ mod tests {
             | CardNetwork::Interac
             | CardNetwork::CartesBancaires => (),
         };
-        CardNetwork::ALL
+        [
+            CardNetwork::Visa,
+            CardNetwork::Mastercard,
+            CardNetwork::AmericanExpress,
+            CardNetwork::Discover,
+            CardNetwork::Jcb,
+            CardNetwork::DinersClub,
+            CardNetwork::UnionPay,
+            CardNetwork::Maestro,
+            CardNetwork::RuPay,
+            CardNetwork::Mir,
+            CardNetwork::Interac,
+            CardNetwork::CartesBancaires,
+        ]
     }
 
     fn token_statuses() -> [NetworkTokenStatus; 3] {
@@ -255,7 +272,7 @@ mod tests {
 
     fn serde_variant<T: serde::Serialize>(value: &T) -> u32 {
         let bytes = bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap();
-        let mut reader = Reader::new(&bytes);
+        let mut reader = Reader::new(&bytes, codec::DECODE_LIMIT);
         let n = reader.variant().unwrap();
         assert!(reader.is_empty(), "a unit variant is its number alone");
         n
@@ -416,7 +433,7 @@ mod tests {
     }
 
     fn hand_details(body: &[u8]) -> Option<CardDetails> {
-        let mut reader = Reader::new(body);
+        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
         card_details(&mut reader).filter(|_| reader.is_empty())
     }
 
@@ -440,6 +457,37 @@ mod tests {
         assert_eq!(Some(read), codec::serde_body::<CardDetails>(&body));
     }
 
+    /// Card details whose metadata holds `pairs` empty keys and values: each pair claims 16
+    /// against bincode's limit while taking 2 bytes, so the limit is reached well before
+    /// the body is that long.
+    fn details_with_empty_pairs(pairs: u64) -> Vec<u8> {
+        let mut body = details_body(&CardDetails { metadata: Some(Metadata::default()), ..details_with_nothing() });
+        body.pop();
+        body.push(253);
+        body.extend_from_slice(&pairs.to_le_bytes());
+        body.extend(std::iter::repeat_n(0u8, 2 * pairs as usize));
+        body
+    }
+
+    #[test]
+    fn bincode_s_limit_refuses_the_same_bodies_in_both_decoders() {
+        let serde_reads = |pairs| codec::serde_body::<CardDetails>(&details_with_empty_pairs(pairs)).is_some();
+        // The most pairs serde's decoding accepts (its limit is what stops it).
+        let (mut fits, mut over) = (0u64, 1 << 17);
+        assert!(serde_reads(fits) && !serde_reads(over));
+        while over - fits > 1 {
+            let mid = (fits + over) / 2;
+            if serde_reads(mid) { fits = mid } else { over = mid }
+        }
+        assert!(fits > 60_000, "the limit, not malformed input, stops it ({fits} pairs)");
+        for pairs in [fits - 1, fits, over, over + 1] {
+            let body = details_with_empty_pairs(pairs);
+            assert_eq!(hand_details(&body), codec::serde_body::<CardDetails>(&body), "{pairs} pairs");
+        }
+        assert!(hand_details(&details_with_empty_pairs(fits)).is_some());
+        assert!(hand_details(&details_with_empty_pairs(over)).is_none());
+    }
+
     fn details_with_nothing() -> CardDetails {
         CardDetails {
             exp_month: 12,
@@ -455,7 +503,7 @@ mod tests {
     }
 
     fn hand(body: &[u8]) -> Option<PaymentMethodRecord> {
-        let mut reader = Reader::new(body);
+        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
         payment_method(&mut reader).filter(|_| reader.is_empty())
     }
 

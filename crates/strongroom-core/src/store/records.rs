@@ -16,7 +16,7 @@ use crate::model::payment_method::{PaymentMethodStatus, PaymentMethodSubtype, Pa
 use crate::model::scope::Scopes;
 use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
-use crate::store::codec::Record;
+use crate::store::codec::{self, Record};
 use crate::store::record_reader;
 use crate::store::stored_id;
 use crate::store::wire::Reader;
@@ -203,7 +203,7 @@ impl Record for PaymentMethodRecord {
     /// Read by hand (`store/record_reader.rs`): the same bytes as serde's derive reads, in
     /// a fraction of the instructions.
     fn decode_body(body: &[u8]) -> Option<Self> {
-        let mut reader = Reader::new(body);
+        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
         record_reader::payment_method(&mut reader).filter(|_| reader.is_empty())
     }
 }
@@ -228,7 +228,7 @@ impl Record for CardDetails {
 
     /// Read by hand, like the payment method record.
     fn decode_body(body: &[u8]) -> Option<Self> {
-        let mut reader = Reader::new(body);
+        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
         record_reader::card_details(&mut reader).filter(|_| reader.is_empty())
     }
 }
@@ -388,6 +388,7 @@ mod tests {
             std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing golden file {}", path.display()));
         assert_eq!(hex, golden.trim(), "the on-disk format of {name} changed");
         assert_eq!(&codec::decode::<R>(&encoded).unwrap(), record);
+        assert_eq!(codec::serde_body::<R>(&encoded[1..encoded.len() - 8]).as_ref(), Some(record), "serde reads {name}");
     }
 
     fn profile_record() -> ProfileRecord {
@@ -518,6 +519,7 @@ mod tests {
             .map(|i| crate::crypto::hex::decode::<1>(&golden[i..i + 2]).expect("golden files are hex")[0])
             .collect();
         assert_eq!(&codec::decode::<R>(&bytes).unwrap(), record, "{name} no longer decodes to the same record");
+        assert_eq!(codec::serde_body::<R>(&bytes[1..bytes.len() - 8]).as_ref(), Some(record), "serde reads {name}");
         let current = codec::encode(record).unwrap();
         assert!(current.len() < bytes.len(), "{name}: the current format is the smaller one");
     }

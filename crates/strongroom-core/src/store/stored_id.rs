@@ -177,7 +177,7 @@ pub(crate) fn read_generated<T: GeneratedId>(reader: &mut Reader) -> Option<T> {
         return T::from_well_formed(expand(*kind, uuid.try_into().ok()?)?);
     }
     let len = usize::try_from(lead).ok().filter(|len| *len <= MAX_TEXT_LEN)?;
-    let text = std::str::from_utf8(reader.take(len)?).ok()?;
+    let text = std::str::from_utf8(reader.byte_elements(len)?).ok()?;
     T::from_stored(text.to_owned())
 }
 

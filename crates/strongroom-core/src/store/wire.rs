@@ -9,8 +9,14 @@
 //! be 0 or 1; an enum is its variant number as a `u32`; a string or byte string is its
 //! length as a `u64` and its bytes; a fixed-size array is its elements with no length.
 //!
-//! Every method returns `None` on malformed or truncated input and never allocates more
-//! than the input holds.
+//! bincode's decode limit is kept the way bincode keeps it: not as bytes read but as the
+//! sum of what each value claims before it is read — a `u8`, `bool` or tag 1, a `u16` 2, a
+//! `u32` or variant number 4, a `u64`, `i64` or length 8, a string or byte string also its
+//! length, each element of an array 1 — so a body bincode refuses for going over the limit
+//! is refused here too, and nothing is allocated past it.
+//!
+//! Every method returns `None` on malformed or truncated input or past the limit. Lengths
+//! are read as 64-bit; the vault is built for 64-bit targets only.
 
 const U16_MARKER: u8 = 251;
 const U32_MARKER: u8 = 252;
@@ -19,11 +25,16 @@ const U64_MARKER: u8 = 253;
 /// Reads values off the front of a byte slice.
 pub(crate) struct Reader<'a> {
     rest: &'a [u8],
+    /// What the values read so far claim, as bincode counts against its limit.
+    claimed: usize,
+    limit: usize,
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(bytes: &'a [u8]) -> Self {
-        Self { rest: bytes }
+    /// A reader of `bytes` that refuses, as bincode's `with_limit::<limit>` does, once the
+    /// values read claim more than `limit`.
+    pub(crate) fn new(bytes: &'a [u8], limit: usize) -> Self {
+        Self { rest: bytes, claimed: 0, limit }
     }
 
     /// Whether every byte has been read.
@@ -31,7 +42,12 @@ impl<'a> Reader<'a> {
         self.rest.is_empty()
     }
 
-    pub(crate) fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+    fn claim(&mut self, n: usize) -> Option<()> {
+        self.claimed = self.claimed.checked_add(n)?;
+        (self.claimed <= self.limit).then_some(())
+    }
+
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
         if len > self.rest.len() {
             return None;
         }
@@ -40,11 +56,22 @@ impl<'a> Reader<'a> {
         Some(taken)
     }
 
-    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+    fn take_array<const N: usize>(&mut self) -> Option<[u8; N]> {
         self.take(N)?.try_into().ok()
     }
 
+    /// `len` bytes written one by one as `u8` elements (a tuple or an array of bytes).
+    pub(crate) fn byte_elements(&mut self, len: usize) -> Option<&'a [u8]> {
+        self.claim(len)?;
+        self.take(len)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.byte_elements(N)?.try_into().ok()
+    }
+
     pub(crate) fn u8(&mut self) -> Option<u8> {
+        self.claim(1)?;
         let (&first, rest) = self.rest.split_first()?;
         self.rest = rest;
         Some(first)
@@ -63,29 +90,39 @@ impl<'a> Reader<'a> {
         self.bool()
     }
 
+    /// The first byte of a varint, uncounted (the caller claimed the integer's width).
+    fn marker(&mut self) -> Option<u8> {
+        let (&first, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        Some(first)
+    }
+
     pub(crate) fn u16(&mut self) -> Option<u16> {
-        match self.u8()? {
+        self.claim(2)?;
+        match self.marker()? {
             small if small < U16_MARKER => Some(u16::from(small)),
-            U16_MARKER => Some(u16::from_le_bytes(self.array()?)),
+            U16_MARKER => Some(u16::from_le_bytes(self.take_array()?)),
             _ => None,
         }
     }
 
     pub(crate) fn u32(&mut self) -> Option<u32> {
-        match self.u8()? {
+        self.claim(4)?;
+        match self.marker()? {
             small if small < U16_MARKER => Some(u32::from(small)),
-            U16_MARKER => Some(u32::from(u16::from_le_bytes(self.array()?))),
-            U32_MARKER => Some(u32::from_le_bytes(self.array()?)),
+            U16_MARKER => Some(u32::from(u16::from_le_bytes(self.take_array()?))),
+            U32_MARKER => Some(u32::from_le_bytes(self.take_array()?)),
             _ => None,
         }
     }
 
     pub(crate) fn u64(&mut self) -> Option<u64> {
-        match self.u8()? {
+        self.claim(8)?;
+        match self.marker()? {
             small if small < U16_MARKER => Some(u64::from(small)),
-            U16_MARKER => Some(u64::from(u16::from_le_bytes(self.array()?))),
-            U32_MARKER => Some(u64::from(u32::from_le_bytes(self.array()?))),
-            U64_MARKER => Some(u64::from_le_bytes(self.array()?)),
+            U16_MARKER => Some(u64::from(u16::from_le_bytes(self.take_array()?))),
+            U32_MARKER => Some(u64::from(u32::from_le_bytes(self.take_array()?))),
+            U64_MARKER => Some(u64::from_le_bytes(self.take_array()?)),
             _ => None,
         }
     }
@@ -102,15 +139,14 @@ impl<'a> Reader<'a> {
         self.u32()
     }
 
-    /// A length prefix, checked against what is left so a damaged one allocates nothing.
-    fn len(&mut self) -> Option<usize> {
-        let len = usize::try_from(self.u64()?).ok()?;
-        (len <= self.rest.len()).then_some(len)
+    /// A length prefix.
+    pub(crate) fn len(&mut self) -> Option<usize> {
+        usize::try_from(self.u64()?).ok()
     }
 
     pub(crate) fn bytes(&mut self) -> Option<&'a [u8]> {
         let len = self.len()?;
-        self.take(len)
+        self.byte_elements(len)
     }
 
     pub(crate) fn str(&mut self) -> Option<&'a str> {
@@ -127,12 +163,15 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A small limit, so that the tests reach it.
+    const LIMIT: usize = 64;
+
     fn bincode_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
         bincode::serde::encode_to_vec(value, bincode::config::standard()).unwrap()
     }
 
     fn bincode_read<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-        match bincode::serde::decode_from_slice::<T, _>(bytes, bincode::config::standard()) {
+        match bincode::serde::decode_from_slice::<T, _>(bytes, bincode::config::standard().with_limit::<LIMIT>()) {
             Ok((value, used)) if used == bytes.len() => Some(value),
             _ => None,
         }
@@ -140,8 +179,32 @@ mod tests {
 
     /// Reads one value and requires the input used up, as the codec does.
     fn whole<'a, T>(bytes: &'a [u8], read: impl FnOnce(&mut Reader<'a>) -> Option<T>) -> Option<T> {
-        let mut reader = Reader::new(bytes);
+        let mut reader = Reader::new(bytes, LIMIT);
         read(&mut reader).filter(|_| reader.is_empty())
+    }
+
+    /// Strings and byte strings at every length around the limit: a length claims 8, its
+    /// bytes their number, so 56 bytes are the most that fit a limit of 64.
+    #[test]
+    fn the_limit_is_counted_as_bincode_counts_it() {
+        for len in 50..70 {
+            let text = "x".repeat(len);
+            let bytes = bincode_bytes(&text);
+            assert_eq!(whole(&bytes, Reader::string), bincode_read::<String>(&bytes), "string of {len}");
+            assert_eq!(whole(&bytes, Reader::string).is_some(), len <= LIMIT - 8, "string of {len}");
+            let tuple = bincode_bytes(&(vec![0u8; len], 7u64));
+            let read = |r: &mut Reader| Some((r.bytes()?.to_vec(), r.u64()?));
+            assert_eq!(
+                whole(&tuple, read),
+                bincode_read::<(serde_bytes::ByteBuf, u64)>(&tuple).map(|(b, n)| (b.into_vec(), n))
+            );
+        }
+        // Eight one-byte u64s claim 64; a ninth goes over, though it is a single byte.
+        let nine = [1u8; 9];
+        let read_all = |r: &mut Reader| (0..9).map(|_| r.u64()).collect::<Option<Vec<_>>>();
+        assert_eq!(whole(&nine, read_all), None);
+        assert_eq!(bincode_read::<[u64; 9]>(&nine), None);
+        assert_eq!(whole(&nine[..8], |r| (0..8).map(|_| r.u64()).collect::<Option<Vec<_>>>()), Some(vec![1; 8]));
     }
 
     #[test]
@@ -201,7 +264,7 @@ mod tests {
     proptest! {
         /// Whatever bytes come, each reader agrees with bincode: the same value, or both refuse.
         #[test]
-        fn every_reader_agrees_with_bincode_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..12)) {
+        fn every_reader_agrees_with_bincode_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
             prop_assert_eq!(whole(&bytes, Reader::u8), bincode_read::<u8>(&bytes));
             prop_assert_eq!(whole(&bytes, Reader::bool), bincode_read::<bool>(&bytes));
             prop_assert_eq!(whole(&bytes, Reader::u16), bincode_read::<u16>(&bytes));
@@ -210,11 +273,11 @@ mod tests {
             prop_assert_eq!(whole(&bytes, Reader::i64), bincode_read::<i64>(&bytes));
             prop_assert_eq!(whole(&bytes, Reader::string), bincode_read::<String>(&bytes));
             prop_assert_eq!(whole(&bytes, |r| r.bytes().map(<[u8]>::to_vec)), bincode_read::<serde_bytes::ByteBuf>(&bytes).map(|b| b.into_vec()));
-            prop_assert_eq!(whole(&bytes, Reader::array::<4>), bincode_read::<[u8; 4]>(&bytes));
+                prop_assert_eq!(whole(&bytes, Reader::array::<4>), bincode_read::<[u8; 4]>(&bytes));
         }
 
         #[test]
-        fn every_value_bincode_writes_reads_back(n in any::<u64>(), i in any::<i64>(), text in ".{0,300}", flag in any::<bool>()) {
+        fn every_value_bincode_writes_reads_back(n in any::<u64>(), i in any::<i64>(), text in ".{0,12}", flag in any::<bool>()) {
             prop_assert_eq!(whole(&bincode_bytes(&n), Reader::u64), Some(n));
             prop_assert_eq!(whole(&bincode_bytes(&(n as u32)), Reader::u32), Some(n as u32));
             prop_assert_eq!(whole(&bincode_bytes(&(n as u16)), Reader::u16), Some(n as u16));

@@ -52,8 +52,7 @@ pub(crate) fn open_card_details(state: &ProfileState, record: &PaymentMethodReco
     codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, &record.details)?)
 }
 
-/// The masked view of a payment method, made of the record (moved, not copied: a
-/// retrieve allocates nothing here beyond the view).
+/// The masked view of a payment method, made of the record (its fields moved, not copied).
 pub(crate) fn payment_method(
     state: &ProfileState,
     record: PaymentMethodRecord,
