@@ -28,6 +28,7 @@ cargo test --release --workspace
 step "benchmarks still run (each once, no timing) and a small scale run"
 cargo test --release -q -p strongroom-benches --benches
 cargo run --release -q -p strongroom-benches --bin scale -- 20000 | tail -4
+cargo run --release -q -p strongroom-benches --bin reads -- 200 2 | tail -1
 
 step "Python binding (pytest)"
 bash bindings/python/run.sh test

@@ -1,8 +1,8 @@
 //! The scale run (not criterion): load N payment methods (default 1,000,000) across 1,000
 //! customers in 10 profiles, sync off, then report create throughput over time, retrieve
 //! p50/p99 at 10k and at N (right after the load, and again on the reopened vault after a
-//! full compaction), peak RSS, disk bytes per payment method after that compaction, and the
-//! time to reopen the vault.
+//! full compaction; five passes of 10,000 retrieves at each point), peak RSS, disk bytes
+//! per payment method after that compaction, and the time to reopen the vault.
 //!
 //! `cargo run --release -p strongroom-benches --bin scale -- [payment methods] [dir]`
 //! (`SCALE_MEMTABLE_BUDGET_MIB=N` overrides the vault's memtable budget, 0 for RocksDB's
@@ -75,6 +75,33 @@ fn retrieve_latency(scopes: &[ProfileScope], ids: &[(usize, PaymentMethodId)]) -
     percentiles(times)
 }
 
+/// Passes of the same timed retrieves, one after another: a single pass's p99 (100 of its
+/// 10,000 samples) moves with whatever else this shared machine does in that fraction of a
+/// second, so each point is measured `PASSES` times and reported by every pass's p99 and
+/// by the pass with the median p99.
+const PASSES: usize = 5;
+
+struct Passes(Vec<(Duration, Duration)>);
+
+impl Passes {
+    fn measure(scopes: &[ProfileScope], ids: &[(usize, PaymentMethodId)]) -> Self {
+        Self((0..PASSES).map(|_| retrieve_latency(scopes, ids)).collect())
+    }
+
+    /// The (p50, p99) of the pass whose p99 is the median.
+    fn median(&self) -> (Duration, Duration) {
+        let mut by_p99 = self.0.clone();
+        by_p99.sort_by_key(|(_, p99)| *p99);
+        by_p99[by_p99.len() / 2]
+    }
+
+    fn describe(&self) -> String {
+        let (p50, p99) = self.median();
+        let all: Vec<String> = self.0.iter().map(|(_, p99)| format!("{:.1}", p99.as_secs_f64() * 1e6)).collect();
+        format!("p50 {p50:?} p99 {p99:?} (median pass; p99 of each pass, µs: {})", all.join(" "))
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
@@ -142,7 +169,7 @@ fn main() {
             ids.push((p, pm.payment_method.id));
         }
         if i + 1 == 10_000.min(total) {
-            at_10k = Some(retrieve_latency(&scopes, &ids));
+            at_10k = Some(Passes::measure(&scopes, &ids));
         }
         if (i + 1) % chunk == 0 {
             throughput.push((i + 1, chunk as f64 / chunk_started.elapsed().as_secs_f64()));
@@ -154,7 +181,7 @@ fn main() {
     }
     bar.finish();
     let load = started.elapsed();
-    let at_full = retrieve_latency(&scopes, &ids);
+    let at_full = Passes::measure(&scopes, &ids);
     let rss = peak_rss_mib();
     drop(scopes);
     vault.close();
@@ -181,7 +208,7 @@ fn main() {
     // memtables). One untimed pass first loads the index and filter blocks.
     let scopes: Vec<ProfileScope> = (0..PROFILES).map(|p| vault.profile(&profile_id(p)).expect("scope")).collect();
     retrieve_latency(&scopes, &ids);
-    let settled = retrieve_latency(&scopes, &ids);
+    let settled = Passes::measure(&scopes, &ids);
     drop(scopes);
     vault.close();
 
@@ -190,19 +217,18 @@ fn main() {
     for (n, rate) in &throughput {
         println!("  up to {n:>9}: {rate:>9.0} creates/s");
     }
-    if let Some((p50, p99)) = at_10k {
-        println!("retrieve at 10k: p50 {p50:?} p99 {p99:?}");
+    if let Some(passes) = &at_10k {
+        println!("retrieve at 10k: {}", passes.describe());
     }
-    let (p50, p99) = at_full;
-    println!("retrieve at {total}: p50 {p50:?} p99 {p99:?}");
-    let (settled_p50, settled_p99) = settled;
-    println!("retrieve at {total}, reopened after compaction: p50 {settled_p50:?} p99 {settled_p99:?}");
-    if let Some((_, p99_10k)) = at_10k {
-        let ratio = |p99: Duration| p99.as_secs_f64() / p99_10k.as_secs_f64();
+    println!("retrieve at {total}: {}", at_full.describe());
+    println!("retrieve at {total}, reopened after compaction: {}", settled.describe());
+    if let Some(passes) = &at_10k {
+        let p99_10k = passes.median().1;
+        let ratio = |passes: &Passes| passes.median().1.as_secs_f64() / p99_10k.as_secs_f64();
         println!(
-            "p99 ratio full/10k: {:.2} right after the load, {:.2} reopened after compaction",
-            ratio(p99),
-            ratio(settled_p99)
+            "p99 ratio full/10k (median passes): {:.2} right after the load, {:.2} reopened after compaction",
+            ratio(&at_full),
+            ratio(&settled)
         );
     }
     println!("peak RSS: {rss:.0} MiB during load and retrieves, {:.0} MiB over the whole run", peak_rss_mib());
