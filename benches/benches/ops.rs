@@ -137,18 +137,8 @@ fn reads(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let db = peers::open_raw(dir.path());
-    let (key_len, value_len) = write_set.record_shape();
+    let raw_keys = peers::fill_raw_records(&db, &write_set, STORED);
     let cf = db.cf_handle("payment_methods").expect("cf");
-    let raw_keys: Vec<Vec<u8>> = (0..STORED)
-        .map(|n| {
-            let mut key = format!("pro_bench/pm_{n:032x}").into_bytes();
-            key.resize(key_len.max(key.len()), b'k');
-            key
-        })
-        .collect();
-    for key in &raw_keys {
-        db.put_cf(cf, key, vec![0x5A; value_len]).expect("put");
-    }
     group.bench_function("raw_rocksdb_get", |bench| {
         bench.iter(|| {
             i = (i + 7919) % raw_keys.len();
@@ -158,12 +148,8 @@ fn reads(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let mut sql = SqlCipher::open(&dir.path().join("peer.db"), false);
-    let record = vec![0x5Au8; value_len];
-    for n in 0..STORED {
-        sql.create_numbered(n, 1000, &record);
-    }
     // Ids made beforehand, as the vault's are: the loop times the lookup alone.
-    let sql_ids: Vec<String> = (0..STORED).map(peers::sqlcipher_id).collect();
+    let sql_ids = sql.fill(STORED, write_set.record_shape().1);
     group.bench_function("sqlcipher", |bench| {
         bench.iter(|| {
             i = (i + 7919) % sql_ids.len();

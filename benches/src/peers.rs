@@ -106,6 +106,25 @@ impl WriteSet {
 /// same way), until RocksDB in `dir` has written at least `at_least` and reused a retired
 /// write-ahead log, then waits for its flushes and compactions to finish. Returns the last
 /// number written.
+/// Puts `count` records of the payment method record's shape (`write_set`'s key and value
+/// sizes, unencrypted) into raw RocksDB's `payment_methods` family, for the retrieve
+/// benches' raw get; returns their keys.
+pub fn fill_raw_records(db: &DB, write_set: &WriteSet, count: u64) -> Vec<Vec<u8>> {
+    let (key_len, value_len) = write_set.record_shape();
+    let cf = db.cf_handle("payment_methods").expect("cf");
+    let keys: Vec<Vec<u8>> = (0..count)
+        .map(|n| {
+            let mut key = format!("pro_bench/pm_{n:032x}").into_bytes();
+            key.resize(key_len.max(key.len()), b'k');
+            key
+        })
+        .collect();
+    for key in &keys {
+        db.put_cf(cf, key, vec![0x5A; value_len]).expect("put");
+    }
+    keys
+}
+
 pub fn settle_raw(db: &DB, dir: &Path, write_set: &WriteSet, at_least: u64) -> u64 {
     let unsynced = write_options(false);
     let mut serial = 0;
@@ -201,6 +220,18 @@ impl SqlCipher {
     /// fingerprint `n`.
     pub fn create_numbered(&mut self, n: u64, customers: u64, record: &[u8]) {
         self.create(&sqlcipher_id(n), &format!("cus_{:032x}", n % customers), &n.to_be_bytes(), record)
+    }
+
+    /// Creates payment methods 0 to `count - 1` (for 1,000 customers) with records of
+    /// `record_len` bytes; returns their ids, made once so a timed loop only looks them up.
+    pub fn fill(&mut self, count: u64, record_len: usize) -> Vec<String> {
+        let record = vec![0x5Au8; record_len];
+        (0..count)
+            .map(|n| {
+                self.create_numbered(n, 1000, &record);
+                sqlcipher_id(n)
+            })
+            .collect()
     }
 
     pub fn retrieve(&self, id: &str) -> Vec<u8> {

@@ -34,28 +34,14 @@ fn main() {
     let vault_ids = vault.fill(0, STORED);
 
     let write_set = WriteSet::of_create(200);
-    let (key_len, value_len) = write_set.record_shape();
     let raw_dir = tempfile::tempdir().expect("temp dir");
     let db = peers::open_raw(raw_dir.path());
+    let raw_keys = peers::fill_raw_records(&db, &write_set, STORED);
     let cf = db.cf_handle("payment_methods").expect("cf");
-    let raw_keys: Vec<Vec<u8>> = (0..STORED)
-        .map(|n| {
-            let mut key = format!("pro_bench/pm_{n:032x}").into_bytes();
-            key.resize(key_len.max(key.len()), b'k');
-            key
-        })
-        .collect();
-    for key in &raw_keys {
-        db.put_cf(cf, key, vec![0x5A; value_len]).expect("put");
-    }
 
     let sql_dir = tempfile::tempdir().expect("temp dir");
     let mut sql = SqlCipher::open(&sql_dir.path().join("peer.db"), false);
-    let record = vec![0x5Au8; value_len];
-    for n in 0..STORED {
-        sql.create_numbered(n, 1000, &record);
-    }
-    let sql_ids: Vec<String> = (0..STORED).map(peers::sqlcipher_id).collect();
+    let sql_ids = sql.fill(STORED, write_set.record_shape().1);
 
     let names = ["vault", "SQLCipher", "raw RocksDB get"];
     let mut cursor = 0usize;

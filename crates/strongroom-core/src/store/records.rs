@@ -19,7 +19,7 @@ use crate::model::time::Timestamp;
 use crate::store::codec::{self, Record};
 use crate::store::record_reader;
 use crate::store::stored_id;
-use crate::store::wire::Reader;
+use crate::store::wire;
 
 /// The vault's on-disk format, stored in `meta` at creation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,8 +203,7 @@ impl Record for PaymentMethodRecord {
     /// Read by hand (`store/record_reader.rs`): the same bytes as serde's derive reads, in
     /// a fraction of the instructions.
     fn decode_body(body: &[u8]) -> Option<Self> {
-        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
-        record_reader::payment_method(&mut reader).filter(|_| reader.is_empty())
+        wire::read_whole(body, codec::DECODE_LIMIT, record_reader::payment_method)
     }
 }
 
@@ -228,8 +227,7 @@ impl Record for CardDetails {
 
     /// Read by hand, like the payment method record.
     fn decode_body(body: &[u8]) -> Option<Self> {
-        let mut reader = Reader::new(body, codec::DECODE_LIMIT);
-        record_reader::card_details(&mut reader).filter(|_| reader.is_empty())
+        wire::read_whole(body, codec::DECODE_LIMIT, record_reader::card_details)
     }
 }
 

@@ -30,6 +30,17 @@ pub(crate) struct Reader<'a> {
     limit: usize,
 }
 
+/// Reads one value off `bytes` that must use all of them, refusing past `limit` as
+/// [`Reader::new`] does: how the codec reads a record's body.
+pub(crate) fn read_whole<'a, T>(
+    bytes: &'a [u8],
+    limit: usize,
+    read: impl FnOnce(&mut Reader<'a>) -> Option<T>,
+) -> Option<T> {
+    let mut reader = Reader::new(bytes, limit);
+    read(&mut reader).filter(|_| reader.is_empty())
+}
+
 impl<'a> Reader<'a> {
     /// A reader of `bytes` that refuses, as bincode's `with_limit::<limit>` does, once the
     /// values read claim more than `limit`.
@@ -90,41 +101,32 @@ impl<'a> Reader<'a> {
         self.bool()
     }
 
-    /// The first byte of a varint, uncounted (the caller claimed the integer's width).
-    fn marker(&mut self) -> Option<u8> {
-        let (&first, rest) = self.rest.split_first()?;
+    /// An unsigned varint of an integer `width` bytes wide: claims `width`, and accepts
+    /// only the markers of widths up to it (bincode refuses a `u16` written with a `u32`
+    /// marker, whatever its value).
+    fn varint(&mut self, width: usize) -> Option<u64> {
+        self.claim(width)?;
+        let (&marker, rest) = self.rest.split_first()?;
         self.rest = rest;
-        Some(first)
+        match marker {
+            small if small < U16_MARKER => Some(u64::from(small)),
+            U16_MARKER if width >= 2 => Some(u64::from(u16::from_le_bytes(self.take_array()?))),
+            U32_MARKER if width >= 4 => Some(u64::from(u32::from_le_bytes(self.take_array()?))),
+            U64_MARKER if width >= 8 => Some(u64::from_le_bytes(self.take_array()?)),
+            _ => None,
+        }
     }
 
     pub(crate) fn u16(&mut self) -> Option<u16> {
-        self.claim(2)?;
-        match self.marker()? {
-            small if small < U16_MARKER => Some(u16::from(small)),
-            U16_MARKER => Some(u16::from_le_bytes(self.take_array()?)),
-            _ => None,
-        }
+        self.varint(2)?.try_into().ok()
     }
 
     pub(crate) fn u32(&mut self) -> Option<u32> {
-        self.claim(4)?;
-        match self.marker()? {
-            small if small < U16_MARKER => Some(u32::from(small)),
-            U16_MARKER => Some(u32::from(u16::from_le_bytes(self.take_array()?))),
-            U32_MARKER => Some(u32::from_le_bytes(self.take_array()?)),
-            _ => None,
-        }
+        self.varint(4)?.try_into().ok()
     }
 
     pub(crate) fn u64(&mut self) -> Option<u64> {
-        self.claim(8)?;
-        match self.marker()? {
-            small if small < U16_MARKER => Some(u64::from(small)),
-            U16_MARKER => Some(u64::from(u16::from_le_bytes(self.take_array()?))),
-            U32_MARKER => Some(u64::from(u32::from_le_bytes(self.take_array()?))),
-            U64_MARKER => Some(u64::from_le_bytes(self.take_array()?)),
-            _ => None,
-        }
+        self.varint(8)
     }
 
     pub(crate) fn i64(&mut self) -> Option<i64> {
@@ -179,8 +181,7 @@ mod tests {
 
     /// Reads one value and requires the input used up, as the codec does.
     fn whole<'a, T>(bytes: &'a [u8], read: impl FnOnce(&mut Reader<'a>) -> Option<T>) -> Option<T> {
-        let mut reader = Reader::new(bytes, LIMIT);
-        read(&mut reader).filter(|_| reader.is_empty())
+        read_whole(bytes, LIMIT, read)
     }
 
     /// Strings and byte strings at every length around the limit: a length claims 8, its
