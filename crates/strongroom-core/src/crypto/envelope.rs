@@ -37,18 +37,36 @@ pub struct SealContext<'a> {
 }
 
 impl SealContext<'_> {
-    fn aad(&self, header: &[u8]) -> Result<Vec<u8>> {
+    /// Writes the associated data into `inline` when it fits (the vault's own contexts take
+    /// ~100 bytes), otherwise into `heap`, and returns it. Not secret: ids and names.
+    fn aad<'b>(&self, header: &[u8], inline: &'b mut [u8; AAD_INLINE], heap: &'b mut Vec<u8>) -> Result<&'b [u8]> {
         let parts: [&[u8]; 4] =
             [self.profile_id.as_bytes(), self.record_kind.as_bytes(), self.record_id.as_bytes(), self.field.as_bytes()];
-        let mut aad = Vec::with_capacity(HEADER_LEN + parts.iter().map(|p| p.len() + 2).sum::<usize>());
-        aad.extend_from_slice(header);
+        let len = header.len() + parts.iter().map(|p| p.len() + 2).sum::<usize>();
+        let out: &mut [u8] = if len <= AAD_INLINE {
+            &mut inline[..len]
+        } else {
+            heap.resize(len, 0);
+            heap
+        };
+        let mut at = put(out, 0, header);
         for part in parts {
-            let len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?;
-            aad.extend_from_slice(&len.to_be_bytes());
-            aad.extend_from_slice(part);
+            let part_len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?;
+            at = put(out, at, &part_len.to_be_bytes());
+            at = put(out, at, part);
         }
-        Ok(aad)
+        Ok(out)
     }
+}
+
+/// Associated data up to this long is built on the stack instead of the heap.
+const AAD_INLINE: usize = 256;
+
+/// Copies `bytes` into `out` at `at` (sized for them by the caller); the next offset.
+fn put(out: &mut [u8], at: usize, bytes: &[u8]) -> usize {
+    let end = at + bytes.len();
+    out[at..end].copy_from_slice(bytes);
+    end
 }
 
 fn header(key_version: u32) -> [u8; HEADER_LEN] {
@@ -72,7 +90,8 @@ pub(crate) fn seal_with_nonce(
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
     let header = header(key_version);
-    let aad = ctx.aad(&header)?;
+    let (mut inline, mut heap) = ([0u8; AAD_INLINE], Vec::new());
+    let aad = ctx.aad(&header, &mut inline, &mut heap)?;
     let mut out = Vec::with_capacity(OVERHEAD + plaintext.len());
     out.extend_from_slice(&header);
     out.extend_from_slice(nonce);
@@ -80,7 +99,7 @@ pub(crate) fn seal_with_nonce(
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     let body = &mut out[HEADER_LEN + NONCE_LEN..];
     let tag = cipher
-        .encrypt_inout_detached(nonce.into(), &aad, body.into())
+        .encrypt_inout_detached(nonce.into(), aad, body.into())
         .map_err(|_| Error::integrity("value too large to seal"))?;
     out.extend_from_slice(&tag);
     Ok(out)
@@ -102,13 +121,14 @@ pub fn open(key: &Key32, ctx: &SealContext<'_>, sealed: &[u8]) -> Result<Zeroizi
     let (header, rest) = sealed.split_at(HEADER_LEN);
     let (nonce, rest) = rest.split_at(NONCE_LEN);
     let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-    let aad = ctx.aad(header)?;
+    let (mut inline, mut heap) = ([0u8; AAD_INLINE], Vec::new());
+    let aad = ctx.aad(header, &mut inline, &mut heap)?;
     let mut plaintext = Zeroizing::new(ciphertext.to_vec());
     let nonce: &XNonce = nonce.try_into().map_err(|_| Error::integrity(ctx.record_kind))?;
     let tag: &Tag = tag.try_into().map_err(|_| Error::integrity(ctx.record_kind))?;
     let cipher = XChaCha20Poly1305::new(key.as_bytes().into());
     cipher
-        .decrypt_inout_detached(nonce, &aad, plaintext.as_mut_slice().into(), tag)
+        .decrypt_inout_detached(nonce, aad, plaintext.as_mut_slice().into(), tag)
         .map_err(|_| Error::integrity(ctx.record_kind))?;
     Ok(plaintext)
 }
@@ -163,6 +183,29 @@ mod tests {
     }
 
     proptest! {
+        /// The associated data, inline or on the heap, is the header and the four
+        /// length-prefixed parts, at every length around the inline size.
+        #[test]
+        fn associated_data_is_the_header_and_the_prefixed_parts(
+            profile in proptest::collection::vec(any::<char>(), 0..300).prop_map(String::from_iter),
+            id in "[a-z0-9_]{0,120}",
+            version in any::<u32>(),
+        ) {
+            let c = ctx(&profile, &id, "details");
+            let mut expected = header(version).to_vec();
+            for part in [profile.as_bytes(), b"payment_method", id.as_bytes(), b"details"] {
+                expected.extend_from_slice(&(part.len() as u16).to_be_bytes());
+                expected.extend_from_slice(part);
+            }
+            let (mut inline, mut heap) = ([0u8; AAD_INLINE], Vec::new());
+            let aad = c.aad(&header(version), &mut inline, &mut heap).unwrap().to_vec();
+            prop_assert_eq!(aad.as_slice(), expected.as_slice());
+            prop_assert_eq!(heap.is_empty(), expected.len() <= AAD_INLINE);
+            let sealed = seal(&key(3), version, &c, b"4111111111111111").unwrap();
+            let opened = open(&key(3), &c, &sealed).unwrap();
+            prop_assert_eq!(opened.as_slice(), b"4111111111111111");
+        }
+
         #[test]
         fn seal_open_round_trip(
             plaintext in proptest::collection::vec(any::<u8>(), 0..2048),

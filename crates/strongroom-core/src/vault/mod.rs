@@ -14,6 +14,7 @@ mod locks;
 mod network_tokens;
 mod options;
 mod payment_methods;
+mod profile_map;
 mod profiles;
 mod purge;
 mod rotation;

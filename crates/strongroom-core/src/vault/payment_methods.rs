@@ -55,8 +55,9 @@ pub(crate) fn put_record(batch: &mut Batch, profile: &str, record: &PaymentMetho
 
 /// Reads a payment method record. A record whose own id differs from the key it was found
 /// under (moved at the storage level) is an integrity error, never another card's data.
-fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<PaymentMethodRecord>> {
-    let record: Option<PaymentMethodRecord> = engine.get_record(Cf::PaymentMethods, &keys::record(state.id(), id))?;
+fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<Box<PaymentMethodRecord>>> {
+    let record: Option<Box<PaymentMethodRecord>> =
+        engine.get_record(Cf::PaymentMethods, &keys::record(state.id(), id))?;
     match record {
         Some(r) if r.id.as_str() != id => Err(Error::integrity("payment method (stored under another id)")),
         other => Ok(other),
@@ -83,10 +84,11 @@ pub(crate) fn purge_if_expired(op: &Op, id: &str, customer: &CustomerId) -> Resu
     }
 }
 
-/// A live payment method for reading; an expired volatile one is purged and not found.
-fn load_live(op: &Op, id: &PaymentMethodId) -> Result<PaymentMethodRecord> {
+/// A live payment method for reading, as of `now`; an expired volatile one is purged and
+/// not found.
+fn load_live(op: &Op, id: &PaymentMethodId, now: Timestamp) -> Result<Box<PaymentMethodRecord>> {
     let record = load(&op.engine, &op.state, id.as_str())?.ok_or_else(not_found)?;
-    if is_expired(&record, op.engine.now()) {
+    if is_expired(&record, now) {
         purge_if_expired(op, id.as_str(), &record.customer_id)?;
         return Err(not_found());
     }
@@ -94,8 +96,11 @@ fn load_live(op: &Op, id: &PaymentMethodId) -> Result<PaymentMethodRecord> {
 }
 
 /// A live payment method under its customer's lock, for a read-modify-write.
-pub(crate) fn lock_live<'o>(op: &'o Op, id: &PaymentMethodId) -> Result<(MutexGuard<'o, ()>, PaymentMethodRecord)> {
-    let customer = load_live(op, id)?.customer_id;
+pub(crate) fn lock_live<'o>(
+    op: &'o Op,
+    id: &PaymentMethodId,
+) -> Result<(MutexGuard<'o, ()>, Box<PaymentMethodRecord>)> {
+    let customer = load_live(op, id, op.engine.now())?.customer_id;
     let guard = lock_customer(&op.engine, op.profile(), customer.as_str());
     let record = load(&op.engine, &op.state, id.as_str())?.ok_or_else(not_found)?;
     if is_expired(&record, op.engine.now()) {
@@ -271,13 +276,13 @@ impl ProfileScope {
         if let Some(expires_at) = expires_at {
             batch.put(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm), Vec::new());
         }
-        Ok(views::payment_method(state, record, details, now))
+        Ok(views::payment_method(state, Box::new(record), Box::new(details), now))
     }
 
     fn refresh_duplicate(
         &self,
         op: &Op,
-        mut existing: PaymentMethodRecord,
+        mut existing: Box<PaymentMethodRecord>,
         request: &PaymentMethodCreate,
         card: &CheckedCard,
         mut batch: Batch,
@@ -326,9 +331,11 @@ impl ProfileScope {
     /// The masked payment method. `HE_02` if unknown (or expired, or of another profile).
     pub fn retrieve_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethod> {
         let op = self.begin(Scope::Read, AuditAction::PaymentMethodRetrieved)?;
-        let record = load_live(&op, id)?;
+        // One instant for the expiry check and the view (the CVC's liveness).
+        let now = op.engine.now();
+        let record = load_live(&op, id, now)?;
         let details = views::open_card_details(&op.state, &record)?;
-        Ok(views::payment_method(&op.state, record, details, op.engine.now()))
+        Ok(views::payment_method(&op.state, record, details, now))
     }
 
     /// A customer's payment methods, oldest first, masked. Opens only data keys.
@@ -360,7 +367,7 @@ impl ProfileScope {
             cursor = index.into_iter().last().map(|(key, _)| key);
             for (key, value) in record_keys.iter().zip(engine.store.multi_get(Cf::PaymentMethods, &record_keys)?) {
                 let Some(value) = value else { continue };
-                let record: PaymentMethodRecord = codec::decode(&value)?;
+                let record: Box<PaymentMethodRecord> = codec::decode(&value)?;
                 if keys::record(state.id(), record.id.as_str()) != *key || record.customer_id != *customer_id {
                     return Err(Error::integrity("payment method (stored under another id)"));
                 }

@@ -1,6 +1,5 @@
 //! Profiles: create, read, list, change settings; and the cache of their keys.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use crate::store::codec;
 use crate::store::records::{KeyState, KeyVersionRecord, ProfileRecord, StoredSettings};
 use crate::store::{Batch, Cf, keys};
 use crate::vault::audit::PendingEvent;
+use crate::vault::profile_map::ProfileMap;
 use crate::vault::scope::ProfileScope;
 use crate::vault::{Vault, contexts};
 
@@ -99,13 +99,13 @@ fn settings_to_stored(s: &ProfileSettings) -> StoredSettings {
 /// Profiles' derived keys, bounded. An evicted entry's keys are zeroized when the last
 /// operation using it finishes.
 pub(crate) struct ProfileCache {
-    entries: RwLock<HashMap<String, Arc<ProfileState>>>,
+    entries: RwLock<ProfileMap<Arc<ProfileState>>>,
     capacity: usize,
 }
 
 impl ProfileCache {
     pub(crate) fn new(capacity: usize) -> Self {
-        Self { entries: RwLock::new(HashMap::new()), capacity: capacity.max(1) }
+        Self { entries: RwLock::new(ProfileMap::default()), capacity: capacity.max(1) }
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<ProfileState>> {
@@ -137,7 +137,7 @@ impl ProfileCache {
         state
     }
 
-    fn make_room(&self, entries: &mut HashMap<String, Arc<ProfileState>>) {
+    fn make_room(&self, entries: &mut ProfileMap<Arc<ProfileState>>) {
         while entries.len() >= self.capacity {
             let Some(victim) = entries.keys().next().cloned() else {
                 break;

@@ -1,7 +1,6 @@
 //! Per-profile runtime state that outlives any one snapshot of the profile's keys:
 //! the operation gate and the audit commit lane.
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::lock_api::ArcRwLockReadGuard;
@@ -10,6 +9,7 @@ use parking_lot::{Mutex, RawRwLock, RwLock};
 use crate::error::Result;
 use crate::store::Batch;
 use crate::vault::audit::PendingEvent;
+use crate::vault::profile_map::ProfileMap;
 
 /// Held (shared) by every operation for its whole duration; taken exclusively by changes
 /// to the profile's key set (rotate, retire, destroy). So an operation never sees keys
@@ -51,7 +51,7 @@ impl ProfileRuntime {
 
 #[derive(Default)]
 pub(crate) struct Runtimes {
-    by_profile: RwLock<HashMap<String, Arc<ProfileRuntime>>>,
+    by_profile: RwLock<ProfileMap<Arc<ProfileRuntime>>>,
 }
 
 impl Runtimes {
