@@ -38,10 +38,15 @@ pub struct SealContext<'a> {
 
 impl SealContext<'_> {
     /// Writes the associated data into `inline` when it fits (the vault's own contexts take
-    /// ~100 bytes), otherwise into `heap`, and returns it. Not secret: ids and names.
+    /// 80–170 bytes), otherwise into `heap`, and returns it; a part longer than a u16 can
+    /// count is refused before anything is written. Not secret: ids and names.
     fn aad<'b>(&self, header: &[u8], inline: &'b mut [u8; AAD_INLINE], heap: &'b mut Vec<u8>) -> Result<&'b [u8]> {
         let parts: [&[u8]; 4] =
             [self.profile_id.as_bytes(), self.record_kind.as_bytes(), self.record_id.as_bytes(), self.field.as_bytes()];
+        let mut lens = [[0u8; 2]; 4];
+        for (len, part) in lens.iter_mut().zip(parts) {
+            *len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?.to_be_bytes();
+        }
         let len = header.len() + parts.iter().map(|p| p.len() + 2).sum::<usize>();
         let out: &mut [u8] = if len <= AAD_INLINE {
             &mut inline[..len]
@@ -50,9 +55,8 @@ impl SealContext<'_> {
             heap
         };
         let mut at = put(out, 0, header);
-        for part in parts {
-            let part_len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?;
-            at = put(out, at, &part_len.to_be_bytes());
+        for (part_len, part) in lens.iter().zip(parts) {
+            at = put(out, at, part_len);
             at = put(out, at, part);
         }
         Ok(out)
@@ -180,6 +184,39 @@ mod tests {
         let golden = include_str!("../../tests/golden/envelope_v1.hex").trim();
         assert_eq!(crate::crypto::hex::encode(&sealed), golden);
         assert_eq!(open(&key(0x42), &c, &sealed).unwrap().as_slice(), b"4111111111111111");
+    }
+
+    /// Around the inline size, exactly: 255 and 256 bytes stay on the stack, 257 go to the
+    /// heap, and all three are the plain construction and open what they seal.
+    #[test]
+    fn associated_data_at_the_inline_limit() {
+        for (total, inline_expected) in [(255, true), (256, true), (257, false)] {
+            // 8 header bytes, four 2-byte lengths, "payment_method", "pm_1", "details": 41.
+            let profile = "p".repeat(total - 41);
+            let c = ctx(&profile, "pm_1", "details");
+            let (mut inline, mut heap) = ([0u8; AAD_INLINE], Vec::new());
+            let aad = c.aad(&header(1), &mut inline, &mut heap).unwrap().to_vec();
+            assert_eq!(aad.len(), total);
+            assert_eq!(heap.is_empty(), inline_expected, "{total} bytes");
+            let sealed = seal(&key(4), 1, &c, b"x").unwrap();
+            assert_eq!(open(&key(4), &c, &sealed).unwrap().as_slice(), b"x");
+        }
+    }
+
+    /// A part a u16 cannot count is refused (as a seal context integrity error); the
+    /// longest it can count is taken.
+    #[test]
+    fn a_context_part_of_64_kib_is_refused() {
+        let longest = "p".repeat(usize::from(u16::MAX));
+        let sealed = seal(&key(5), 1, &ctx(&longest, "pm_1", "details"), b"x").unwrap();
+        assert_eq!(open(&key(5), &ctx(&longest, "pm_1", "details"), &sealed).unwrap().as_slice(), b"x");
+        let too_long = "p".repeat(usize::from(u16::MAX) + 1);
+        let error = seal(&key(5), 1, &ctx(&too_long, "pm_1", "details"), b"x").unwrap_err();
+        assert!(
+            matches!(error, Error::Internal(crate::error::InternalError::Integrity { what: "seal context" })),
+            "{error:?}"
+        );
+        assert!(open(&key(5), &ctx(&too_long, "pm_1", "details"), &sealed).is_err());
     }
 
     proptest! {

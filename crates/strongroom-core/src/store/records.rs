@@ -205,6 +205,10 @@ impl Record for PaymentMethodRecord {
     fn decode_body(body: &[u8]) -> Option<Self> {
         wire::read_whole(body, codec::DECODE_LIMIT, record_reader::payment_method)
     }
+
+    fn decode_body_boxed(body: &[u8]) -> Option<Box<Self>> {
+        wire::read_whole(body, codec::DECODE_LIMIT, |r| record_reader::payment_method(r).map(Box::new))
+    }
 }
 
 /// The sealed details of a card: everything of the masked view that is not public.
@@ -229,27 +233,8 @@ impl Record for CardDetails {
     fn decode_body(body: &[u8]) -> Option<Self> {
         wire::read_whole(body, codec::DECODE_LIMIT, record_reader::card_details)
     }
-}
 
-/// The two records a read passes up through the store, the check of its id and the view
-/// live on the heap while they do: each is a few hundred bytes, which every layer would
-/// otherwise copy on return. Same bytes and decoder as the records themselves.
-impl Record for Box<PaymentMethodRecord> {
-    const KIND: &'static str = PaymentMethodRecord::KIND;
-    const FORMAT: u8 = PaymentMethodRecord::FORMAT;
-    const OLDEST_FORMAT: u8 = PaymentMethodRecord::OLDEST_FORMAT;
-
-    fn decode_body(body: &[u8]) -> Option<Self> {
-        wire::read_whole(body, codec::DECODE_LIMIT, |r| record_reader::payment_method(r).map(Box::new))
-    }
-}
-
-impl Record for Box<CardDetails> {
-    const KIND: &'static str = CardDetails::KIND;
-    const FORMAT: u8 = CardDetails::FORMAT;
-    const OLDEST_FORMAT: u8 = CardDetails::OLDEST_FORMAT;
-
-    fn decode_body(body: &[u8]) -> Option<Self> {
+    fn decode_body_boxed(body: &[u8]) -> Option<Box<Self>> {
         wire::read_whole(body, codec::DECODE_LIMIT, |r| record_reader::card_details(r).map(Box::new))
     }
 }

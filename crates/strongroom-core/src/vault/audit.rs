@@ -287,7 +287,7 @@ impl Vault {
             return Err(Error::invalid("limit", "must be between 1 and 1000"));
         }
         let engine = self.engine()?;
-        let _gate = engine.runtimes.get(profile_id.as_str()).enter();
+        let _gate = engine.runtime(profile_id.as_str())?.enter();
         let state = engine.profile_state(profile_id.as_str())?;
         let range = KeyRange {
             start: keys::audit_event(state.id(), from),
@@ -320,7 +320,7 @@ impl Vault {
     /// Checks a profile's audit chain; names the first bad position if it is broken.
     pub fn verify_audit(&self, profile_id: &ProfileId) -> Result<AuditVerification> {
         let engine = self.engine()?;
-        let _gate = engine.runtimes.get(profile_id.as_str()).enter();
+        let _gate = engine.runtime(profile_id.as_str())?.enter();
         let state = engine.profile_state(profile_id.as_str())?;
         engine.verify_chain(&state)
     }

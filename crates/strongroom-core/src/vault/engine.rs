@@ -13,7 +13,7 @@ use crate::store::{Batch, Cf, KeyRange, Store, keys};
 use crate::vault::locks::LockTable;
 use crate::vault::options::{Clock, VaultOptions};
 use crate::vault::profiles::{ProfileCache, ProfileState};
-use crate::vault::runtime::Runtimes;
+use crate::vault::runtime::{ProfileRuntime, Runtimes};
 
 /// The on-disk format this build writes. 2: ids inside records and index values in their
 /// stored form (`store::stored_id`). 3: audit events and the chain head in clear with a
@@ -130,6 +130,17 @@ impl Engine {
         Ok(self.profiles.insert_if_absent(state))
     }
 
+    /// The runtime (gate and commit lane) of a profile named from outside. One is made only
+    /// for a profile that exists, so unknown ids (an API key naming no profile, a mistyped
+    /// id) leave no entry behind: the map only ever holds profiles that were created.
+    pub(crate) fn runtime(&self, id: &str) -> Result<Arc<ProfileRuntime>> {
+        if let Some(runtime) = self.runtimes.existing(id) {
+            return Ok(runtime);
+        }
+        self.profile_state(id)?;
+        Ok(self.runtimes.get(id))
+    }
+
     /// Calls `f` on every entry of `range`, in key order, reading in chunks.
     pub(crate) fn scan_all(
         &self,
@@ -159,5 +170,30 @@ impl Engine {
             Ok(())
         })?;
         Ok(record)
+    }
+}
+
+#[cfg(all(test, feature = "rocksdb"))]
+mod tests {
+    use crate::{MasterKey, MasterKeyId, MasterKeyRing, ProfileId, Vault, VaultOptions};
+
+    /// An id naming no profile, however it arrives (an API key's profile, the audit calls,
+    /// a destroy), is refused without leaving a runtime behind: the runtime map only holds
+    /// profiles that were created, which is what lets it use a cheap hash.
+    #[test]
+    fn unknown_profiles_leave_no_runtime_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = MasterKeyRing::single(MasterKeyId::parse("k1").unwrap(), MasterKey::from_slice(&[7; 32]).unwrap());
+        let vault = Vault::open(dir.path(), VaultOptions::new(ring)).unwrap();
+        for i in 0..50 {
+            let id = ProfileId::parse(&format!("pro_unknown_{i}")).unwrap();
+            assert!(vault.authenticate("sk_not_a_key", &id).is_err());
+            assert!(vault.list_audit(&id, 0, 10).is_err());
+            assert!(vault.verify_audit(&id).is_err());
+            assert!(vault.destroy_profile(&id).is_err());
+            assert!(vault.profile(&id).is_err());
+        }
+        let engine = vault.engine().unwrap();
+        assert!((0..50).all(|i| engine.runtimes.existing(&format!("pro_unknown_{i}")).is_none()));
     }
 }

@@ -55,11 +55,18 @@ pub(crate) struct Runtimes {
 }
 
 impl Runtimes {
+    /// The profile's runtime, made on first use. Callers with an id from outside go through
+    /// `Engine::runtime`, which makes one only for a profile that exists.
     pub(crate) fn get(&self, profile: &str) -> Arc<ProfileRuntime> {
-        if let Some(runtime) = self.by_profile.read().get(profile) {
-            return runtime.clone();
+        if let Some(runtime) = self.existing(profile) {
+            return runtime;
         }
         self.by_profile.write().entry(profile.to_owned()).or_insert_with(|| Arc::new(ProfileRuntime::new())).clone()
+    }
+
+    /// The profile's runtime if one was made.
+    pub(crate) fn existing(&self, profile: &str) -> Option<Arc<ProfileRuntime>> {
+        self.by_profile.read().get(profile).cloned()
     }
 
     pub(crate) fn remove(&self, profile: &str) {

@@ -46,7 +46,7 @@ pub(crate) struct Op {
 impl Op {
     /// Enters the profile as a trusted caller (administrative work, purges).
     pub(crate) fn enter(engine: Arc<Engine>, profile: &str) -> Result<Self> {
-        let gate = engine.runtimes.get(profile).enter();
+        let gate = engine.runtime(profile)?.enter();
         let state = engine.profile_state(profile)?;
         Ok(Self { engine, state, _gate: gate })
     }

@@ -20,7 +20,7 @@ impl Vault {
     pub fn destroy_profile(&self, profile_id: &ProfileId) -> Result<()> {
         let engine = self.engine()?;
         let profile = profile_id.as_str();
-        let runtime = engine.runtimes.get(profile);
+        let runtime = engine.runtime(profile)?;
         let _exclusive = runtime.gate.write();
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
         engine.profile_state(profile)?;
