@@ -181,8 +181,10 @@ fn provider_error_kind(n: u32) -> Option<ProviderErrorKind> {
     }
 }
 
+/// Also the arbitrary records, addresses and card details the codec's own round-trip
+/// tests (`store/records.rs`) draw from.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -352,7 +354,7 @@ mod tests {
     }
 
     prop_compose! {
-        fn records()(
+        pub(crate) fn records()(
             (id, customer_id) in ids(),
             subtype in proptest::sample::select(subtypes().to_vec()),
             storage_type in proptest::sample::select(storage_types().to_vec()),
@@ -394,12 +396,12 @@ mod tests {
         }
     }
 
-    fn text() -> impl Strategy<Value = Option<String>> {
-        proptest::option::of("\\PC{0,30}")
+    pub(crate) fn text() -> impl Strategy<Value = Option<String>> {
+        proptest::option::of("\\PC{0,40}")
     }
 
     prop_compose! {
-        fn addresses()(
+        pub(crate) fn addresses()(
             lines in [text(), text(), text()], place in [text(), text(), text(), text()],
             person in [text(), text(), text(), text(), text()],
         ) -> Address {
@@ -411,7 +413,7 @@ mod tests {
     }
 
     prop_compose! {
-        fn details()(
+        pub(crate) fn details()(
             exp_month in any::<u8>(), exp_year in any::<u16>(), holder in text(),
             names in [text(), text(), text(), text()],
             billing in proptest::option::of(addresses()),

@@ -352,6 +352,7 @@ mod tests {
 
     use super::*;
     use crate::store::codec;
+    use crate::store::record_reader::tests::{addresses, details, records, text};
 
     fn t(ms: i64) -> Timestamp {
         Timestamp::from_millis(ms)
@@ -604,80 +605,21 @@ mod tests {
         assert_eq!(plain, secret.as_slice());
     }
 
-    fn opt_text() -> impl Strategy<Value = Option<String>> {
-        proptest::option::of("\\PC{0,40}")
-    }
-
-    prop_compose! {
-        fn arb_address()(
-            line1 in opt_text(), city in opt_text(), zip in opt_text(), country in opt_text(), email in opt_text()
-        ) -> Address {
-            Address { line1, city, zip, country, email, ..Default::default() }
-        }
-    }
-
-    prop_compose! {
-        fn arb_details()(
-            exp_month in any::<u8>(),
-            exp_year in any::<u16>(),
-            holder in opt_text(),
-            nick_name in opt_text(),
-            issuer in opt_text(),
-            billing in proptest::option::of(arb_address()),
-            meta in proptest::collection::btree_map("\\PC{0,10}", "\\PC{0,20}", 0..5),
-        ) -> CardDetails {
-            CardDetails {
-                exp_month,
-                exp_year,
-                holder_name: holder.map(SecretString::from),
-                nick_name,
-                issuer,
-                card_type: None,
-                issuing_country: None,
-                billing,
-                metadata: Some(Metadata(meta)),
-            }
-        }
-    }
-
     proptest! {
         #[test]
-        fn card_details_round_trip(details in arb_details()) {
+        fn card_details_round_trip(details in details()) {
             let bytes = codec::encode_secret(&details).unwrap();
             prop_assert_eq!(codec::decode::<CardDetails>(&bytes).unwrap(), details);
         }
 
         #[test]
-        fn payment_method_round_trip(
-            created in any::<i64>(),
-            expires in proptest::option::of(any::<i64>()),
-            details in proptest::collection::vec(any::<u8>(), 0..300),
-            pan in proptest::collection::vec(any::<u8>(), 0..100),
-            fp in any::<[u8; 32]>(),
-            version in any::<u32>(),
-            token_failed in any::<bool>(),
-        ) {
-            let network_token = if token_failed {
-                Some(StoredNetworkToken::Missing { kind: ProviderErrorKind::Unavailable, reason: "timeout".into(), at: t(created) })
-            } else {
-                payment_method_record().network_token
-            };
-            let record = PaymentMethodRecord {
-                network_token,
-                created_at: t(created),
-                expires_at: expires.map(t),
-                details,
-                pan,
-                fingerprint: Fingerprint(fp),
-                fingerprint_version: version,
-                ..payment_method_record()
-            };
+        fn payment_method_round_trip(record in records()) {
             let bytes = codec::encode(&record).unwrap();
             prop_assert_eq!(codec::decode::<PaymentMethodRecord>(&bytes).unwrap(), record);
         }
 
         #[test]
-        fn customer_round_trip(reference in opt_text(), pii in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)), redacted in any::<bool>()) {
+        fn customer_round_trip(reference in text(), pii in proptest::option::of(proptest::collection::vec(any::<u8>(), 0..200)), redacted in any::<bool>()) {
             let record = CustomerRecord {
                 id: customer_id(),
                 merchant_reference_id: reference,
@@ -706,7 +648,7 @@ mod tests {
         }
 
         #[test]
-        fn customer_pii_round_trip(name in opt_text(), email in opt_text(), addr in proptest::option::of(arb_address())) {
+        fn customer_pii_round_trip(name in text(), email in text(), addr in proptest::option::of(addresses())) {
             let pii = CustomerPii {
                 name: name.map(SecretString::from),
                 email: email.map(SecretString::from),
@@ -718,7 +660,7 @@ mod tests {
         }
 
         #[test]
-        fn audit_event_body_round_trip(at in any::<i64>(), object in proptest::option::of("[a-z0-9_]{1,40}"), code in opt_text()) {
+        fn audit_event_body_round_trip(at in any::<i64>(), object in proptest::option::of("[a-z0-9_]{1,40}"), code in text()) {
             let mut record = audit_event_body();
             record.at = t(at);
             record.object_id = object;
