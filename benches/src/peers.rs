@@ -35,7 +35,10 @@ fn totals(db: &DB) -> BTreeMap<&'static str, (usize, usize, usize)> {
     for cf in strongroom_core::internals::column_families() {
         let handle = db.cf_handle(cf).expect("column family");
         let (mut n, mut k, mut v) = (0, 0, 0);
-        for item in db.iterator_cf(handle, rocksdb::IteratorMode::Start) {
+        // In key order over everything, as the vault's own scans read (store/rocks.rs).
+        let mut read = rocksdb::ReadOptions::default();
+        read.set_total_order_seek(true);
+        for item in db.iterator_cf_opt(handle, read, rocksdb::IteratorMode::Start) {
             let (key, value) = item.expect("iterate");
             n += 1;
             k += key.len();

@@ -141,14 +141,17 @@ impl Engine {
         Ok(self.runtimes.get(id))
     }
 
-    /// Calls `f` on every entry of `range`, in key order, reading in chunks.
+    /// Calls `f` on every entry of `range`, in key order, reading in chunks. Large ones: an
+    /// ordered read of payment methods first sorts their memtable (store/rocks.rs), which
+    /// chunks of 1,000 made cost more than the scan itself (stats on 40,000 fresh cards
+    /// took 0.59 s instead of 0.09 s); a chunk holds at most ~10 MB.
     pub(crate) fn scan_all(
         &self,
         cf: Cf,
         range: &KeyRange,
         mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
     ) -> Result<()> {
-        const CHUNK: usize = 1000;
+        const CHUNK: usize = 10_000;
         let mut range = range.clone();
         loop {
             let entries = self.store.scan(cf, &range, CHUNK)?;

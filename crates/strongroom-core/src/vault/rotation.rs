@@ -27,6 +27,9 @@ use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts};
 
+/// At least this many records are read at a time, then re-encrypted in batches.
+const SCAN_WINDOW: usize = 4096;
+
 /// What a re-encryption callback sees; returning `ControlFlow::Break` stops the run
 /// after the current batch (it can be resumed).
 pub type ProgressCallback<'a> = dyn FnMut(&ReencryptProgress) -> ControlFlow<()> + 'a;
@@ -180,15 +183,21 @@ impl Engine {
                 // does not change with the key version).
                 let runtime = self.runtimes.get(profile);
                 let mut head = runtime.commit.lock();
-                for (key, sealed) in entries {
-                    if !audit::is_sealed(sealed) || !is_stale(sealed, active) {
+                for (key, scanned) in entries {
+                    if !audit::is_sealed(scanned) || !is_stale(scanned, active) {
+                        continue;
+                    }
+                    // Read again inside this operation, as every phase does: the window was
+                    // read before it, and another run may have moved the event since.
+                    let Some(sealed) = self.store.get(Cf::Audit, key)? else { continue };
+                    if !audit::is_sealed(&sealed) || !is_stale(&sealed, active) {
                         continue;
                     }
                     let seq = keys::audit_seq(key).ok_or_else(|| Error::integrity("audit event key"))?.to_string();
                     batch.put(
                         Cf::Audit,
                         key.clone(),
-                        reseal(state, KeyPurpose::Data, &contexts::audit_event(profile, &seq), sealed)?,
+                        reseal(state, KeyPurpose::Data, &contexts::audit_event(profile, &seq), &sealed)?,
                     );
                     moved += 1;
                 }
@@ -333,6 +342,10 @@ impl Vault {
             complete: false,
             retired_versions: Vec::new(),
         };
+        // Batches are read a window of several at a time: an ordered read of payment methods
+        // first sorts their memtable (store/rocks.rs), so one read per batch of 256 made
+        // re-encrypting 40,000 fresh cards 5× slower.
+        let window_size = options.batch_size * (SCAN_WINDOW / options.batch_size).max(1);
         // Values written while a pass runs use the newest version already; a second pass
         // only happens if something was left behind (it never should).
         for _pass in 0..3 {
@@ -344,24 +357,28 @@ impl Vault {
                 };
                 let mut cursor: Option<Vec<u8>> = None;
                 loop {
-                    let op = Op::enter(engine.clone(), profile)?;
                     let range = KeyRange::prefix_after(prefix.clone(), cursor.as_deref());
-                    let entries = engine.store.scan(phase.cf(), &range, options.batch_size)?;
-                    let Some((last, _)) = entries.last() else { break };
+                    let window = engine.store.scan(phase.cf(), &range, window_size)?;
+                    let Some((last, _)) = window.last() else { break };
                     cursor = Some(last.clone());
-                    report.reencrypted += engine.reencrypt_batch(&op, phase, &entries)?;
-                    report.scanned += entries.len() as u64;
-                    drop(op);
-                    let now = ReencryptProgress {
-                        profile_id: profile_id.clone(),
-                        phase: phase.name(),
-                        scanned: report.scanned,
-                        reencrypted: report.reencrypted,
-                    };
-                    if progress(&now).is_break() {
-                        return Ok(report);
+                    // Each batch re-reads its records under their locks, in an operation
+                    // of its own: what the window holds only says which to look at.
+                    for entries in window.chunks(options.batch_size) {
+                        let op = Op::enter(engine.clone(), profile)?;
+                        report.reencrypted += engine.reencrypt_batch(&op, phase, entries)?;
+                        report.scanned += entries.len() as u64;
+                        drop(op);
+                        let now = ReencryptProgress {
+                            profile_id: profile_id.clone(),
+                            phase: phase.name(),
+                            scanned: report.scanned,
+                            reencrypted: report.reencrypted,
+                        };
+                        if progress(&now).is_break() {
+                            return Ok(report);
+                        }
                     }
-                    if entries.len() < options.batch_size {
+                    if window.len() < window_size {
                         break;
                     }
                 }
