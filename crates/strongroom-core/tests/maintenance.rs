@@ -252,8 +252,8 @@ fn stats_count_every_kind() {
 #[test]
 fn maintenance_reads_cards_in_table_files_and_in_memory_alike() {
     // Payment methods sit in a hash memtable with every key its own prefix
-    // (store/rocks.rs): an ordered read that did not ask for total order would skip the
-    // table files and see only what is still in memory.
+    // (store/rocks.rs): an ordered read that did not ask for total order would see almost
+    // nothing of what is still in memory (and could skip table files).
     let mut t = open();
     let profile = t.scope.profile_id().clone();
     let customer = new_customer(&t.scope);

@@ -70,6 +70,46 @@ impl KeyRange {
     }
 }
 
+/// Keys and values one chunk of a long scan holds at most (plus its last entry): a record
+/// may carry up to 50 metadata entries, tens of KB, so a count alone does not bound it.
+pub(crate) const SCAN_CHUNK_BYTES: usize = 8 << 20;
+
+/// Bytes of keys and values in `entries`.
+fn entry_bytes(entries: &[(Vec<u8>, Vec<u8>)]) -> usize {
+    entries.iter().map(|(k, v)| k.len() + v.len()).sum()
+}
+
+/// Whether a [`Store::scan_bounded`] result stopped at one of its bounds, so that the
+/// range may hold more after it.
+pub(crate) fn chunk_is_full(entries: &[(Vec<u8>, Vec<u8>)], limit: usize, max_bytes: usize) -> bool {
+    entries.len() >= limit || entry_bytes(entries) >= max_bytes
+}
+
+/// Calls `f` on every entry of `range`, in key order, reading at most `limit` entries and
+/// about `max_bytes` at a time.
+pub(crate) fn scan_in_chunks(
+    store: &dyn Store,
+    cf: Cf,
+    range: &KeyRange,
+    limit: usize,
+    max_bytes: usize,
+    mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
+) -> Result<()> {
+    let mut range = range.clone();
+    loop {
+        let entries = store.scan_bounded(cf, &range, limit, max_bytes)?;
+        for (key, value) in &entries {
+            f(key, value)?;
+        }
+        match entries.last() {
+            Some((last, _)) if chunk_is_full(&entries, limit, max_bytes) => {
+                range.start = [last.as_slice(), &[0]].concat()
+            }
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// The smallest key greater than every key starting with `prefix`.
 fn successor(prefix: &[u8]) -> Vec<u8> {
     let mut end = prefix.to_vec();
@@ -97,7 +137,15 @@ pub(crate) trait Store: Send + Sync {
     fn multi_get(&self, cf: Cf, keys: &[Vec<u8>]) -> Result<Vec<Option<Vec<u8>>>>;
 
     /// Up to `limit` entries of `range`, in key order.
-    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
+    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        self.scan_bounded(cf, range, limit, usize::MAX)
+    }
+
+    /// Up to `limit` entries of `range`, in key order, ending with the entry that brings
+    /// the keys and values read to `max_bytes` or more (so never empty while the range
+    /// holds an entry).
+    fn scan_bounded(&self, cf: Cf, range: &KeyRange, limit: usize, max_bytes: usize)
+    -> Result<Vec<(Vec<u8>, Vec<u8>)>>;
 
     /// Applies every write of `batch` atomically.
     fn write(&self, batch: Batch) -> Result<()>;

@@ -28,20 +28,27 @@ impl Store for MemoryStore {
         Ok(keys.iter().map(|k| table.and_then(|t| t.get(k).cloned())).collect())
     }
 
-    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        if range.start >= range.end {
-            return Ok(Vec::new());
+    fn scan_bounded(
+        &self,
+        cf: Cf,
+        range: &KeyRange,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+        let (mut out, mut bytes) = (Vec::new(), 0);
+        if range.start >= range.end || limit == 0 {
+            return Ok(out);
         }
         let tables = self.tables.read();
-        Ok(tables
-            .get(&cf)
-            .map(|t| {
-                t.range(range.start.clone()..range.end.clone())
-                    .take(limit)
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            })
-            .unwrap_or_default())
+        let Some(table) = tables.get(&cf) else { return Ok(out) };
+        for (key, value) in table.range(range.start.clone()..range.end.clone()) {
+            bytes += key.len() + value.len();
+            out.push((key.clone(), value.clone()));
+            if out.len() >= limit || bytes >= max_bytes {
+                break;
+            }
+        }
+        Ok(out)
     }
 
     fn write(&self, batch: Batch) -> Result<()> {

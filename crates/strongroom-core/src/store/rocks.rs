@@ -177,13 +177,18 @@ fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bo
 /// to 0.965× (16 runs each, builds alternating; the RocksDB get inside it from 4.3k to 1.9k
 /// instructions; BENCHMARKS.md, "Retrieves, in the same rounds").
 ///
-/// Two costs come with it, both paid in this file. Ordered iteration over such a memtable
-/// first copies its keys into a sorted list, at a cost that grows with the memtable, not
-/// with the chunk read: the vault scans payment methods only for maintenance (stats,
-/// verify, re-encryption), and reads them in chunks of thousands (`Engine::scan_all`, the
-/// re-encryption's window). And with a prefix transform set, an iterator that does
-/// not ask for total order may skip table files whose filter lacks its seek key as a
-/// prefix: `scan` always asks for total order.
+/// Two costs come with it. Ordered iteration over such a memtable first walks every bucket
+/// and copies the memtable's keys into a sorted list, at a cost that grows with the bucket
+/// count and the memtable, not with the chunk read: the vault scans payment methods only
+/// for maintenance (stats, verify, re-encryption), and reads them in chunks of thousands
+/// (`scan_in_chunks`, the re-encryption's window). And with a prefix transform set, an
+/// iterator that does not ask for total order is a prefix iterator: over this memtable it
+/// sees only the seek key's own bucket (nothing of the other cards still in memory), and
+/// it may skip table files whose filter lacks the seek key. `scan` always asks for total
+/// order; any other iterator over this family must too.
+///
+/// RocksDB logs a histogram of the buckets' sizes (counts only, no keys) to the database's
+/// info log each time it sorts such a memtable, on flushes and on maintenance scans.
 fn family_options(cf: Cf, shared: &Options, config: &RocksConfig) -> Options {
     let mut options = shared.clone();
     if cf == Cf::PaymentMethods {
@@ -289,17 +294,30 @@ impl Store for RocksStore {
         })
     }
 
-    fn scan(&self, cf: Cf, range: &KeyRange, limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    fn scan_bounded(
+        &self,
+        cf: Cf,
+        range: &KeyRange,
+        limit: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.with_db(|db| {
             let mut read = ReadOptions::default();
             read.set_iterate_lower_bound(range.start.clone());
             read.set_iterate_upper_bound(range.end.clone());
             // Ordered over the whole family, whatever its prefix transform (`family_options`).
             read.set_total_order_seek(true);
-            let mut out = Vec::new();
-            for entry in db.iterator_cf_opt(handle(db, cf)?, read, IteratorMode::Start).take(limit) {
+            let (mut out, mut bytes) = (Vec::new(), 0);
+            if limit == 0 {
+                return Ok(out);
+            }
+            for entry in db.iterator_cf_opt(handle(db, cf)?, read, IteratorMode::Start) {
                 let (key, value) = entry.map_err(storage_error)?;
+                bytes += key.len() + value.len();
                 out.push((key.into_vec(), value.into_vec()));
+                if out.len() >= limit || bytes >= max_bytes {
+                    break;
+                }
             }
             Ok(out)
         })
@@ -384,6 +402,34 @@ mod tests {
         for cf in Cf::ALL.iter().filter(|cf| **cf != Cf::PaymentMethods) {
             assert_eq!(setting(cf.name(), "memtable_factory"), "SkipListFactory", "{}", cf.name());
             assert_eq!(setting(cf.name(), "prefix_extractor"), "nullptr", "{}", cf.name());
+        }
+    }
+
+    #[test]
+    fn bounded_scans_stop_at_either_bound_and_chunked_scans_see_everything_once() {
+        use crate::store::backend::scan_in_chunks;
+        let dir = tempfile::tempdir().unwrap();
+        let store = RocksStore::open(dir.path(), &config(32 << 20)).unwrap();
+        let keys: Vec<Vec<u8>> = (0..50).map(|i| format!("k/{i:02}").into_bytes()).collect();
+        let mut batch = Batch::default();
+        for key in &keys {
+            batch.put(Cf::PaymentMethods, key.clone(), vec![7; 10]);
+        }
+        store.write(batch).unwrap();
+        let all = KeyRange::prefix(b"k/".to_vec());
+        // 14 bytes an entry: the third reaches 30.
+        assert_eq!(store.scan_bounded(Cf::PaymentMethods, &all, 100, 30).unwrap().len(), 3);
+        assert_eq!(store.scan_bounded(Cf::PaymentMethods, &all, 2, 30).unwrap().len(), 2);
+        assert_eq!(store.scan_bounded(Cf::PaymentMethods, &all, 100, 1).unwrap().len(), 1);
+        assert!(store.scan_bounded(Cf::PaymentMethods, &all, 0, 30).unwrap().is_empty());
+        for (limit, max_bytes) in [(7, usize::MAX), (100, 30), (7, 30), (50, usize::MAX), (1, 1)] {
+            let mut seen = Vec::new();
+            scan_in_chunks(&store, Cf::PaymentMethods, &all, limit, max_bytes, |key, _| {
+                seen.push(key.to_vec());
+                Ok(())
+            })
+            .unwrap();
+            assert_eq!(seen, keys, "limit {limit}, max_bytes {max_bytes}");
         }
     }
 

@@ -7,6 +7,7 @@ use crate::crypto::MasterKeyRing;
 use crate::error::{Error, InternalError, Result};
 use crate::model::ids::CellId;
 use crate::model::time::Timestamp;
+use crate::store::backend::{SCAN_CHUNK_BYTES, scan_in_chunks};
 use crate::store::codec::{self, Record};
 use crate::store::records::{MasterKeyCheck, ProfileRecord, VaultFormat};
 use crate::store::{Batch, Cf, KeyRange, Store, keys};
@@ -141,28 +142,13 @@ impl Engine {
         Ok(self.runtimes.get(id))
     }
 
-    /// Calls `f` on every entry of `range`, in key order, reading in chunks. Large ones: an
-    /// ordered read of payment methods first sorts their memtable (store/rocks.rs), which
-    /// chunks of 1,000 made cost more than the scan itself (stats on 40,000 fresh cards
-    /// took 0.59 s instead of 0.09 s); a chunk holds at most ~10 MB.
-    pub(crate) fn scan_all(
-        &self,
-        cf: Cf,
-        range: &KeyRange,
-        mut f: impl FnMut(&[u8], &[u8]) -> Result<()>,
-    ) -> Result<()> {
+    /// Calls `f` on every entry of `range`, in key order, reading in chunks of up to 10,000
+    /// entries and about 8 MiB. Large ones: an ordered read of payment methods first sorts
+    /// their memtable (store/rocks.rs), which chunks of 1,000 made cost more than the scan
+    /// itself (stats on 40,000 fresh cards took 0.59 s instead of 0.09 s).
+    pub(crate) fn scan_all(&self, cf: Cf, range: &KeyRange, f: impl FnMut(&[u8], &[u8]) -> Result<()>) -> Result<()> {
         const CHUNK: usize = 10_000;
-        let mut range = range.clone();
-        loop {
-            let entries = self.store.scan(cf, &range, CHUNK)?;
-            for (key, value) in &entries {
-                f(key, value)?;
-            }
-            match entries.last() {
-                Some((last, _)) if entries.len() == CHUNK => range.start = [last.as_slice(), &[0]].concat(),
-                _ => return Ok(()),
-            }
-        }
+        scan_in_chunks(self.store.as_ref(), cf, range, CHUNK, SCAN_CHUNK_BYTES, f)
     }
 
     /// Reads and decodes one record.

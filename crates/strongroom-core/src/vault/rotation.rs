@@ -15,6 +15,7 @@ use crate::model::card::CardNumber;
 use crate::model::ids::ProfileId;
 use crate::model::profile::Profile;
 use crate::model::reports::{ReencryptOptions, ReencryptProgress, ReencryptReport};
+use crate::store::backend::{SCAN_CHUNK_BYTES, chunk_is_full};
 use crate::store::codec;
 use crate::store::records::{
     CustomerRecord, CvcRecord, KeyState, KeyVersionRecord, PaymentMethodRecord, ProfileRecord, StoredNetworkToken,
@@ -27,7 +28,8 @@ use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts};
 
-/// At least this many records are read at a time, then re-encrypted in batches.
+/// Records read at a time, at most: as many whole batches as fit (one batch when a batch
+/// is larger), and at most about `SCAN_CHUNK_BYTES`; then re-encrypted batch by batch.
 const SCAN_WINDOW: usize = 4096;
 
 /// What a re-encryption callback sees; returning `ControlFlow::Break` stops the run
@@ -343,7 +345,7 @@ impl Vault {
             retired_versions: Vec::new(),
         };
         // Batches are read a window of several at a time: an ordered read of payment methods
-        // first sorts their memtable (store/rocks.rs), so one read per batch of 256 made
+        // first sorts their memtable (store/rocks.rs), and one read per batch of 256 made
         // re-encrypting 40,000 fresh cards 5× slower.
         let window_size = options.batch_size * (SCAN_WINDOW / options.batch_size).max(1);
         // Values written while a pass runs use the newest version already; a second pass
@@ -358,7 +360,7 @@ impl Vault {
                 let mut cursor: Option<Vec<u8>> = None;
                 loop {
                     let range = KeyRange::prefix_after(prefix.clone(), cursor.as_deref());
-                    let window = engine.store.scan(phase.cf(), &range, window_size)?;
+                    let window = engine.store.scan_bounded(phase.cf(), &range, window_size, SCAN_CHUNK_BYTES)?;
                     let Some((last, _)) = window.last() else { break };
                     cursor = Some(last.clone());
                     // Each batch re-reads its records under their locks, in an operation
@@ -378,7 +380,7 @@ impl Vault {
                             return Ok(report);
                         }
                     }
-                    if window.len() < window_size {
+                    if !chunk_is_full(&window, window_size, SCAN_CHUNK_BYTES) {
                         break;
                     }
                 }
