@@ -79,6 +79,28 @@ fn entry_bytes(entries: &[(Vec<u8>, Vec<u8>)]) -> usize {
     entries.iter().map(|(k, v)| k.len() + v.len()).sum()
 }
 
+/// The leading entries of `entries` that [`Store::scan_bounded`] returns: up to `limit`,
+/// ending with the one that brings the bytes read to `max_bytes`. Pulls no entry past them.
+pub(crate) fn take_bounded(
+    entries: impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>,
+    limit: usize,
+    max_bytes: usize,
+) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let (mut out, mut bytes) = (Vec::new(), 0);
+    if limit == 0 {
+        return Ok(out);
+    }
+    for entry in entries {
+        let (key, value) = entry?;
+        bytes += key.len() + value.len();
+        out.push((key, value));
+        if out.len() >= limit || bytes >= max_bytes {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// Whether a [`Store::scan_bounded`] result stopped at one of its bounds, so that the
 /// range may hold more after it.
 pub(crate) fn chunk_is_full(entries: &[(Vec<u8>, Vec<u8>)], limit: usize, max_bytes: usize) -> bool {

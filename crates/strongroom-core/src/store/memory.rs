@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use parking_lot::RwLock;
 
 use crate::error::Result;
-use crate::store::backend::{Batch, KeyRange, Store, WriteOp};
+use crate::store::backend::{Batch, KeyRange, Store, WriteOp, take_bounded};
 use crate::store::cf::Cf;
 
 /// One column family: ordered keys to values.
@@ -35,20 +35,13 @@ impl Store for MemoryStore {
         limit: usize,
         max_bytes: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let (mut out, mut bytes) = (Vec::new(), 0);
-        if range.start >= range.end || limit == 0 {
-            return Ok(out);
+        if range.start >= range.end {
+            return Ok(Vec::new());
         }
         let tables = self.tables.read();
-        let Some(table) = tables.get(&cf) else { return Ok(out) };
-        for (key, value) in table.range(range.start.clone()..range.end.clone()) {
-            bytes += key.len() + value.len();
-            out.push((key.clone(), value.clone()));
-            if out.len() >= limit || bytes >= max_bytes {
-                break;
-            }
-        }
-        Ok(out)
+        let Some(table) = tables.get(&cf) else { return Ok(Vec::new()) };
+        let entries = table.range(range.start.clone()..range.end.clone()).map(|(k, v)| Ok((k.clone(), v.clone())));
+        take_bounded(entries, limit, max_bytes)
     }
 
     fn write(&self, batch: Batch) -> Result<()> {

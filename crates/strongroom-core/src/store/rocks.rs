@@ -12,7 +12,7 @@ use rocksdb::{
 };
 
 use crate::error::{Error, Result};
-use crate::store::backend::{Batch, KeyRange, Store, WriteOp};
+use crate::store::backend::{Batch, KeyRange, Store, WriteOp, take_bounded};
 use crate::store::cf::Cf;
 
 /// How the RocksDB store is opened.
@@ -307,19 +307,10 @@ impl Store for RocksStore {
             read.set_iterate_upper_bound(range.end.clone());
             // Ordered over the whole family, whatever its prefix transform (`family_options`).
             read.set_total_order_seek(true);
-            let (mut out, mut bytes) = (Vec::new(), 0);
-            if limit == 0 {
-                return Ok(out);
-            }
-            for entry in db.iterator_cf_opt(handle(db, cf)?, read, IteratorMode::Start) {
-                let (key, value) = entry.map_err(storage_error)?;
-                bytes += key.len() + value.len();
-                out.push((key.into_vec(), value.into_vec()));
-                if out.len() >= limit || bytes >= max_bytes {
-                    break;
-                }
-            }
-            Ok(out)
+            let entries = db
+                .iterator_cf_opt(handle(db, cf)?, read, IteratorMode::Start)
+                .map(|entry| entry.map(|(k, v)| (k.into_vec(), v.into_vec())).map_err(storage_error));
+            take_bounded(entries, limit, max_bytes)
         })
     }
 
