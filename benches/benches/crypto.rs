@@ -88,7 +88,7 @@ fn keys_and_hashes(c: &mut Criterion) {
 }
 
 fn codec(c: &mut Criterion) {
-    let record = SampleRecord::payment_method();
+    let record = SampleRecord::payment_method().expect("sample record");
     let bytes = record.encode().expect("encode");
     let mut group = c.benchmark_group("record_codec");
     group.throughput(Throughput::Bytes(bytes.len() as u64));

@@ -1,7 +1,8 @@
 //! The scale run (not criterion): load N payment methods (default 1,000,000) across 1,000
 //! customers in 10 profiles, sync off, then report create throughput over time, retrieve
 //! p50/p99 at 10k and at N (right after the load, and again on the reopened vault after a
-//! full compaction; five passes of 10,000 retrieves at each point), peak RSS, disk bytes
+//! full compaction; five passes of 10,000 retrieves at each point; and at 10k once more, a
+//! vault of the first 10k cards compacted and reopened the same way), peak RSS, disk bytes
 //! per payment method after that compaction, and the time to reopen the vault.
 //!
 //! `cargo run --release -p strongroom-benches --bin scale -- [payment methods] [dir]`
@@ -17,7 +18,7 @@ use strongroom_benches::peers;
 use strongroom_benches::setup::{self, create_request};
 use strongroom_core::{
     CustomerCreate, CustomerId, MerchantId, PaymentMethodId, ProfileCreate, ProfileId, ProfileScope, ProfileSettings,
-    Vault,
+    Vault, VaultOptions,
 };
 
 const PROFILES: usize = 10;
@@ -102,6 +103,106 @@ impl Passes {
     }
 }
 
+/// The run's profiles, each with its share of the customers.
+fn profiles_and_customers(vault: &Vault) -> (Vec<ProfileScope>, Vec<Vec<CustomerId>>) {
+    let mut scopes = Vec::new();
+    let mut customers = Vec::new();
+    for p in 0..PROFILES {
+        let id = profile_id(p);
+        vault
+            .create_profile(ProfileCreate {
+                profile_id: id.clone(),
+                merchant_id: MerchantId::parse("merchant_scale").expect("id"),
+                settings: ProfileSettings::default(),
+            })
+            .expect("profile");
+        let scope = vault.profile(&id).expect("scope");
+        customers.push(
+            (0..CUSTOMERS / PROFILES)
+                .map(|c| {
+                    let request = CustomerCreate { name: Some(format!("Customer {c}").into()), ..Default::default() };
+                    scope.create_customer(request).expect("customer").id
+                })
+                .collect(),
+        );
+        scopes.push(scope);
+    }
+    (scopes, customers)
+}
+
+/// The load's `i`th create: profiles in turn, each profile's customers in turn.
+fn create_nth(scopes: &[ProfileScope], customers: &[Vec<CustomerId>], i: usize) -> (usize, PaymentMethodId) {
+    let p = i % PROFILES;
+    let customer = &customers[p][(i / PROFILES) % customers[p].len()];
+    let pm = scopes[p].create_payment_method(create_request(customer, i as u64)).expect("create");
+    (p, pm.payment_method.id)
+}
+
+/// Compacts every column family of the closed vault at `path` to its last level; the
+/// table bytes of each family afterwards.
+fn compact_fully(path: &Path) -> Vec<(&'static str, u64)> {
+    let db = peers::open_raw(path);
+    let mut by_family = Vec::new();
+    for cf in strongroom_core::internals::column_families() {
+        let handle = db.cf_handle(cf).expect("cf");
+        let mut options = rocksdb::CompactOptions::default();
+        options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
+        db.compact_range_cf_opt(handle, None::<&[u8]>, None::<&[u8]>, &options);
+        let table_bytes = db.property_int_value_cf(handle, "rocksdb.total-sst-files-size").ok().flatten();
+        by_family.push((cf, table_bytes.unwrap_or(0)));
+    }
+    by_family
+}
+
+/// The timed passes on a reopened vault, after one untimed pass that loads the index and
+/// filter blocks; then one more pass with RocksDB's per-thread counters and timers on
+/// (they slow it, so it is not timed), described per retrieve.
+fn settled_passes(vault: &Vault, ids: &[(usize, PaymentMethodId)]) -> (Passes, String) {
+    let scopes: Vec<ProfileScope> = (0..PROFILES).map(|p| vault.profile(&profile_id(p)).expect("scope")).collect();
+    retrieve_latency(&scopes, ids);
+    let passes = Passes::measure(&scopes, ids);
+    (passes, rocksdb_reads(&scopes, ids))
+}
+
+/// What RocksDB did for one pass of the retrieves, per retrieve: block cache hits, blocks
+/// read from files (their bytes and time), decompression, and the whole lookup in table
+/// files (which includes the rest).
+fn rocksdb_reads(scopes: &[ProfileScope], ids: &[(usize, PaymentMethodId)]) -> String {
+    use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
+    set_perf_stats(PerfStatsLevel::EnableTime);
+    let mut context = PerfContext::default();
+    context.reset();
+    retrieve_latency(scopes, ids);
+    set_perf_stats(PerfStatsLevel::Disable);
+    let per = |metric| context.metric(metric) as f64 / SAMPLES as f64;
+    format!(
+        "per retrieve: {:.2} block cache hits, {:.2} blocks read from files ({:.0} B, {:.2} µs), decompression \
+         {:.2} µs and lookup in table files {:.2} µs",
+        per(PerfMetric::BlockCacheHitCount),
+        per(PerfMetric::BlockReadCount),
+        per(PerfMetric::BlockReadByte),
+        per(PerfMetric::BlockReadTime) / 1e3,
+        per(PerfMetric::BlockDecompressTime) / 1e3,
+        per(PerfMetric::GetFromOutputFilesTime) / 1e3,
+    )
+}
+
+/// A vault of the load's first `count` cards in a directory of its own next to `beside`
+/// (the same filesystem), compacted like the full one and reopened: its settled passes.
+fn settled_small_vault(beside: &Path, options: &VaultOptions, count: usize) -> (Passes, String) {
+    let dir = tempfile::tempdir_in(beside.parent().unwrap_or(Path::new("."))).expect("temp dir");
+    let vault = Vault::open(dir.path(), options.clone()).expect("open");
+    let (scopes, customers) = profiles_and_customers(&vault);
+    let ids: Vec<_> = (0..count).map(|i| create_nth(&scopes, &customers, i)).collect();
+    drop(scopes);
+    vault.close();
+    compact_fully(dir.path());
+    let vault = Vault::open(dir.path(), options.clone()).expect("reopen");
+    let settled = settled_passes(&vault, &ids);
+    vault.close();
+    settled
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let total: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
@@ -123,28 +224,7 @@ fn main() {
         options.block_cache_bytes >> 20
     );
     let vault = Vault::open(&path, options.clone()).expect("open");
-    let mut scopes = Vec::new();
-    let mut customers: Vec<Vec<CustomerId>> = Vec::new();
-    for p in 0..PROFILES {
-        let id = profile_id(p);
-        vault
-            .create_profile(ProfileCreate {
-                profile_id: id.clone(),
-                merchant_id: MerchantId::parse("merchant_scale").expect("id"),
-                settings: ProfileSettings::default(),
-            })
-            .expect("profile");
-        let scope = vault.profile(&id).expect("scope");
-        customers.push(
-            (0..CUSTOMERS / PROFILES)
-                .map(|c| {
-                    let request = CustomerCreate { name: Some(format!("Customer {c}").into()), ..Default::default() };
-                    scope.create_customer(request).expect("customer").id
-                })
-                .collect(),
-        );
-        scopes.push(scope);
-    }
+    let (scopes, customers) = profiles_and_customers(&vault);
 
     let bar = ProgressBar::new(total as u64);
     bar.set_style(
@@ -162,11 +242,9 @@ fn main() {
     let started = Instant::now();
     let mut at_10k = None;
     for i in 0..total {
-        let p = i % PROFILES;
-        let customer = &customers[p][(i / PROFILES) % customers[p].len()];
-        let pm = scopes[p].create_payment_method(create_request(customer, i as u64)).expect("create");
+        let created = create_nth(&scopes, &customers, i);
         if i < 10_000 || i % stride == 0 {
-            ids.push((p, pm.payment_method.id));
+            ids.push(created);
         }
         if i + 1 == 10_000.min(total) {
             at_10k = Some(Passes::measure(&scopes, &ids));
@@ -187,30 +265,19 @@ fn main() {
     vault.close();
 
     let raw_bytes = dir_bytes(&path);
-    let mut by_family = Vec::new();
-    {
-        let db = peers::open_raw(&path);
-        for cf in strongroom_core::internals::column_families() {
-            let handle = db.cf_handle(cf).expect("cf");
-            let mut options = rocksdb::CompactOptions::default();
-            options.set_bottommost_level_compaction(rocksdb::BottommostLevelCompaction::Force);
-            db.compact_range_cf_opt(handle, None::<&[u8]>, None::<&[u8]>, &options);
-            let table_bytes = db.property_int_value_cf(handle, "rocksdb.total-sst-files-size").ok().flatten();
-            by_family.push((cf, table_bytes.unwrap_or(0)));
-        }
-    }
+    let by_family = compact_fully(&path);
     let compacted = dir_bytes(&path);
     let opened = Instant::now();
-    let vault = Vault::open(&path, options).expect("reopen");
+    let vault = Vault::open(&path, options.clone()).expect("reopen");
     let open_time = opened.elapsed();
     // The same retrieves once more, on the reopened and fully compacted vault: no flush or
-    // compaction competes for the two cores, as none did at 10k (which all sat in the
-    // memtables). One untimed pass first loads the index and filter blocks.
-    let scopes: Vec<ProfileScope> = (0..PROFILES).map(|p| vault.profile(&profile_id(p)).expect("scope")).collect();
-    retrieve_latency(&scopes, &ids);
-    let settled = Passes::measure(&scopes, &ids);
-    drop(scopes);
+    // compaction competes for the two cores, as none did at 10k.
+    let (settled, settled_reads) = settled_passes(&vault, &ids);
     vault.close();
+    // The 10k point above had its cards in the memtables; this one reads them from table
+    // files like the reopened full vault: a vault of the first 10k cards of the same load,
+    // compacted and reopened, so the ratio between the two is the size's alone.
+    let settled_10k = (total > 10_000).then(|| settled_small_vault(&path, &options, 10_000));
 
     println!("\npayment methods: {total} ({PROFILES} profiles, {CUSTOMERS} customers), load {load:.1?}");
     println!("create throughput per tenth of the load:");
@@ -222,14 +289,21 @@ fn main() {
     }
     println!("retrieve at {total}: {}", at_full.describe());
     println!("retrieve at {total}, reopened after compaction: {}", settled.describe());
+    println!("  {settled_reads}");
+    if let Some((passes, reads)) = &settled_10k {
+        println!("retrieve at 10k, its own vault reopened after compaction: {}", passes.describe());
+        println!("  {reads}");
+    }
+    let ratio = |passes: &Passes, base: &Passes| passes.median().1.as_secs_f64() / base.median().1.as_secs_f64();
     if let Some(passes) = &at_10k {
-        let p99_10k = passes.median().1;
-        let ratio = |passes: &Passes| passes.median().1.as_secs_f64() / p99_10k.as_secs_f64();
         println!(
             "p99 ratio full/10k (median passes): {:.2} right after the load, {:.2} reopened after compaction",
-            ratio(&at_full),
-            ratio(&settled)
+            ratio(&at_full, passes),
+            ratio(&settled, passes)
         );
+    }
+    if let Some((passes, _)) = &settled_10k {
+        println!("p99 ratio full/10k, both reopened after compaction (median passes): {:.2}", ratio(&settled, passes));
     }
     println!("peak RSS: {rss:.0} MiB during load and retrieves, {:.0} MiB over the whole run", peak_rss_mib());
     println!(

@@ -150,11 +150,11 @@ impl ChainMacs {
 pub struct SampleRecord(PaymentMethodRecord);
 
 impl SampleRecord {
-    pub fn payment_method() -> Self {
+    pub fn payment_method() -> Result<Self> {
         let now = Timestamp::from_millis(1_795_478_400_000);
-        Self(PaymentMethodRecord {
-            id: PaymentMethodId::generate(None),
-            customer_id: CustomerId::generate(None),
+        Ok(Self(PaymentMethodRecord {
+            id: PaymentMethodId::generate(None)?,
+            customer_id: CustomerId::generate(None)?,
             payment_method_type: PaymentMethodType::Card,
             payment_method_subtype: PaymentMethodSubtype::Credit,
             storage_type: StorageType::Persistent,
@@ -173,7 +173,7 @@ impl SampleRecord {
             details: vec![0xA5; 48 + 40],
             pan: vec![0x5A; 48 + 16],
             network_token: None,
-        })
+        }))
     }
 
     pub fn encode(&self) -> Result<Vec<u8>> {

@@ -154,7 +154,7 @@ fn cases() -> Vec<Case> {
             Some("us".into()))),
         // Payment method request
         case!("unknown customer", "HE_02", Some("customer_id"), |f| create_request(f, |r| r.customer_id =
-            CustomerId::generate(None))),
+            CustomerId::generate(None).unwrap())),
         case!("redacted customer", "IR_11", Some("customer_id"), |f| create_request(f, |r| r.customer_id =
             f.redacted.clone())),
         case!("billing country", "IR_05", Some("billing.country"), |f| create_request(f, |r| r.billing =
@@ -205,11 +205,11 @@ fn cases() -> Vec<Case> {
             .map(|_| ())),
         case!("unknown payment method", "HE_02", Some("payment_method_id"), |f| f
             .scope
-            .retrieve_payment_method(&PaymentMethodId::generate(None))
+            .retrieve_payment_method(&PaymentMethodId::generate(None).unwrap())
             .map(|_| ())),
         case!("delete unknown payment method", "HE_02", Some("payment_method_id"), |f| f
             .scope
-            .delete_payment_method(&PaymentMethodId::generate(None))
+            .delete_payment_method(&PaymentMethodId::generate(None).unwrap())
             .map(|_| ())),
         case!("list limit 0", "IR_05", Some("limit"), |f| f.scope.list_customers(&PageRequest::first(0)).map(|_| ())),
         case!("list limit 101", "IR_05", Some("limit"), |f| f

@@ -161,7 +161,7 @@ fn delete_redacts_and_cascades() {
 #[test]
 fn unknown_and_malformed_customer_ids() {
     let t = open();
-    let unknown = CustomerId::generate(None);
+    let unknown = CustomerId::generate(None).unwrap();
     let err = t.scope.retrieve_customer(&unknown).unwrap_err();
     assert_eq!((err.code(), err.field()), ("HE_02", Some("customer_id")));
     assert_eq!(t.scope.delete_customer(&unknown).unwrap_err().code(), "HE_02");

@@ -162,7 +162,7 @@ fn verify_reports_orphans_and_unreadable_values() {
         let db = raw_db(t.path());
         // An index entry pointing to a payment method that does not exist.
         let index = db.cf_handle("pm_by_customer").unwrap();
-        let ghost = strongroom_core::PaymentMethodId::generate(None);
+        let ghost = strongroom_core::PaymentMethodId::generate(None).unwrap();
         db.put_cf(
             index,
             [b"pro_test\0".as_slice(), customer.id.as_str().as_bytes(), b"\0", ghost.as_str().as_bytes()].concat(),
@@ -251,9 +251,9 @@ fn stats_count_every_kind() {
 
 #[test]
 fn maintenance_reads_cards_in_table_files_and_in_memory_alike() {
-    // Payment methods sit in a hash memtable with every key its own prefix
-    // (store/rocks.rs): an ordered read that did not ask for total order would see almost
-    // nothing of what is still in memory (and could skip table files).
+    // Payment methods and the fingerprint index sit in hash memtables with every key its
+    // own prefix (store/rocks.rs): an ordered read that did not ask for total order would
+    // see almost nothing of what is still in memory (and could skip table files).
     let mut t = open();
     let profile = t.scope.profile_id().clone();
     let customer = new_customer(&t.scope);
@@ -264,7 +264,11 @@ fn maintenance_reads_cards_in_table_files_and_in_memory_alike() {
     cards.extend((40..80).map(|i| save_card(&t.scope, &customer.id, &visa(i)).id));
 
     assert_eq!(t.vault.profile_stats(&profile).unwrap().payment_methods, 80);
-    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    let verified = t.vault.verify(&mut |_| {}).unwrap();
+    assert!(verified.is_clean());
+    // Each card's two index entries (by customer, and its fingerprint, also in a hash
+    // memtable), all read.
+    assert_eq!(verified.index_entries_checked, 2 * 80);
     t.vault.rotate_profile_key(&profile).unwrap();
     let report = t
         .vault

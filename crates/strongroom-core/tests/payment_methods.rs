@@ -93,8 +93,10 @@ fn update_each_field_and_expiry() {
     let no_op = t.scope.update_payment_method(&pm.id, PaymentMethodUpdate::default()).unwrap();
     assert_eq!(no_op, updated);
 
-    let err =
-        t.scope.update_payment_method(&PaymentMethodId::generate(None), PaymentMethodUpdate::default()).unwrap_err();
+    let err = t
+        .scope
+        .update_payment_method(&PaymentMethodId::generate(None).unwrap(), PaymentMethodUpdate::default())
+        .unwrap_err();
     assert_eq!((err.code(), err.field()), ("HE_02", Some("payment_method_id")));
 }
 
@@ -210,7 +212,7 @@ fn list_pagination_and_isolation_between_customers() {
     assert_eq!(bobs.payment_methods.iter().map(|p| p.id.clone()).collect::<Vec<_>>(), vec![bob_card]);
     let err = t
         .scope
-        .list_payment_methods(&strongroom_core::CustomerId::generate(None), &PageRequest::default())
+        .list_payment_methods(&strongroom_core::CustomerId::generate(None).unwrap(), &PageRequest::default())
         .unwrap_err();
     assert_eq!((err.code(), err.field()), ("HE_02", Some("customer_id")));
 }
@@ -274,5 +276,5 @@ fn reveal_marks_the_card_used() {
     assert_eq!(revealed.card_holder_name.as_ref().unwrap().expose(), "joseph Doe");
     let after = t.scope.retrieve_payment_method(&pm.id).unwrap();
     assert_eq!(after.last_used_at.as_millis() - pm.last_used_at.as_millis(), 30_000);
-    assert_eq!(t.scope.reveal_payment_method(&PaymentMethodId::generate(None)).unwrap_err().code(), "HE_02");
+    assert_eq!(t.scope.reveal_payment_method(&PaymentMethodId::generate(None).unwrap()).unwrap_err().code(), "HE_02");
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::text;
+use crate::model::{text, uuid_v7};
 
 const HEX_LEN: usize = 32;
 const MAX_CELL_LEN: usize = 16;
@@ -89,9 +89,10 @@ macro_rules! generated_id {
             /// The type prefix of this id kind.
             pub const PREFIX: &'static str = $prefix;
 
-            /// A new, unique, time-ordered id.
-            pub fn generate(cell: Option<&CellId>) -> Self {
-                Self(generate(cell, $prefix))
+            /// A new, unique, time-ordered id (`InternalError::Random` only if the
+            /// operating system cannot seed this thread's generator).
+            pub fn generate(cell: Option<&CellId>) -> Result<Self> {
+                Ok(Self(generate(cell, $prefix)?))
             }
 
             /// Checks the shape `[{cell}_]
@@ -162,14 +163,20 @@ generated_id!(
     ApiKeyId, "key", "api_key_id"
 );
 
-fn generate(cell: Option<&CellId>, prefix: &str) -> String {
-    let uuid = uuid::Uuid::now_v7();
+fn generate(cell: Option<&CellId>, prefix: &str) -> Result<String> {
+    let uuid = uuid_v7::next()?;
     let mut hex = uuid::Uuid::encode_buffer();
     let hex = uuid.simple().encode_lower(&mut hex);
-    match cell {
-        Some(cell) => format!("{}_{prefix}_{hex}", cell.as_str()),
-        None => format!("{prefix}_{hex}"),
+    let cell = cell.map(CellId::as_str);
+    let mut id = String::with_capacity(cell.map_or(0, |c| c.len() + 1) + prefix.len() + 1 + HEX_LEN);
+    if let Some(cell) = cell {
+        id.push_str(cell);
+        id.push('_');
     }
+    id.push_str(prefix);
+    id.push('_');
+    id.push_str(hex);
+    Ok(id)
 }
 
 fn parse_generated(value: &str, prefix: &str, field: &'static str) -> Result<()> {
@@ -200,15 +207,15 @@ mod tests {
 
     #[test]
     fn generated_ids_parse_and_order() {
-        let a = PaymentMethodId::generate(None);
-        let b = PaymentMethodId::generate(None);
+        let a = PaymentMethodId::generate(None).unwrap();
+        let b = PaymentMethodId::generate(None).unwrap();
         assert!(a.as_str().starts_with("pm_"));
         assert_eq!(a.as_str().len(), 35);
         assert!(a < b, "uuid v7 ids sort in creation order");
         assert_eq!(PaymentMethodId::parse(a.as_str()).unwrap(), a);
 
         let cell = CellId::parse("12345").unwrap();
-        let c = CustomerId::generate(Some(&cell));
+        let c = CustomerId::generate(Some(&cell)).unwrap();
         assert!(c.as_str().starts_with("12345_cus_"));
         assert!(CustomerId::parse(c.as_str()).is_ok());
     }

@@ -17,6 +17,7 @@ pub mod scope;
 pub mod sensitive;
 pub(crate) mod text;
 pub mod time;
+mod uuid_v7;
 
 pub use address::Address;
 pub use api_key::{ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeySecret};

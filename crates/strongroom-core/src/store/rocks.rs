@@ -156,7 +156,7 @@ fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bo
         db_options.set_db_write_buffer_size(config.memtable_budget_bytes);
     }
 
-    // The payment methods' hash memtable (below) takes inserts from one thread at a time:
+    // The hash memtables (below) take inserts from one thread at a time:
     // the leader of a write group applies the whole group. (RocksDB refuses to open it
     // otherwise.)
     db_options.set_allow_concurrent_memtable_write(false);
@@ -166,8 +166,8 @@ fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bo
     DB::open_cf_descriptors(&db_options, path, descriptors).map_err(storage_error)
 }
 
-/// One column family's options: the shared ones, and for payment methods a memtable made
-/// for what they are read by, which is their id.
+/// One column family's options: the shared ones, and for the families read by whole key
+/// ([`POINT_READ_FAMILIES`]) a memtable made for that.
 ///
 /// A retrieve reads one payment method by id, and recent writes are in the memtable. In
 /// RocksDB's default memtable (a skip list) a lookup walks a dozen nodes spread over the
@@ -185,22 +185,30 @@ fn open_existing_or_new(path: &Path, config: &RocksConfig, create_if_missing: bo
 /// iterator that does not ask for total order is a prefix iterator: over this memtable it
 /// sees only the seek key's own bucket (nothing of the other cards still in memory), and
 /// it may skip table files whose filter lacks the seek key. `scan` always asks for total
-/// order; any other iterator over this family must too.
+/// order; any other iterator over these families must too.
+///
+/// The fingerprint index is read the same way: every create looks its card's fingerprint
+/// up (the duplicate check, nearly always a miss) and inserts it; only verify reads it in
+/// order, through `scan_all`'s chunks.
 ///
 /// RocksDB logs a histogram of the buckets' sizes (counts only, no keys) to the database's
 /// info log each time it sorts such a memtable, on flushes and on maintenance scans.
 fn family_options(cf: Cf, shared: &Options, config: &RocksConfig) -> Options {
     let mut options = shared.clone();
-    if cf == Cf::PaymentMethods {
+    if POINT_READ_FAMILIES.contains(&cf) {
         options.set_prefix_extractor(SliceTransform::create_noop());
         options.set_memtable_factory(MemtableFactory::HashLinkList { bucket_count: memtable_buckets(config) });
     }
     options
 }
 
+/// The families whose every read but maintenance is by whole key, which get a hash memtable.
+const POINT_READ_FAMILIES: [Cf; 2] = [Cf::PaymentMethods, Cf::Fingerprints];
+
 /// About one bucket per payment method a full memtable holds (~500 bytes each, out of the
-/// budget all column families share), as a power of two. The bucket array (8 bytes a
-/// bucket) is part of each memtable's memory: 512 KiB for the default 32 MiB budget.
+/// budget all column families share), as a power of two; the fingerprint index holds one
+/// entry per payment method too. The bucket array (8 bytes a bucket) is part of each hash
+/// memtable's memory: 512 KiB for the default 32 MiB budget, for each of the two families.
 fn memtable_buckets(config: &RocksConfig) -> usize {
     const DEFAULT_WRITE_BUFFER: usize = 64 << 20;
     let budget = if config.memtable_budget_bytes > 0 { config.memtable_budget_bytes } else { DEFAULT_WRITE_BUFFER };
@@ -269,6 +277,38 @@ impl RocksStore {
     }
 }
 
+/// RocksDB's batch of the vault's writes, in their order.
+fn write_batch(db: &DB, batch: Batch) -> Result<WriteBatch> {
+    let mut wb = WriteBatch::with_capacity_bytes(write_batch_capacity(&batch));
+    for op in batch.ops {
+        match op {
+            WriteOp::Put { cf, key, value } => wb.put_cf(handle(db, cf)?, key, value),
+            WriteOp::Delete { cf, key } => wb.delete_cf(handle(db, cf)?, key),
+            WriteOp::DeleteRange { cf, range } => wb.delete_range_cf(handle(db, cf)?, range.start, range.end),
+        }
+    }
+    Ok(wb)
+}
+
+/// The bytes RocksDB's batch will hold for these writes: its 12-byte header, and per write
+/// a tag, the family id and a length prefix for each of the two slices (varints, 5 bytes
+/// at most each). Allocated once, the batch is not grown put by put (about five
+/// reallocations and copies per create before).
+fn write_batch_capacity(batch: &Batch) -> usize {
+    const HEADER: usize = 12;
+    const PER_WRITE: usize = 1 + 5 + 5 + 5;
+    let slices: usize = batch
+        .ops
+        .iter()
+        .map(|op| match op {
+            WriteOp::Put { key, value, .. } => key.len() + value.len(),
+            WriteOp::Delete { key, .. } => key.len(),
+            WriteOp::DeleteRange { range, .. } => range.start.len() + range.end.len(),
+        })
+        .sum();
+    HEADER + batch.ops.len() * PER_WRITE + slices
+}
+
 fn handle(db: &DB, cf: Cf) -> Result<&ColumnFamily> {
     db.cf_handle(cf.name()).ok_or_else(|| Error::storage(format!("column family `{}` is missing", cf.name())))
 }
@@ -315,17 +355,7 @@ impl Store for RocksStore {
     }
 
     fn write(&self, batch: Batch) -> Result<()> {
-        self.with_db(|db| {
-            let mut wb = WriteBatch::default();
-            for op in batch.ops {
-                match op {
-                    WriteOp::Put { cf, key, value } => wb.put_cf(handle(db, cf)?, key, value),
-                    WriteOp::Delete { cf, key } => wb.delete_cf(handle(db, cf)?, key),
-                    WriteOp::DeleteRange { cf, range } => wb.delete_range_cf(handle(db, cf)?, range.start, range.end),
-                }
-            }
-            db.write_opt(wb, &self.write_options).map_err(storage_error)
-        })
+        self.with_db(|db| db.write_opt(write_batch(db, batch)?, &self.write_options).map_err(storage_error))
     }
 
     fn purge(&self, ranges: &[(Cf, KeyRange)]) -> Result<()> {
@@ -376,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn payment_methods_alone_have_the_hash_memtable() {
+    fn point_read_families_alone_have_the_hash_memtable() {
         let dir = tempfile::tempdir().unwrap();
         drop(RocksStore::open(dir.path(), &config(32 << 20)).unwrap());
         let setting = |family: &str, name: &str| {
@@ -384,13 +414,15 @@ mod tests {
             let line = options.lines().map(str::trim).find(|l| l.starts_with(&format!("{name}="))).unwrap();
             line[name.len() + 1..].to_owned()
         };
-        let memtable = setting("payment_methods", "memtable_factory");
-        assert!(
-            memtable.contains("id=HashLinkListRepFactory;") && memtable.contains("bucket_count=65536;"),
-            "{memtable}"
-        );
-        assert_eq!(setting("payment_methods", "prefix_extractor"), "rocksdb.Noop");
-        for cf in Cf::ALL.iter().filter(|cf| **cf != Cf::PaymentMethods) {
+        for family in ["payment_methods", "fingerprints"] {
+            let memtable = setting(family, "memtable_factory");
+            assert!(
+                memtable.contains("id=HashLinkListRepFactory;") && memtable.contains("bucket_count=65536;"),
+                "{family}: {memtable}"
+            );
+            assert_eq!(setting(family, "prefix_extractor"), "rocksdb.Noop", "{family}");
+        }
+        for cf in Cf::ALL.iter().filter(|cf| !POINT_READ_FAMILIES.contains(cf)) {
             assert_eq!(setting(cf.name(), "memtable_factory"), "SkipListFactory", "{}", cf.name());
             assert_eq!(setting(cf.name(), "prefix_extractor"), "nullptr", "{}", cf.name());
         }
@@ -425,6 +457,27 @@ mod tests {
     }
 
     #[test]
+    fn a_write_batch_is_allocated_once_for_all_its_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = RocksStore::open(dir.path(), &config(32 << 20)).unwrap();
+        let mut batch = Batch::default();
+        // Lengths on both sides of each varint width up to 4 bytes (a 5-byte length is a
+        // value of 256 MiB).
+        let lens = [0usize, 1, 127, 128, 300, 16_383, 16_384, 70_000, (1 << 21) - 1, 1 << 21];
+        for (i, len) in lens.into_iter().enumerate() {
+            batch.put(Cf::ALL[i % Cf::ALL.len()], vec![b'k'; len.min(200) + 1], vec![0xA5; len]);
+        }
+        batch.delete(Cf::Cvc, vec![b'c'; 40]);
+        batch.delete_range(Cf::Audit, KeyRange::prefix(b"a/".to_vec()));
+        let capacity = write_batch_capacity(&batch);
+        let size = store.with_db(|db| Ok(write_batch(db, batch)?.size_in_bytes())).unwrap();
+        assert!(size <= capacity, "batch of {size} bytes, {capacity} reserved");
+        // Each write reserves 16 bytes of framing and takes at least 3 (a tag and two
+        // one-byte lengths, or a family id and one length).
+        assert!(capacity - size <= 12 * 13, "reserved {capacity} bytes for a batch of {size}");
+    }
+
+    #[test]
     fn memtable_buckets_follow_the_budget() {
         assert_eq!(memtable_buckets(&config(32 << 20)), 1 << 16);
         assert_eq!(memtable_buckets(&config(0)), 1 << 17);
@@ -434,24 +487,26 @@ mod tests {
 
     #[test]
     fn scans_see_the_memtable_and_the_tables_in_key_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = RocksStore::open(dir.path(), &config(32 << 20)).unwrap();
-        let put = |keys: &[&[u8]]| {
-            let mut batch = Batch::default();
-            for key in keys {
-                batch.put(Cf::PaymentMethods, key.to_vec(), key.to_vec());
-            }
-            store.write(batch).unwrap();
-        };
-        put(&[b"p1/b", b"p1/d", b"p2/a"]);
-        store.with_db(|db| db.flush_cf(handle(db, Cf::PaymentMethods)?).map_err(storage_error)).unwrap();
-        put(&[b"p1/a", b"p1/c", b"p0/z"]);
-        let range = KeyRange { start: b"p1/".to_vec(), end: b"p10".to_vec() };
-        let keys: Vec<_> = store.scan(Cf::PaymentMethods, &range, 10).unwrap().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, [&b"p1/a"[..], b"p1/b", b"p1/c", b"p1/d"]);
-        let first_two = store.scan(Cf::PaymentMethods, &range, 2).unwrap();
-        assert_eq!(first_two.len(), 2);
-        assert_eq!(store.get(Cf::PaymentMethods, b"p1/b").unwrap().as_deref(), Some(&b"p1/b"[..]));
-        assert_eq!(store.get(Cf::PaymentMethods, b"p1/e").unwrap(), None);
+        for cf in POINT_READ_FAMILIES {
+            let dir = tempfile::tempdir().unwrap();
+            let store = RocksStore::open(dir.path(), &config(32 << 20)).unwrap();
+            let put = |keys: &[&[u8]]| {
+                let mut batch = Batch::default();
+                for key in keys {
+                    batch.put(cf, key.to_vec(), key.to_vec());
+                }
+                store.write(batch).unwrap();
+            };
+            put(&[b"p1/b", b"p1/d", b"p2/a"]);
+            store.with_db(|db| db.flush_cf(handle(db, cf)?).map_err(storage_error)).unwrap();
+            put(&[b"p1/a", b"p1/c", b"p0/z"]);
+            let range = KeyRange { start: b"p1/".to_vec(), end: b"p10".to_vec() };
+            let keys: Vec<_> = store.scan(cf, &range, 10).unwrap().into_iter().map(|(k, _)| k).collect();
+            assert_eq!(keys, [&b"p1/a"[..], b"p1/b", b"p1/c", b"p1/d"], "{}", cf.name());
+            let first_two = store.scan(cf, &range, 2).unwrap();
+            assert_eq!(first_two.len(), 2);
+            assert_eq!(store.get(cf, b"p1/b").unwrap().as_deref(), Some(&b"p1/b"[..]));
+            assert_eq!(store.get(cf, b"p1/e").unwrap(), None);
+        }
     }
 }

@@ -61,7 +61,7 @@ impl Vault {
         if request.expires_at.is_some_and(|t| t <= now) {
             return Err(Error::invalid("expires_at", "must be in the future"));
         }
-        let id = ApiKeyId::generate(op.engine.cell.as_ref());
+        let id = ApiKeyId::generate(op.engine.cell.as_ref())?;
         let secret = zeroize::Zeroizing::new(os_bytes::<SECRET_BYTES>()?);
         let record = ApiKeyRecord {
             id: id.clone(),

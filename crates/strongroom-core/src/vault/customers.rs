@@ -59,7 +59,7 @@ impl ProfileScope {
         let op = self.begin(Scope::Write, AuditAction::CustomerCreated)?;
         let (engine, state) = (&op.engine, &op.state);
         request.validate()?;
-        let id = CustomerId::generate(engine.cell.as_ref());
+        let id = CustomerId::generate(engine.cell.as_ref())?;
         let now = engine.now();
         let pii = CustomerPii {
             name: request.name,

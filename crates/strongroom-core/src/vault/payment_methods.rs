@@ -229,7 +229,7 @@ impl ProfileScope {
         batch: &mut Batch,
         now: Timestamp,
     ) -> Result<PaymentMethod> {
-        let id = PaymentMethodId::generate(engine.cell.as_ref());
+        let id = PaymentMethodId::generate(engine.cell.as_ref())?;
         let details = CardDetails {
             exp_month: card.expiry.month,
             exp_year: card.expiry.year,
