@@ -10,11 +10,13 @@
 
 use std::time::{Duration, Instant};
 
+use strongroom_benches::latency::{micros, percentile};
 use strongroom_benches::setup::{BenchVault, create_request};
 
+/// The median of `xs`, in µs.
 fn median(mut xs: Vec<Duration>) -> f64 {
     xs.sort();
-    xs[xs.len() / 2].as_secs_f64() * 1e6
+    micros(percentile(&xs, 0.5))
 }
 
 fn main() {
