@@ -2,12 +2,16 @@
 
 Every other test in this directory already runs through them; these compare them with the
 generated originals byte for byte, on random requests and on real results, and check what
-they add: the builder zeroes its bytes, and a changed generated module fails the import.
+they add: the builder zeroes its copy, a result's buffer is freed once and its view
+released, byte strings with wider items are refused, and a changed generated module fails
+the import.
 """
 
+import array
 import ctypes
 import datetime
 import random
+import re
 import types
 
 import pytest
@@ -15,7 +19,7 @@ import pytest
 import strongroom
 from strongroom import _fast_buffers
 from strongroom._native import strongroom as generated
-from conftest import VISA, new_card
+from conftest import MASTER_KEY, VISA, new_card
 
 GENERATED = _fast_buffers.GENERATED
 SECRET = b"4242424242424242"
@@ -51,6 +55,14 @@ def read_back(stream_class, converter, data):
         return value
     finally:
         rbuf.free()
+
+
+def luhn_number(serial):
+    """A 16-digit Visa-range number that passes the Luhn check."""
+    body = "4" + str(serial).rjust(14, "0")
+    digits = [int(c) for c in reversed(body)]
+    total = sum(d * 2 - 9 * (d > 4) if i % 2 == 0 else d for i, d in enumerate(digits))
+    return body + str((10 - total % 10) % 10)
 
 
 def maybe(rng, make):
@@ -89,10 +101,33 @@ def random_create(rng):
     )
 
 
-def test_the_faster_buffers_are_installed():
-    assert GENERATED, "install() did not run"
+def test_every_replaced_piece_is_installed():
     assert generated._UniffiRustBufferBuilder is not GENERATED["builder"]
     assert generated._UniffiRustBufferStream is not GENERATED["stream"]
+    assert generated._UniffiRustBuffer.alloc_with_builder is not GENERATED["alloc_with_builder"]
+    assert generated._UniffiRustBuffer.consume_with_stream is not GENERATED["consume_with_stream"]
+    assert generated._UniffiRustCallStatus.default is not GENERATED["status_default"]
+    assert generated._UniffiFfiConverterTimestamp.read is not GENERATED["read_timestamp"]
+
+
+def test_a_call_status_starts_as_the_generated_one_does():
+    ours, theirs = generated._UniffiRustCallStatus.default(), GENERATED["status_default"]()
+    assert bytes(ours) == bytes(theirs)
+    assert ours.code == generated._UniffiRustCallStatus.CALL_SUCCESS
+    assert (ours.error_buf.capacity, ours.error_buf.len, bool(ours.error_buf.data)) == (0, 0, False)
+
+
+def test_native_sizes_are_written_as_uniffi_does():
+    for value in (0, 1, 2**32, 2**64 - 1):
+        ours, theirs = generated._UniffiRustBufferBuilder(), GENERATED["builder"]()
+        ours.write_c_size_t(value)
+        theirs.write_c_size_t(value)
+        ours_buf, theirs_buf = ours.finalize(), theirs.finalize()
+        try:
+            assert ctypes.string_at(ours_buf.data, ours_buf.len) == ctypes.string_at(theirs_buf.data, theirs_buf.len)
+        finally:
+            ours_buf.free()
+            theirs_buf.free()
 
 
 @pytest.mark.parametrize(
@@ -144,18 +179,32 @@ def test_random_requests_are_written_byte_for_byte_as_uniffi_does():
         assert ours == theirs
 
 
-def test_results_are_read_as_uniffi_reads_them(scope, customer):
+def test_results_from_rust_are_read_as_uniffi_reads_them(scope, customer):
+    """The bytes Rust returned, captured before they are read, decoded by both readers."""
+    captured = []
+    installed = generated._UniffiRustBuffer.consume_with_stream
+
+    def capturing(rbuf):
+        captured.append(ctypes.string_at(rbuf.data, rbuf.len))
+        return installed(rbuf)
+
     rng = random.Random(7)
     results = []
-    for i in range(20):
-        number = "4242424242424242" if i % 2 else "5555555555554444"
-        fields = dict(card_holder_name=maybe(rng, lambda: "Zoë " + str(i)), nick_name=maybe(rng, lambda: "名前" + str(i)))
-        created = scope.create_payment_method(new_card(customer.id, number, card_cvc="123", **fields))
-        results.append((generated._UniffiFfiConverterTypePaymentMethodCreated, created))
-        results.append((generated._UniffiFfiConverterTypePaymentMethod, scope.retrieve_payment_method(created.payment_method.id)))
-    results.append((generated._UniffiFfiConverterTypeCustomer, customer))
-    for converter, value in results:
-        data = written(GENERATED["builder"], converter, value)
+    generated._UniffiRustBuffer.consume_with_stream = capturing
+    try:
+        for i in range(20):
+            number = luhn_number(i)
+            fields = dict(card_holder_name=maybe(rng, lambda: "Zoë " + str(i)), nick_name=maybe(rng, lambda: "名前" + str(i)))
+            created = scope.create_payment_method(new_card(customer.id, number, card_cvc="123", **fields))
+            results.append((generated._UniffiFfiConverterTypePaymentMethodCreated, created, captured[-1]))
+            retrieved = scope.retrieve_payment_method(created.payment_method.id)
+            results.append((generated._UniffiFfiConverterTypePaymentMethod, retrieved, captured[-1]))
+        page = scope.list_payment_methods(customer.id, None, None)
+        results.append((generated._UniffiFfiConverterTypePaymentMethodPage, page, captured[-1]))
+    finally:
+        generated._UniffiRustBuffer.consume_with_stream = installed
+    assert len(page.payment_methods) == 20
+    for converter, value, data in results:
         ours = read_back(generated._UniffiRustBufferStream, converter, data)
         theirs = read_back(GENERATED["stream"], converter, data)
         assert ours == theirs == value
@@ -180,27 +229,46 @@ def test_timestamps_are_read_as_uniffi_reads_them():
             rbuf.free()
 
 
-def test_reading_past_the_end_or_leaving_bytes_fails_as_before():
+@pytest.mark.parametrize("which", ["ours", "generated"])
+def test_reading_past_the_end_or_leaving_bytes_fails_as_before(which):
+    stream_class = generated._UniffiRustBufferStream if which == "ours" else GENERATED["stream"]
     builder = generated._UniffiRustBufferBuilder()
     builder.write_u8(1)
     builder.write_u8(2)
-    stream = generated._UniffiRustBufferStream.from_rust_buffer(rbuf := builder.finalize())
+    rbuf = builder.finalize()
     try:
+        stream = stream_class.from_rust_buffer(rbuf)
         assert stream.read_u8() == 1
-        with pytest.raises(generated.InternalError):
+        with pytest.raises(generated.InternalError, match="read past end"):
             stream.read_u16()
-        with pytest.raises(generated.InternalError):
+        with pytest.raises(generated.InternalError, match="read past end"):
             stream.read(2)
         assert stream.read(1) == b"\x02"
+        assert stream.remaining() == 0
     finally:
         rbuf.free()
 
+
+@pytest.mark.parametrize("body_fails", [False, True])
+def test_a_consumed_result_is_freed_once_and_cannot_be_read_after(monkeypatch, body_fails):
+    frees = []
+    real_free = generated._UniffiRustBuffer.free
+    monkeypatch.setattr(generated._UniffiRustBuffer, "free", lambda self: frees.append(1) or real_free(self))
     builder = generated._UniffiRustBufferBuilder()
-    builder.write_u8(1)
-    builder.write_u8(2)
-    with pytest.raises(RuntimeError, match="junk data left"):
-        with builder.finalize().consume_with_stream() as stream:
-            stream.read_u8()
+    builder.write(SECRET)
+    rbuf = builder.finalize()
+    with pytest.raises(generated.InternalError if body_fails else RuntimeError):
+        with rbuf.consume_with_stream() as stream:
+            assert stream.read(4) == SECRET[:4]
+            assert frees == []  # read in place: the buffer lives until the block ends
+            if body_fails:
+                stream.read(100)
+    # Twelve bytes were left unread (RuntimeError, as the generated code raises) or the
+    # read failed; either way the RustBuffer was freed exactly once, and the stream's view
+    # of it was released first, so a stray read fails instead of reading freed memory.
+    assert frees == [1]
+    with pytest.raises(ValueError):
+        stream.read(1)
 
 
 def test_the_builder_zeroes_its_bytes_when_done_outgrown_or_discarded():
@@ -254,17 +322,63 @@ def test_a_request_that_fails_half_way_leaves_no_card_number_behind(scope, custo
     assert scope.list_payment_methods(customer.id, None, None).payment_methods == []
 
 
-def test_a_changed_generated_module_fails_the_import():
-    changed = types.SimpleNamespace(**vars(generated))
-    changed._UniffiRustBufferStream = type("Stream", (), {"read": None})
-    with pytest.raises(ImportError, match="stream methods"):
-        _fast_buffers._check_generated(changed)
+def test_byte_strings_are_written_whole_or_refused():
+    converter = generated._UniffiFfiConverterBytes
+    expected, _ = both_written(converter, SECRET)
+    for same in (bytearray(SECRET), memoryview(SECRET), array.array("B", SECRET)):
+        assert written(generated._UniffiRustBufferBuilder, converter, same) == expected
+    read = read_back(generated._UniffiRustBufferStream, converter, expected)
+    assert read == SECRET and type(read) is bytes  # as the generated reader returns
+    for wider in (array.array("I", range(8)), memoryview(bytes(32)).cast("B", (4, 8))):
+        with pytest.raises(TypeError, match="byte string"):
+            written(generated._UniffiRustBufferBuilder, converter, wider)
 
-    class Wider(ctypes.Structure):
-        _fields_ = [("capacity", ctypes.c_int32), ("len", ctypes.c_int32), ("data", ctypes.c_void_p)]
 
-    changed = types.SimpleNamespace(**vars(generated))
-    changed._UniffiRustBuffer = Wider
-    with pytest.raises(ImportError, match="RustBuffer layout"):
-        _fast_buffers._check_generated(changed)
-    _fast_buffers._check_generated(generated)  # the real one passes
+def test_a_master_key_of_wider_items_is_refused_and_a_bytearray_key_works(tmp_path):
+    def options(key):
+        return strongroom.VaultOptions(
+            master_keys=[strongroom.MasterKeyEntry(id="k1", key=key)], active_master_key="k1", sync_writes=False
+        )
+
+    path = str(tmp_path / "vault")
+    with pytest.raises(strongroom.StrongroomError.InvalidValue) as refused:
+        strongroom.Vault.open(path, options(array.array("I", range(8))))
+    assert refused.value.code == "IR_05"
+    vault = strongroom.Vault.open(path, options(bytearray(MASTER_KEY)))
+    vault.create_profile("pro_shop", "merchant_shop", None)
+    vault.shutdown()
+    with strongroom.Vault.open(path, options(bytes(MASTER_KEY))) as vault:  # the same key
+        assert vault.profile("pro_shop").profile_id() == "pro_shop"
+
+
+def generated_text():
+    with open(generated.__file__, encoding="utf-8") as f:
+        return f.read()
+
+
+def test_the_generated_code_is_the_one_this_was_checked_against():
+    _fast_buffers.check_generated(generated_text())
+
+
+@pytest.mark.parametrize(
+    "what, old, new",
+    [
+        ("runtime helpers", "return _UniffiRustBuffer(0, 0, None)", "return _UniffiRustBuffer(0, 0, 0)"),
+        ("runtime helpers", 'self._unpack_from(4, ">i")', 'self._unpack_from(4, "<i")'),
+        ("runtime helpers", "fromtimestamp(0, tz=datetime.timezone.utc) +", "fromtimestamp(1, tz=datetime.timezone.utc) +"),
+        ("runtime helpers", "utf8_bytes = value.encode(\"utf-8\")", "utf8_bytes = value.encode(\"latin-1\")"),
+        ("uses of consume_with_stream(", "\nclass CvcStorage", "\ndef _extra(b):\n    return b.consume_with_stream()\nclass CvcStorage"),
+    ],
+)
+def test_a_changed_generated_module_fails_the_import(tmp_path, what, old, new):
+    text = generated_text()
+    assert text.count(old) >= 1
+    changed = text.replace(old, new, 1)
+    with pytest.raises(ImportError, match=re.escape(what)):
+        _fast_buffers.check_generated(changed)
+    # install() reads the module's own file: a module whose file changed is not patched.
+    path = tmp_path / "strongroom.py"
+    path.write_text(changed, encoding="utf-8")
+    module = types.SimpleNamespace(**{**vars(generated), "__file__": str(path), "_strongroom_fast_buffers": False})
+    with pytest.raises(ImportError, match="generated bindings changed"):
+        _fast_buffers.install(module)

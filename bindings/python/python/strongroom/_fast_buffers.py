@@ -2,8 +2,8 @@
 
 uniffi's generated Python (``_native/strongroom.py``) moves every argument and every
 result through a RustBuffer, one field at a time, and spends most of a call doing so
-(BENCHMARKS.md, "Python"): each integer written goes through a
-``contextlib.contextmanager``, a request's buffer starts at 16 bytes and grows by calling
+(BENCHMARKS.md, "What changed in the eleventh session"): each integer written goes through
+a ``contextlib.contextmanager``, a request's buffer starts at 16 bytes and grows by calling
 into the library (``rustbuffer_reserve``, three times for a card), each integer read
 slices a ctypes pointer into a new ``bytes``, each call's status struct is built field by
 field, and each timestamp read builds the epoch again.
@@ -12,27 +12,42 @@ field, and each timestamp read builds the epoch again.
 read the same wire format (uniffi's: big-endian integers, strings and byte strings as an
 i32 length and the bytes) in fewer steps:
 
-- a request is written into a Python ``bytearray`` and handed to Rust as one buffer of its
-  exact size (one call into the library instead of up to four). The ``bytearray`` is
-  zeroed when it is handed over, discarded or outgrown, so the card data written into it
-  does not stay behind in freed memory (the generated builder's buffer, which Rust
-  reallocates as it grows, did);
-- a result is copied out of its RustBuffer once and read from that copy; the RustBuffer
-  is freed right after the copy, also when reading it then fails;
+- a request is written into a Python ``bytearray`` and handed to Rust as one RustBuffer
+  of its exact size (one call into the library instead of up to four);
+- a result is read in place, through a ``memoryview`` of its RustBuffer, which is freed
+  when reading is done or fails (the view is released first, so a stray later read raises
+  ``ValueError`` instead of reading freed memory);
 - a call's status starts zeroed by ctypes, which is what the generated default spells out;
 - a timestamp is added to a constant epoch.
 
-Errors are the generated code's: reading past the end raises ``InternalError``, bytes left
-over raise ``RuntimeError``.
+Card data and copies: the request's ``bytearray`` is the one copy this module adds, and it
+is zeroed when done with (handed over, discarded or outgrown), so it does not stay behind
+in freed memory; a result is not copied at all until a field is read (as before, each
+string or byte string read is a ``bytes``; the generated reader also made one of every
+integer). What it does not change: the RustBuffers are freed by uniffi's Rust side without
+zeroing, as before (a request now has one: the generated builder's buffer was reallocated
+by Rust up to three times as it grew, leaving each earlier copy in freed memory); and
+every ``str`` and the ``bytes`` Python encodes it to or decodes it from cannot be wiped,
+as before.
 
-This is tied to the generated module of the pinned uniffi (0.32): :func:`install` checks
-the layouts and the methods it replaces and raises ``ImportError`` if they changed, so an
-upgrade fails the import (and CI) until this file has been checked against the new
-generated code. ``tests/test_fast_buffers.py`` compares both implementations byte for byte.
+Errors are the generated code's: reading past the end raises ``InternalError``, bytes left
+over raise ``RuntimeError``. Byte-string arguments must be bytes-like with one-byte items
+(``bytes``, ``bytearray``, a ``memoryview`` of those); others raise ``TypeError`` (which
+the package reports as ``IR_05``): a wider item would make the length prefix, which counts
+items, disagree with the bytes. The generated code raised ``ctypes.ArgumentError`` for
+anything but ``bytes``.
+
+This is tied to the generated code of the pinned uniffi (0.32): :func:`install` checks a
+digest of the generated runtime helpers it replaces or relies on, and the number of places
+that use them, and raises ``ImportError`` if either changed, so an upgrade fails the import
+(and CI) until this file has been checked against the new generated code and the digest
+updated. ``tests/test_fast_buffers.py`` compares both implementations byte for byte.
 """
 
 import ctypes
 import datetime
+import hashlib
+import re
 import struct
 
 # uniffi's wire format for each fixed-size value, by the suffix of its read_/write_ method.
@@ -61,10 +76,17 @@ GENERATED = {}
 
 
 def _wipe(buffer):
-    """Zeroes a bytearray in place (without resizing it, so without moving it)."""
-    size = len(buffer)
-    if size:
-        ctypes.memset((ctypes.c_char * size).from_buffer(buffer), 0, size)
+    """Zeroes a bytearray in place: an assignment of the same length neither resizes nor
+    moves it."""
+    buffer[:] = bytes(len(buffer))
+
+
+def _one_byte_items(value):
+    """`value` as a flat buffer of bytes, or TypeError (a wider item would be miscounted)."""
+    view = memoryview(value)
+    if view.itemsize != 1 or view.ndim != 1 or not view.c_contiguous:
+        raise TypeError("a byte string (bytes, bytearray) is required, not {!r}".format(type(value).__name__))
+    return view
 
 
 def _writer(fmt):
@@ -117,6 +139,8 @@ def _make_classes(m):
             self._buf = grown
 
         def write(self, value):
+            if type(value) is not bytes:
+                value = _one_byte_items(value)
             end = self._len + len(value)
             if end > len(self._buf):
                 self._grow(end)
@@ -127,7 +151,7 @@ def _make_classes(m):
             try:
                 rbuf = alloc(self._len)
                 if self._len:
-                    ctypes.memmove(rbuf.data, (ctypes.c_char * self._len).from_buffer(self._buf), self._len)
+                    ctypes.memmove(rbuf.data, ctypes.addressof(ctypes.c_char.from_buffer(self._buf)), self._len)
                 rbuf.len = self._len
                 return rbuf
             finally:
@@ -139,14 +163,15 @@ def _make_classes(m):
             self._len = 0
 
     class Stream:
-        """Reads a result from one copy of its bytes."""
+        """Reads a result in place, through a view of its RustBuffer's memory."""
 
         __slots__ = ("_data", "_len", "_offset")
 
         def __init__(self, data, length):
             if length and not data:
                 raise internal_error("rust buffer with a length and no data")
-            self._data = ctypes.string_at(data, length) if length else b""
+            memory = (ctypes.c_char * length).from_address(ctypes.addressof(data.contents)) if length else b""
+            self._data = memoryview(memory)
             self._len = length
             self._offset = 0
 
@@ -162,7 +187,11 @@ def _make_classes(m):
             if offset + size > self._len:
                 raise internal_error("read past end of rust buffer")
             self._offset = offset + size
-            return self._data[offset : offset + size]
+            return self._data[offset : offset + size].tobytes()
+
+        def release(self):
+            """Ends the view (any later read raises ValueError), before the memory is freed."""
+            self._data.release()
 
     for suffix, fmt in _FORMATS.items():
         setattr(Builder, "write_" + suffix, _writer(fmt))
@@ -183,23 +212,29 @@ def _make_classes(m):
             return False
 
     class Consuming:
-        """`rbuf.consume_with_stream()`: copies the bytes, frees the RustBuffer at once."""
+        """`rbuf.consume_with_stream()`: reads the RustBuffer in place, then frees it."""
 
-        __slots__ = ("_stream",)
+        __slots__ = ("_rbuf", "_stream")
 
         def __init__(self, rbuf):
+            self._rbuf = rbuf
             try:
                 self._stream = Stream.from_rust_buffer(rbuf)
-            finally:
+            except BaseException:
                 rbuf.free()
+                raise
 
         def __enter__(self):
             return self._stream
 
         def __exit__(self, exc_type, exc, tb):
-            left = self._stream.remaining()
-            if exc_type is None and left != 0:
-                raise RuntimeError(f"junk data left in buffer at end of consume_with_stream {left}")
+            try:
+                left = self._stream.remaining()
+                if exc_type is None and left != 0:
+                    raise RuntimeError(f"junk data left in buffer at end of consume_with_stream {left}")
+            finally:
+                self._stream.release()
+                self._rbuf.free()
             return False
 
     return Builder, Stream, Building, Consuming
@@ -214,47 +249,59 @@ def _read_timestamp(buf):
     return _EPOCH - datetime.timedelta(seconds=-seconds, microseconds=microseconds)
 
 
-def _public_methods(cls):
-    return {name for name in vars(cls) if not name.startswith("_")}
+# The generated code this file was checked against (uniffi 0.32.2): a digest of the runtime
+# helpers (everything before the library's loading code: RustBuffer, the stream and builder,
+# the call status, `_uniffi_rust_call_with_error`, `_UniffiConverterRustBuffer`) and of the
+# string, byte string and timestamp converters; and how often the replaced pieces are named
+# in the whole module (their definitions and every use).
+_HELPERS_END = "# Contains loading, initialization code, and the FFI Function declarations."
+_CONVERTERS = ("_UniffiFfiConverterString", "_UniffiFfiConverterBytes", "_UniffiFfiConverterTimestamp")
+_HELPERS_DIGEST = "442dc369775a5be28c47da162491a492270a698e24dd4516d01e6f9dc6cd7214"
+_USES = {
+    "consume_with_stream(": 3,
+    "alloc_with_builder(": 3,
+    "read_with_stream(": 1,
+    "_UniffiRustBufferBuilder": 3,
+    "_UniffiRustBufferStream": 5,
+    "_UniffiRustCallStatus.default": 1,
+}
 
 
-def _check_generated(m):
-    """Raises ImportError unless `m` is the generated code this file was written against."""
-    rust_buffer = [("capacity", ctypes.c_uint64), ("len", ctypes.c_uint64), ("data", ctypes.POINTER(ctypes.c_char))]
-    expected = {
-        "RustBuffer layout": (getattr(m, "_UniffiRustBuffer", None) and m._UniffiRustBuffer._fields_, rust_buffer),
-        "RustCallStatus layout": (
-            getattr(m, "_UniffiRustCallStatus", None) and m._UniffiRustCallStatus._fields_,
-            [("code", ctypes.c_int8), ("error_buf", getattr(m, "_UniffiRustBuffer", None))],
-        ),
-        "builder methods": (
-            _public_methods(getattr(m, "_UniffiRustBufferBuilder", object)),
-            {"write", "finalize", "discard", "write_c_size_t"} | {"write_" + s for s in _FORMATS},
-        ),
-        "stream methods": (
-            _public_methods(getattr(m, "_UniffiRustBufferStream", object)),
-            {"from_rust_buffer", "remaining", "read"} | {"read_" + s for s in _FORMATS},
-        ),
-        "RustBuffer methods": (
-            {"alloc", "reserve", "free", "alloc_with_builder", "consume_with_stream", "read_with_stream", "default"}
-            <= _public_methods(getattr(m, "_UniffiRustBuffer", object)),
-            True,
-        ),
-        "timestamp converter": (hasattr(getattr(m, "_UniffiFfiConverterTimestamp", None), "read"), True),
-    }
-    changed = [what for what, (found, wanted) in expected.items() if found != wanted]
+def _class_text(source, name):
+    match = re.search(r"^class " + re.escape(name) + r"\b.*?(?=^\S)", source, re.M | re.S)
+    return match.group(0) if match else ""
+
+
+def helpers_digest(source):
+    """The digest `_HELPERS_DIGEST` pins, of the generated module's text `source`."""
+    helpers = source.split(_HELPERS_END, 1)[0] if _HELPERS_END in source else ""
+    parts = [helpers] + [_class_text(source, name) for name in _CONVERTERS]
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def check_generated(source):
+    """Raises ImportError unless `source` is the generated code this file was written for."""
+    changed = []
+    if helpers_digest(source) != _HELPERS_DIGEST:
+        changed.append("runtime helpers")
+    changed += [f"uses of {name}" for name, count in _USES.items() if source.count(name) != count]
     if changed:
         raise ImportError(
-            "strongroom: the generated bindings changed (" + ", ".join(changed) + "); "
-            "check strongroom/_fast_buffers.py against them"
+            "strongroom: the generated bindings changed (" + ", ".join(changed) + "); check "
+            "strongroom/_fast_buffers.py against them, then update its digest or counts"
         )
 
 
 def install(m):
     """Puts the faster pieces into the generated module `m` (once)."""
-    if GENERATED:
+    try:
+        with open(m.__file__, encoding="utf-8") as f:
+            source = f.read()
+    except (AttributeError, OSError) as e:
+        raise ImportError(f"strongroom: cannot read the generated bindings to check them ({e})") from None
+    check_generated(source)
+    if getattr(m, "_strongroom_fast_buffers", False):
         return
-    _check_generated(m)
     builder, stream, building, consuming = _make_classes(m)
     GENERATED.update(
         builder=m._UniffiRustBufferBuilder,
@@ -270,3 +317,4 @@ def install(m):
     m._UniffiRustBuffer.consume_with_stream = lambda self: consuming(self)
     m._UniffiRustCallStatus.default = staticmethod(m._UniffiRustCallStatus)
     m._UniffiFfiConverterTimestamp.read = staticmethod(_read_timestamp)
+    m._strongroom_fast_buffers = True
