@@ -15,14 +15,17 @@ i32 length and the bytes) in fewer steps:
 - a request is written into a Python ``bytearray`` and handed to Rust as one RustBuffer
   of its exact size (one call into the library instead of up to four);
 - a result is read in place, through a ``memoryview`` of its RustBuffer, which is freed
-  when reading is done or fails (the view is released first, so a stray later read raises
-  ``ValueError`` instead of reading freed memory);
+  when reading is done or fails (the stream's view is released first, so a later read
+  through the stream raises ``ValueError``; each read copies out at once, so no view of
+  the buffer outlives it; a view that cannot be released, because C code holds a buffer
+  of it, leaves the RustBuffer unfreed rather than freed under it);
 - a call's status starts zeroed by ctypes, which is what the generated default spells out;
 - a timestamp is added to a constant epoch.
 
 Card data and copies: the request's ``bytearray`` is the one copy this module adds, and it
 is zeroed when done with (handed over, discarded or outgrown), so it does not stay behind
-in freed memory; a result is not copied at all until a field is read (as before, each
+in freed memory (every copy into it goes through a ``memoryview``: a plain slice
+assignment would leave an unzeroed temporary copy behind); a result is not copied at all until a field is read (as before, each
 string or byte string read is a ``bytes``; the generated reader also made one of every
 integer). What it does not change: the RustBuffers are freed by uniffi's Rust side without
 zeroing, as before (a request now has one: the generated builder's buffer was reallocated
@@ -75,18 +78,26 @@ _EPOCH = datetime.datetime.fromtimestamp(0, tz=datetime.timezone.utc)
 GENERATED = {}
 
 
+# Every copy into a bytearray below goes through a memoryview of it: assigning anything but
+# a bytearray to a slice of a bytearray (`buf[a:b] = some_bytes`) first copies the value
+# into a temporary bytearray, which CPython frees without zeroing.
+
+
 def _wipe(buffer):
-    """Zeroes a bytearray in place: an assignment of the same length neither resizes nor
-    moves it."""
-    buffer[:] = bytes(len(buffer))
+    """Zeroes a bytearray in place (a memoryview cannot resize or move it)."""
+    memoryview(buffer)[:] = bytes(len(buffer))
 
 
 def _one_byte_items(value):
-    """`value` as a flat buffer of bytes, or TypeError (a wider item would be miscounted)."""
+    """`value` as a flat view of bytes, or TypeError (a wider item would be miscounted)."""
     view = memoryview(value)
     if view.itemsize != 1 or view.ndim != 1 or not view.c_contiguous:
         raise TypeError("a byte string (bytes, bytearray) is required, not {!r}".format(type(value).__name__))
-    return view
+    return view if view.format == "B" else view.cast("B")
+
+
+# One ctypes type to view any result through (sliced to its length): no type per length.
+_MEMORY = ctypes.c_char * (1 << 31)
 
 
 def _writer(fmt):
@@ -134,7 +145,7 @@ def _make_classes(m):
 
         def _grow(self, needed):
             grown = bytearray(max(needed, 2 * len(self._buf)))
-            grown[: self._len] = memoryview(self._buf)[: self._len]
+            memoryview(grown)[: self._len] = memoryview(self._buf)[: self._len]
             _wipe(self._buf)
             self._buf = grown
 
@@ -144,7 +155,7 @@ def _make_classes(m):
             end = self._len + len(value)
             if end > len(self._buf):
                 self._grow(end)
-            self._buf[self._len : end] = value
+            memoryview(self._buf)[self._len : end] = value
             self._len = end
 
         def finalize(self):
@@ -163,15 +174,21 @@ def _make_classes(m):
             self._len = 0
 
     class Stream:
-        """Reads a result in place, through a view of its RustBuffer's memory."""
+        """Reads a result in place, through a view of its RustBuffer's memory.
+
+        Nothing may keep a view derived from `_data` (a slice, say) past a read: `release`
+        ends `_data` itself, not views made from it. Every read here copies out at once
+        (`tobytes`, `unpack_from`)."""
 
         __slots__ = ("_data", "_len", "_offset")
 
         def __init__(self, data, length):
             if length and not data:
                 raise internal_error("rust buffer with a length and no data")
-            memory = (ctypes.c_char * length).from_address(ctypes.addressof(data.contents)) if length else b""
-            self._data = memoryview(memory)
+            if length > _MEMORY._length_:
+                raise internal_error("rust buffer too large to read")
+            memory = _MEMORY.from_address(ctypes.addressof(data.contents)) if length else b""
+            self._data = memoryview(memory)[:length]
             self._len = length
             self._offset = 0
 
@@ -190,8 +207,13 @@ def _make_classes(m):
             return self._data[offset : offset + size].tobytes()
 
         def release(self):
-            """Ends the view (any later read raises ValueError), before the memory is freed."""
-            self._data.release()
+            """Ends the view, so a later read through this stream raises ValueError; False
+            if it cannot be ended (something holds a buffer of it)."""
+            try:
+                self._data.release()
+            except BufferError:
+                return False
+            return True
 
     for suffix, fmt in _FORMATS.items():
         setattr(Builder, "write_" + suffix, _writer(fmt))
@@ -233,8 +255,10 @@ def _make_classes(m):
                 if exc_type is None and left != 0:
                     raise RuntimeError(f"junk data left in buffer at end of consume_with_stream {left}")
             finally:
-                self._stream.release()
-                self._rbuf.free()
+                # A view that cannot be ended still points into the buffer: leak the
+                # buffer rather than free memory something can still read.
+                if self._stream.release():
+                    self._rbuf.free()
             return False
 
     return Builder, Stream, Building, Consuming
@@ -279,16 +303,31 @@ def helpers_digest(source):
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
 
 
+# What the converters and types (the code after the helpers) may call on a stream or a
+# builder, which they name `buf`, `stream` or `builder` (and on the RustBuffer a `lift`
+# consumes): the replacements' methods, so none finds an attribute they lack.
+_PROVIDED = (
+    {"write", "finalize", "discard", "write_c_size_t", "remaining", "read"}
+    | {"write_" + s for s in _FORMATS}
+    | {"read_" + s for s in _FORMATS}
+    | {"consume_with_stream", "free"}
+)
+
+
 def check_generated(source):
     """Raises ImportError unless `source` is the generated code this file was written for."""
     changed = []
     if helpers_digest(source) != _HELPERS_DIGEST:
-        changed.append("runtime helpers")
+        changed.append("runtime helpers (new digest: _fast_buffers.helpers_digest(source))")
     changed += [f"uses of {name}" for name, count in _USES.items() if source.count(name) != count]
+    after_helpers = source.split(_HELPERS_END, 1)[-1]
+    unknown = set(re.findall(r"\b(?:buf|stream|builder)\.(\w+)", after_helpers)) - _PROVIDED
+    if unknown:
+        changed.append("calls on buffers of " + ", ".join(sorted(unknown)))
     if changed:
         raise ImportError(
             "strongroom: the generated bindings changed (" + ", ".join(changed) + "); check "
-            "strongroom/_fast_buffers.py against them, then update its digest or counts"
+            "strongroom/_fast_buffers.py against them, then update what it pins"
         )
 
 
