@@ -97,7 +97,10 @@ def _one_byte_items(value):
 
 
 # One ctypes type to view any result through (sliced to its length): no type per length.
-_MEMORY = ctypes.c_char * (1 << 31)
+# Its 2 GiB - 1 is the largest a ctypes type may have on a 32-bit Python, and far more than
+# any result of the vault (uniffi frames each string and list with an i32 length); a
+# larger buffer is refused with InternalError.
+_MEMORY = ctypes.c_char * (2**31 - 1)
 
 
 def _writer(fmt):
