@@ -28,15 +28,27 @@ SECRET = b"4242424242424242"
 TEXTS = ["", "a", "John Doe", "Zoë Ünïcode", "名前", "🃏 card", "x" * 300, "\x00nul"]
 
 
-def written(builder_class, converter, value):
-    """The bytes `converter` writes for `value` through a builder of `builder_class`."""
-    builder = builder_class()
-    converter.write(value, builder)
+def finalized(builder):
+    """The bytes `builder` hands over (its RustBuffer freed again)."""
     rbuf = builder.finalize()
     try:
         return ctypes.string_at(rbuf.data, rbuf.len)
     finally:
         rbuf.free()
+
+
+def written(builder_class, converter, value):
+    """The bytes `converter` writes for `value` through a builder of `builder_class`."""
+    builder = builder_class()
+    converter.write(value, builder)
+    return finalized(builder)
+
+
+def secret_rbuf():
+    """A RustBuffer holding SECRET, the caller to free or consume it."""
+    builder = generated._UniffiRustBufferBuilder()
+    builder.write(SECRET)
+    return builder.finalize()
 
 
 def both_written(converter, value):
@@ -124,12 +136,7 @@ def test_native_sizes_are_written_as_uniffi_does():
         ours, theirs = generated._UniffiRustBufferBuilder(), GENERATED["builder"]()
         ours.write_c_size_t(value)
         theirs.write_c_size_t(value)
-        ours_buf, theirs_buf = ours.finalize(), theirs.finalize()
-        try:
-            assert ctypes.string_at(ours_buf.data, ours_buf.len) == ctypes.string_at(theirs_buf.data, theirs_buf.len)
-        finally:
-            ours_buf.free()
-            theirs_buf.free()
+        assert finalized(ours) == finalized(theirs)
 
 
 @pytest.mark.parametrize(
@@ -155,16 +162,11 @@ def test_every_integer_and_float_is_written_and_read_as_uniffi_does(suffix, valu
     for v in values:
         getattr(ours, "write_" + suffix)(v)
         getattr(theirs, "write_" + suffix)(v)
-    ours_buf, theirs_buf = ours.finalize(), theirs.finalize()
-    try:
-        assert ctypes.string_at(ours_buf.data, ours_buf.len) == ctypes.string_at(theirs_buf.data, theirs_buf.len)
-        for stream_class in (generated._UniffiRustBufferStream, GENERATED["stream"]):
-            stream = stream_class.from_rust_buffer(ours_buf)
-            assert [getattr(stream, "read_" + suffix)() for _ in values] == values
-            assert stream.remaining() == 0
-    finally:
-        ours_buf.free()
-        theirs_buf.free()
+    data = finalized(ours)
+    assert data == finalized(theirs)
+    all_values = types.SimpleNamespace(read=lambda stream: [getattr(stream, "read_" + suffix)() for _ in values])
+    for stream_class in (generated._UniffiRustBufferStream, GENERATED["stream"]):
+        assert read_back(stream_class, all_values, data) == values
 
 
 def test_random_requests_are_written_byte_for_byte_as_uniffi_does():
@@ -220,15 +222,13 @@ def test_timestamps_are_read_as_uniffi_reads_them():
         builder = generated._UniffiRustBufferBuilder()
         builder.write_i64(seconds)
         builder.write_u32(nanos)
-        rbuf = builder.finalize()
-        try:
-            values = []
-            for read in (generated._UniffiFfiConverterTimestamp.read, GENERATED["read_timestamp"]):
-                values.append(read(generated._UniffiRustBufferStream.from_rust_buffer(rbuf)))
-            assert values[0] == values[1]
-            assert values[0].tzinfo == datetime.timezone.utc
-        finally:
-            rbuf.free()
+        data = finalized(builder)
+        ours, theirs = (
+            read_back(generated._UniffiRustBufferStream, types.SimpleNamespace(read=read), data)
+            for read in (generated._UniffiFfiConverterTimestamp.read, GENERATED["read_timestamp"])
+        )
+        assert ours == theirs
+        assert ours.tzinfo == datetime.timezone.utc
 
 
 @pytest.mark.parametrize("which", ["ours", "generated"])
@@ -253,25 +253,22 @@ def test_reading_past_the_end_or_leaving_bytes_fails_as_before(which):
 
 @pytest.fixture
 def frees(monkeypatch):
-    """Counts RustBuffer frees (each still done, unless `frees.real` is set to None)."""
-    counted = []
+    """Counts RustBuffer frees (each still done, unless `frees.really` is set to False)."""
+    frees = types.SimpleNamespace(count=[], really=True)
     real_free = generated._UniffiRustBuffer.free
 
     def free(rbuf):
-        counted.append(1)
-        if counted_free.real is not None:
-            counted_free.real(rbuf)
+        frees.count.append(1)
+        if frees.really:
+            real_free(rbuf)
 
-    counted_free = types.SimpleNamespace(real=real_free, count=counted, free=real_free)
     monkeypatch.setattr(generated._UniffiRustBuffer, "free", free)
-    return counted_free
+    return frees
 
 
 @pytest.mark.parametrize("ending", ["clean", "bytes left", "read fails"])
 def test_a_consumed_result_is_freed_once_and_cannot_be_read_after(frees, ending):
-    builder = generated._UniffiRustBufferBuilder()
-    builder.write(SECRET)
-    rbuf = builder.finalize()
+    rbuf = secret_rbuf()
     expected = {"clean": None, "bytes left": RuntimeError, "read fails": generated.InternalError}[ending]
     with pytest.raises(expected) if expected else contextlib.nullcontext():
         with rbuf.consume_with_stream() as stream:
@@ -289,7 +286,7 @@ def test_a_consumed_result_is_freed_once_and_cannot_be_read_after(frees, ending)
 
 
 def test_a_result_that_cannot_be_viewed_is_freed_at_once(frees):
-    frees.real = None  # this buffer's data pointer is null: only count the free
+    frees.really = False  # this buffer's data pointer is null: only count the free
     broken = generated._UniffiRustBuffer(capacity=0, len=5, data=None)
     with pytest.raises(generated.InternalError, match="no data"):
         generated._UniffiFfiConverterString.lift(broken)
@@ -297,9 +294,7 @@ def test_a_result_that_cannot_be_viewed_is_freed_at_once(frees):
 
 
 def test_a_result_whose_view_is_still_held_is_left_unfreed(frees):
-    builder = generated._UniffiRustBufferBuilder()
-    builder.write(SECRET)
-    rbuf = builder.finalize()
+    rbuf = secret_rbuf()
     with rbuf.consume_with_stream() as stream:
         held = pickle.PickleBuffer(stream._data)  # a C-level hold on the view
         assert stream.read(16) == SECRET
@@ -308,7 +303,7 @@ def test_a_result_whose_view_is_still_held_is_left_unfreed(frees):
     assert bytes(held.raw()) == SECRET
     held.release()
     assert stream.release()
-    frees.free(rbuf)
+    rbuf.free()  # now nothing points into it
 
 
 def test_the_builder_zeroes_its_bytes_when_done_outgrown_or_discarded():
@@ -318,12 +313,8 @@ def test_the_builder_zeroes_its_bytes_when_done_outgrown_or_discarded():
     builder.write(b"y" * 1000)  # outgrows the first buffer
     assert first == bytearray(len(first)), "the outgrown buffer still holds the card number"
     second = builder._buf
-    rbuf = builder.finalize()
-    try:
-        assert ctypes.string_at(rbuf.data, rbuf.len) == SECRET + b"y" * 1000
-        assert second == bytearray(len(second))
-    finally:
-        rbuf.free()
+    assert finalized(builder) == SECRET + b"y" * 1000
+    assert second == bytearray(len(second))
 
     with pytest.raises(ValueError):
         with generated._UniffiRustBuffer.alloc_with_builder() as builder:
