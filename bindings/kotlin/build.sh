@@ -23,6 +23,8 @@ lib="$CARGO_TARGET_DIR/release/libstrongroom_ffi.so"
 cp "$lib" "$out/native/linux-x86-64/"
 # Records that carry card data or keys print masked (src/io/strongroom/Strongroom.kt).
 python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry TokenProvisionRequest ProvisionedToken
+# Calls into the library reuse their call status (src/io/strongroom/CallStatusPool.kt).
+python3 "$here/pool_call_status.py" "$out/generated/io/strongroom/strongroom.kt"
 
 "$KOTLINC" -nowarn -jvm-target 17 -cp "$JNA_JAR" -d "$out/classes" \
     $(find "$out/generated" "$here/src" -name '*.kt')

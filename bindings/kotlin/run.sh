@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the jar from scratch (build.sh), then compiles and runs one of:
-#   bash bindings/kotlin/run.sh test      # the test suite
+#   bash bindings/kotlin/run.sh test      # the test suite (and the build's patch script's)
 #   bash bindings/kotlin/run.sh example   # the seed flow example
 #   bash bindings/kotlin/run.sh bench     # the micro-benchmark (not a test)
 set -euo pipefail
@@ -19,7 +19,9 @@ run() { # run <source dir> <main class> [args…]
 }
 
 case "${1:-test}" in
-    test) run "$here/tests" io.strongroom.tests.HarnessKt ;;
+    test)
+        python3 -m unittest discover -q -s "$here/tests/scripts" # the build's patch script
+        run "$here/tests" io.strongroom.tests.HarnessKt ;;
     example) run "$here/examples" io.strongroom.examples.SeedFlowKt ;;
     bench) run "$here/bench" io.strongroom.bench.BenchKt "${@:2}" ;;
     *) echo "usage: $0 test|example|bench" >&2; exit 2 ;;

@@ -75,6 +75,7 @@ fun luhnCard(prefix: String, serial: Int): String {
 fun main() {
     val failed = runSuites(
         flowTests(), errorTests(), secretTests(), lifecycleTests(), concurrencyTests(), badInputTests(), networkTokenTests(),
+        callStatusTests(),
     )
     kotlin.system.exitProcess(if (failed == 0) 0 else 1)
 }
