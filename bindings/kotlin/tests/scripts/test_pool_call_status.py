@@ -14,8 +14,15 @@ import pool_call_status as pcs  # noqa: E402
 GENERATED = (
     pcs.LAYOUT
     + "    @JvmField var other: Byte = 0\n    class ByValue: UniffiRustCallStatus(), Structure.ByValue\n}\n\n"
+    + "    companion object {\n        fun create(code: Byte, errorBuf: RustBuffer.ByValue): UniffiRustCallStatus.ByValue {\n"
+    + "            val callStatus = UniffiRustCallStatus.ByValue()\n            return callStatus\n        }\n    }\n\n"
     + pcs.CALL_WITH_ERROR
+    + "\n"
+    + pcs.CHECK
     + "\nprivate inline fun <U> uniffiRustCall(callback: (UniffiRustCallStatus) -> U): U {\n}\n"
+    + "internal open class UniffiForeignFutureResultU8(\n"
+    + "    @JvmField internal var `callStatus`: UniffiRustCallStatus.ByValue = UniffiRustCallStatus.ByValue(),\n) : Structure() {\n"
+    + "    fun uniffiSetValue(\n        `callStatus`: UniffiRustCallStatus.ByValue = UniffiRustCallStatus.ByValue(),\n    ) {}\n}\n"
 )
 
 
@@ -39,6 +46,16 @@ class PoolCallStatusTest(unittest.TestCase):
 
     def test_refuses_another_status_allocation(self):
         other = GENERATED + "fun elsewhere() { val s = UniffiRustCallStatus() }\n"
+        with self.assertRaisesRegex(ValueError, "somewhere other"):
+            pcs.pooled(other)
+
+    def test_refuses_a_changed_status_check(self):
+        changed = GENERATED.replace("if (status.isSuccess()) {", "if (status.code == 0.toByte()) {")
+        with self.assertRaisesRegex(ValueError, "uniffiCheckCallStatus"):
+            pcs.pooled(changed)
+
+    def test_refuses_a_by_value_status_made_for_a_call(self):
+        other = GENERATED + "fun elsewhere() = UniffiLib.some_call(UniffiRustCallStatus.ByValue())\n"
         with self.assertRaisesRegex(ValueError, "somewhere other"):
             pcs.pooled(other)
 

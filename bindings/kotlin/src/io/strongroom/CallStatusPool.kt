@@ -9,14 +9,13 @@
 //
 // - Each thread keeps its own stack of idle statuses, so calls that nest (an argument
 //   lowered inside a call, a host's network token provider calling the vault back) each get
-//   a status of their own. (Rust writes a status only as the call it was passed to returns,
-//   and every failed call's error is freed through another call, which clears the status
-//   again, so in the flows uniffi generates one status per thread would also do; the stack
-//   keeps correctness from resting on that.)
-// - JNA does not copy a pooled status (auto-synch off). Its native memory is cleared before
-//   each call; Rust writes a status only when the call fails, so it is read back only when
-//   its code is no longer success. A status carries no card data: an error's buffer holds
-//   the error (code, field, detail), and the generated code frees it as before.
+//   a status of their own. One status per thread does not do (tried: a double free): a
+//   failed call's error buffer is freed by a call made while that call's status is in use.
+// - JNA does not copy a pooled status (auto-synch off). An idle status is clear (its native
+//   memory and its Java fields); Rust writes a status only when the call fails, so it is
+//   read back only when its code is no longer success, and cleared again when given back.
+//   A status carries no card data: an error's buffer holds the error (code, field, detail),
+//   and the generated code frees it as before.
 package io.strongroom
 
 import java.util.concurrent.atomic.AtomicLong
@@ -27,18 +26,14 @@ internal object UniffiCallStatusPool {
 
     private val idle = ThreadLocal.withInitial { ArrayDeque<UniffiRustCallStatus>(KEPT_PER_THREAD) }
 
-    /** How many statuses were ever allocated (the tests check that calls reuse them). */
-    internal val allocated = AtomicLong()
+    /** How many statuses this thread has allocated (the tests check that calls reuse them). */
+    internal val allocatedOnThread: ThreadLocal<AtomicLong> = ThreadLocal.withInitial { AtomicLong() }
 
-    /** A status for one call: success, its native memory cleared. */
-    fun take(): UniffiRustCallStatus {
-        val status = idle.get().removeLastOrNull() ?: UniffiRustCallStatus().also {
-            it.setAutoSynch(false)
-            allocated.incrementAndGet()
-        }
-        status.pointer.clear(status.size().toLong())
-        status.code = UNIFFI_CALL_SUCCESS
-        return status
+    /** A clear status for one call. */
+    fun take(): UniffiRustCallStatus = idle.get().removeLastOrNull() ?: UniffiRustCallStatus().also {
+        it.setAutoSynch(false)
+        clear(it)
+        allocatedOnThread.get().incrementAndGet()
     }
 
     /** After the call: reads in what Rust wrote, which it does only when the call failed. */
@@ -48,7 +43,16 @@ internal object UniffiCallStatusPool {
 
     /** Done with [status] (its error, if any, already lifted and freed). */
     fun giveBack(status: UniffiRustCallStatus) {
+        clear(status)
         val stack = idle.get()
         if (stack.size < KEPT_PER_THREAD) stack.addLast(status)
+    }
+
+    private fun clear(status: UniffiRustCallStatus) {
+        status.pointer.clear(status.size().toLong())
+        status.code = UNIFFI_CALL_SUCCESS
+        status.error_buf.capacity = 0
+        status.error_buf.len = 0
+        status.error_buf.data = null
     }
 }
