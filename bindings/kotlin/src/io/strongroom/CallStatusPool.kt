@@ -16,6 +16,8 @@
 //   read back only when its code is no longer success, and cleared again when given back.
 //   A status carries no card data: an error's buffer holds the error (code, field, detail),
 //   and the generated code frees it as before.
+// - Like any ThreadLocal, a thread that outlives the binding's class loader (a pool thread in
+//   a container that redeploys) keeps its idle statuses, and so those classes, until it ends.
 package io.strongroom
 
 import java.util.concurrent.atomic.AtomicLong
