@@ -21,7 +21,7 @@ lib="$CARGO_TARGET_DIR/release/libstrongroom_ffi.so"
 "$CARGO_TARGET_DIR/release/uniffi-bindgen" generate --library "$lib" --language kotlin --no-format \
     --out-dir "$out/generated" >/dev/null
 cp "$lib" "$out/native/linux-x86-64/"
-# Records that carry card data or keys print masked (src/io/strongroom/Strongroom.kt).
+# Records that carry card data or keys print masked (src/io/strongroom/Extras.kt).
 python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry TokenProvisionRequest ProvisionedToken
 # Calls into the library reuse their call status (src/io/strongroom/CallStatusPool.kt).
 python3 "$here/pool_call_status.py" "$out/generated/io/strongroom/strongroom.kt"

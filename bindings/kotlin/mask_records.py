@@ -3,7 +3,7 @@
 uniffi generates every record as a `data class` whose toString prints every field, which
 would put a card number, a CVC or a key in any log line that prints a request. For each
 record named on the command line, this inserts `override fun toString() = printed(this)`
-into the class body (the `printed` functions live in src/io/strongroom/Strongroom.kt).
+into the class body (the `printed` functions live in src/io/strongroom/Extras.kt).
 Fails loudly if the generated code no longer has the expected shape.
 """
 
