@@ -35,34 +35,40 @@ class PoolCallStatusTest(unittest.TestCase):
         self.assertIn("UniffiCallStatusPool.giveBack(status)", pooled)
         self.assertNotIn("var status = UniffiRustCallStatus()", pooled)
 
-    def test_refuses_a_changed_call_function(self):
-        changed = GENERATED.replace("uniffiCheckCallStatus(errorHandler, status)", "check(status)")
-        with self.assertRaisesRegex(ValueError, "uniffiRustCallWithError"):
-            pcs.pooled(changed)
-
-    def test_refuses_an_already_pooled_file(self):
-        with self.assertRaises(ValueError):
-            pcs.pooled(pcs.pooled(GENERATED))
-
-    def test_refuses_another_status_allocation(self):
-        other = GENERATED + "fun elsewhere() { val s = UniffiRustCallStatus() }\n"
-        with self.assertRaisesRegex(ValueError, "somewhere other"):
-            pcs.pooled(other)
-
-    def test_refuses_a_changed_status_check(self):
-        changed = GENERATED.replace("if (status.isSuccess()) {", "if (status.code == 0.toByte()) {")
-        with self.assertRaisesRegex(ValueError, "uniffiCheckCallStatus"):
-            pcs.pooled(changed)
-
-    def test_refuses_a_by_value_status_made_for_a_call(self):
-        other = GENERATED + "fun elsewhere() = UniffiLib.some_call(UniffiRustCallStatus.ByValue())\n"
-        with self.assertRaisesRegex(ValueError, "somewhere other"):
-            pcs.pooled(other)
-
-    def test_refuses_a_changed_layout(self):
-        swapped = GENERATED.replace('@Structure.FieldOrder("code", "error_buf")', '@Structure.FieldOrder("error_buf", "code")')
-        with self.assertRaisesRegex(ValueError, "one-byte code"):
-            pcs.pooled(swapped)
+    def test_refuses_each_changed_shape(self):
+        changes = [
+            (
+                "a changed call function",
+                GENERATED.replace("uniffiCheckCallStatus(errorHandler, status)", "check(status)"),
+                "uniffiRustCallWithError",
+            ),
+            ("an already pooled file", pcs.pooled(GENERATED), "uniffiRustCallWithError"),
+            (
+                "another status allocation",
+                GENERATED + "fun elsewhere() { val s = UniffiRustCallStatus() }\n",
+                "somewhere other",
+            ),
+            (
+                "a changed status check",
+                GENERATED.replace("if (status.isSuccess()) {", "if (status.code == 0.toByte()) {"),
+                "uniffiCheckCallStatus",
+            ),
+            (
+                "a by-value status made for a call",
+                GENERATED + "fun elsewhere() = UniffiLib.some_call(UniffiRustCallStatus.ByValue())\n",
+                "somewhere other",
+            ),
+            (
+                "a changed layout",
+                GENERATED.replace('@Structure.FieldOrder("code", "error_buf")', '@Structure.FieldOrder("error_buf", "code")'),
+                "one-byte code",
+            ),
+        ]
+        for name, source, message in changes:
+            with self.subTest(name):
+                self.assertNotEqual(source, GENERATED)
+                with self.assertRaisesRegex(ValueError, message):
+                    pcs.pooled(source)
 
     def test_the_build_fails_on_a_changed_file(self):
         with tempfile.NamedTemporaryFile("w", suffix=".kt", delete=False) as f:

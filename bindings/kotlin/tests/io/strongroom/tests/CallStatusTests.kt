@@ -23,9 +23,6 @@ fun <T> onFreshThread(body: () -> T): T {
     return result!!.getOrThrow()
 }
 
-/** A well-formed payment method id that names no card. */
-fun missingPm(n: Int = 0): String = "pm_" + n.toString(16).padStart(32, '0')
-
 /** A provider that makes calls into the vault from inside its own call, then answers. */
 class CallingBackProvider : NetworkTokenProvider {
     lateinit var scope: ProfileScope

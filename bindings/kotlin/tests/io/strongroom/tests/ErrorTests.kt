@@ -85,7 +85,7 @@ fun errorTests() = Suite().apply {
     test("HE_02 not found") {
         withVault { vault, _ ->
             check(assertFailsWith<StrongroomException.NotFound> {
-                vault.profile("pro_shop").retrievePaymentMethod("pm_" + "0".repeat(32))
+                vault.profile("pro_shop").retrievePaymentMethod(missingPm())
             }, "HE_02", "payment_method_id")
         }
     }

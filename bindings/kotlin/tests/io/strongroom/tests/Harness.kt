@@ -58,6 +58,9 @@ fun <T> withVault(body: (Vault, String) -> T): T {
     }
 }
 
+/** A well-formed payment method id that names no card. */
+fun missingPm(n: Int = 0): String = "pm_" + n.toString(16).padStart(32, '0')
+
 fun luhnCard(prefix: String, serial: Int): String {
     val body = (prefix + serial.toString().padStart(9, '0')).take(15)
     var total = 0
