@@ -6,6 +6,7 @@
 #   bash bindings/python/run.sh bench     # the micro-benchmark (not a test)
 #   bash bindings/python/run.sh bench-peer # against SQLCipher from Python (installs sqlcipher3-binary)
 #   bash bindings/python/run.sh cold-create # creates back to back vs after an idle pause (not a test)
+#   bash bindings/python/run.sh bench-records # records read in one step vs the generated readers (not a test)
 #   bash bindings/python/run.sh wheel     # only build the wheel (printed path)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -29,6 +30,7 @@ case "${1:-test}" in
         "$venv/bin/python" -c "import sqlcipher3" 2>/dev/null || "$venv/bin/pip" install -q "sqlcipher3-binary>=0.6,<0.7"
         "$venv/bin/python" "$here/bench/peer_sqlcipher.py" "${@:2}" ;;
     cold-create) "$venv/bin/python" "$here/bench/cold_create.py" "${@:2}" ;;
+    bench-records) "$venv/bin/python" "$here/bench/records_ab.py" "${@:2}" ;;
     wheel) echo "$wheel" ;;
-    *) echo "usage: $0 test|example|bench|bench-peer|cold-create|wheel" >&2; exit 2 ;;
+    *) echo "usage: $0 test|example|bench|bench-peer|cold-create|bench-records|wheel" >&2; exit 2 ;;
 esac

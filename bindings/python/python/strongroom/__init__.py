@@ -19,15 +19,16 @@ only adds what makes it feel like Python: context managers, ``close()``, and bad
 that Python cannot even hand to the vault (strings that are not valid Unicode, integers out
 of range) reported as ``StrongroomError.InvalidValue`` like all other bad input. The
 generated code moves arguments and results through faster buffers of the same format
-(``_fast_buffers``).
+(``_fast_buffers``), and reads each record in one step (``_fast_records``).
 """
 
 import functools as _functools
 
-from . import _fast_buffers
+from . import _fast_buffers, _fast_records
 from ._native import strongroom as _generated
 
 _fast_buffers.install(_generated)
+_fast_records.install(_generated)
 
 from ._native import *  # noqa: F401,F403
 from ._native import (
