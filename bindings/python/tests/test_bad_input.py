@@ -103,6 +103,79 @@ def test_values_python_cannot_pass_are_typed_errors(vault, scope, call):
     assert ei.value.__cause__ is None  # the original text, which may quote the value, is not chained
 
 
+def wrong_card(c, **fields):
+    request = new_card(c.id)
+    for name, value in fields.items():
+        target = request.card if name.startswith("card_") else request
+        setattr(target, name, value)
+    return request
+
+
+@pytest.mark.parametrize(
+    "make, field, detail",
+    [
+        # Each of these raised AttributeError, struct.error or an internal error before.
+        (lambda c: strongroom.PaymentMethodCreate(customer_id=c.id, card={"card_number": "4242"}), "card", "a CardInput, not dict"),
+        (lambda c: strongroom.PaymentMethodCreate(customer_id=c.id, card=None), "card", "a CardInput, not NoneType"),
+        (lambda c: wrong_card(c, billing="1 Rue de Paris"), "billing", "an Address, not str"),
+        (lambda c: wrong_card(c, billing=strongroom.Address(city=75001)), "billing.city", "a str, not int"),
+        (lambda c: wrong_card(c, metadata=[("order", "42")]), "metadata", "a dict, not list"),
+        (lambda c: wrong_card(c, metadata={"order": 42}), "metadata", "a str, not int"),
+        (lambda c: wrong_card(c, recurring_enabled="yes"), "recurring_enabled", "a bool, not str"),
+        (lambda c: wrong_card(c, recurring_enabled=2), "recurring_enabled", "a bool, not int"),
+        (lambda c: wrong_card(c, recurring_enabled=None), "recurring_enabled", "a bool, not NoneType"),
+        (lambda c: wrong_card(c, network_tokenization=1), "network_tokenization", "a bool, not int"),
+        (lambda c: wrong_card(c, payment_method_subtype="credit"), "payment_method_subtype", "a PaymentMethodSubtype, not str"),
+        (lambda c: wrong_card(c, card_network="visa"), "card.card_network", "a CardNetwork, not str"),
+        (lambda c: wrong_card(c, card_number=4242424242424242), "card.card_number", "a str, not int"),
+        (lambda c: wrong_card(c, card_cvc=123), "card.card_cvc", "a str, not int"),
+        (lambda c: {"customer_id": c.id, "card": {}}, None, "a PaymentMethodCreate, not dict"),
+    ],
+)
+def test_arguments_of_the_wrong_type_are_named_and_nothing_is_written(vault, scope, customer, make, field, detail):
+    before = count(vault)
+    with pytest.raises(E.InvalidValue) as ei:
+        scope.create_payment_method(make(customer))
+    assert (ei.value.code, ei.value.field) == ("IR_05", field)
+    assert ei.value.detail == ("invalid value for `" + field + "`" if field else "invalid value") + ": must be " + detail
+    assert ei.value.__cause__ is None
+    assert "4242424242424242" not in str(ei.value) and "123" not in ei.value.detail
+    assert count(vault) == before
+
+
+@pytest.mark.parametrize(
+    "call, field, detail",
+    [
+        # v: a directory for another vault, which none of these opens.
+        (lambda v, s, c: s.update_payment_method("pm_x", {"nick_name": "a"}), None, "a PaymentMethodUpdate, not dict"),
+        (lambda v, s, c: s.retrieve_payment_method(None), None, "a str, not NoneType"),
+        (lambda v, s, c: s.update_customer(c.id, strongroom.CustomerUpdate(metadata="k=v")), "metadata", "a dict, not str"),
+        (lambda v, s, c: s.list_payment_methods(c.id, "5", None), None, "an integer from -9223372036854775808 to 9223372036854775807, not str"),
+        (lambda v, s, c: s.list_payment_methods(c.id, 2**64, None), None, "an integer from -9223372036854775808 to 9223372036854775807"),
+        (lambda v, s, c: strongroom.open_vault(str(v), bytes(32), "k1", sync_writes="yes"), "sync_writes", "a bool, not str"),
+        (lambda v, s, c: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys="k", active_master_key="k")), "master_keys", "a list, not str"),
+    ],
+)
+def test_wrong_types_in_other_calls_are_named(vault, scope, customer, tmp_path, call, field, detail):
+    before = count(vault)
+    with pytest.raises(E.InvalidValue) as ei:
+        call(tmp_path / "other", scope, customer)
+    assert (ei.value.code, ei.value.field) == ("IR_05", field)
+    assert ei.value.detail == ("invalid value for `" + field + "`" if field else "invalid value") + ": must be " + detail
+    assert count(vault) == before
+    assert not (tmp_path / "other").exists()
+
+
+def test_every_record_is_checked_field_by_field():
+    from strongroom import _argument_checks, _fast_records
+    from strongroom._native import strongroom as generated
+
+    with open(generated.__file__, encoding="utf-8") as f:
+        kinds = _fast_records.plan(f.read())
+    records = {name for name, kind in kinds.items() if kind[0] == "record"}
+    assert _argument_checks.BY_FIELD == records and len(records) == 33
+
+
 def test_unicode_that_is_valid_is_kept(scope):
     name = "Zoë Ünïcødé 山田 🃏"
     assert scope.retrieve_customer(scope.create_customer(strongroom.CustomerCreate(name=name)).id).name == name
