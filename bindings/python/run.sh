@@ -6,7 +6,7 @@
 #   bash bindings/python/run.sh bench     # the micro-benchmark (not a test)
 #   bash bindings/python/run.sh bench-peer # against SQLCipher from Python (installs sqlcipher3-binary)
 #   bash bindings/python/run.sh cold-create # creates back to back vs after an idle pause (not a test)
-#   bash bindings/python/run.sh bench-records # records read in one step vs the generated readers (not a test)
+#   bash bindings/python/run.sh bench-records # records read and written in one step vs the generated converters (not a test)
 #   bash bindings/python/run.sh wheel     # only build the wheel (printed path)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -1,10 +1,12 @@
-"""Records read in one step against the generated readers, in one process (not a test).
+"""Records read and written in one step against the generated converters, in one process
+(not a test).
 
 Per round, on a fresh profile of one vault without fsync: create N cards for N/100
 customers, retrieve each once, list each customer's cards (100 a page), with one of the two
-readers installed; the rounds alternate which goes first. Prints one JSON line of medians
-(microseconds per call) for each, and their ratios. Each result is read with the generated
-readers by putting back what `_fast_records` replaced, so nothing else changes between them.
+kinds of converters installed; the rounds alternate which goes first. Prints one JSON line
+of medians (microseconds per call) for each, and their ratios. The generated converters are
+used by putting back what `_fast_records` and `_fast_requests` replaced, so nothing else
+(the faster buffers, the argument checks) changes between them.
 
 Run: bash bindings/python/run.sh bench-records [cards] [rounds]
 """
@@ -16,20 +18,22 @@ import tempfile
 import time
 
 import strongroom
-from strongroom import _fast_records
+from strongroom import _fast_records, _fast_requests
 from strongroom._native import strongroom as generated
 
 from bench import card_requests
 
-READERS = {
-    "one_step": {name: getattr(generated, name).read for name in _fast_records.GENERATED},
-    "generated": dict(_fast_records.GENERATED),
+CONVERTERS = {
+    "one_step": [("read", name, getattr(generated, name).read) for name in _fast_records.GENERATED]
+    + [("write", name, getattr(generated, name).write) for name in _fast_requests.GENERATED],
+    "generated": [("read", name, read) for name, read in _fast_records.GENERATED.items()]
+    + [("write", name, write) for name, write in _fast_requests.GENERATED.items()],
 }
 
 
 def use(which):
-    for name, read in READERS[which].items():
-        setattr(getattr(generated, name), "read", staticmethod(read))
+    for method, name, function in CONVERTERS[which]:
+        setattr(getattr(generated, name), method, staticmethod(function))
 
 
 def timed(calls):
@@ -44,7 +48,7 @@ def timed(calls):
 def main() -> None:
     cards = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    figures = {which: {"create": [], "retrieve": [], "list": []} for which in READERS}
+    figures = {which: {"create": [], "retrieve": [], "list": []} for which in CONVERTERS}
     try:
         with tempfile.TemporaryDirectory() as tmp, strongroom.open_vault(
             tmp + "/vault", bytes([7] * 32), "bench", sync_writes=False

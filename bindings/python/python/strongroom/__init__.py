@@ -20,17 +20,19 @@ that Python cannot even hand to the vault (strings that are not valid Unicode, i
 of range, arguments of the wrong type, named by their field: ``_argument_checks``) reported
 as ``StrongroomError.InvalidValue`` like all other bad input. The
 generated code moves arguments and results through faster buffers of the same format
-(``_fast_buffers``), and reads each record in one step (``_fast_records``).
+(``_fast_buffers``), and reads and writes each record in one step (``_fast_records``,
+``_fast_requests``).
 """
 
 import functools as _functools
 import struct as _struct
 
-from . import _argument_checks, _fast_buffers, _fast_records
+from . import _argument_checks, _fast_buffers, _fast_records, _fast_requests
 from ._native import strongroom as _generated
 
 _fast_buffers.install(_generated)
 _fast_records.install(_generated)
+_fast_requests.install(_generated)
 _argument_checks.install(_generated)
 
 from ._native import *  # noqa: F401,F403

@@ -108,22 +108,39 @@ def _typed(generated_check, types, expected):
     return check
 
 
-def _record(module, record_class, fields):
-    """The generated record check (each field's check, in order), the type checked first
-    and a field's wrong type named by its path."""
-    checks = [(field, getattr(module, converter)) for field, converter in fields]
-    expected = _article(record_class.__name__)
+_OPTIONAL_CHECK = re.compile(
+    r"    @classmethod\n    def check_lower\(cls, value\):\n        if value is not None:\n"
+    r"            (_UniffiFfiConverter\w+)\.check_lower\(value\)\n*\Z"
+)
 
-    def check(value):
-        if not isinstance(value, record_class):
-            raise BadArgument(expected, _type_name(value))
-        for field, converter in checks:
-            try:
-                converter.check_lower(getattr(value, field))
-            except BadArgument as e:
-                raise e.within(field) from None
 
-    return check
+def _record(module, record_class, fields, optionals):
+    """The generated record check (each field's check, in order; an optional field's
+    written out), the type checked first and a field's wrong type named by its path. Made
+    with ``compile``, like ``_fast_records``'s readers: one function per record."""
+    env = {"_record": record_class, "_BadArgument": BadArgument, "_type_name": _type_name}
+    lines = [
+        "def check(value):",
+        "    if not isinstance(value, _record):",
+        f"        raise _BadArgument({_article(record_class.__name__)!r}, _type_name(value))",
+        "    field = None",
+        "    try:",
+        "        pass",
+    ]
+    for i, (field, converter) in enumerate(fields):
+        inner = optionals.get(converter)
+        # Looked up when called: the field's converter gets its check from this file too.
+        env[f"_converter{i}"] = getattr(module, inner or converter)
+        lines.append(f"        field = {field!r}")
+        if inner:
+            lines.append(f"        present = value.{field}")
+            lines.append(f"        if present is not None: _converter{i}.check_lower(present)")
+        else:
+            lines.append(f"        _converter{i}.check_lower(value.{field})")
+    lines += ["    except _BadArgument as e:", "        raise e.within(field) from None"]
+    code = compile("\n".join(lines) + "\n", f"<strongroom record check {record_class.__name__}>", "exec")
+    exec(code, env)  # noqa: S102 - source written above from recognised generated text
+    return env["check"]
 
 
 # The record converters whose fields are checked one by one (the others: only their type).
@@ -138,6 +155,12 @@ def install(m):
         source = f.read()
     kinds = _fast_records.plan(source)
     classes = _fast_records.converter_classes(source)
+    optionals = {}
+    for name, kind in kinds.items():
+        text = _CHECK.search(classes[name]) if kind[0] == "optional" else None
+        found = _OPTIONAL_CHECK.match(text.group(0)) if text else None
+        if found and found.group(1) == kind[1]:
+            optionals[name] = kind[1]
     checks = {}
     for name, kind in kinds.items():
         converter = getattr(m, name)
@@ -161,7 +184,7 @@ def install(m):
             found = _RECORD_CHECK.match(text.group(0)) if text else None
             fields = [(field, c) for c, field in _FIELD_CHECK.findall(found.group(1))] if found else None
             if fields == list(kind[2]):
-                checks[name] = _record(m, record_class, fields)
+                checks[name] = _record(m, record_class, fields, optionals)
                 BY_FIELD.add(name)
             else:  # a check this file does not know: only the type in front of it
                 checks[name] = _typed(generated_check, record_class, _article(kind[1]))
