@@ -1,5 +1,7 @@
 """Bad input across the boundary: typed errors, nothing written, never a crash."""
 
+import datetime
+
 import pytest
 
 import strongroom
@@ -100,7 +102,13 @@ def test_values_python_cannot_pass_are_typed_errors(vault, scope, call):
     with pytest.raises(E.InvalidValue) as ei:
         call(vault, scope)
     assert ei.value.code == "IR_05"
-    assert ei.value.__cause__ is None  # the original text, which may quote the value, is not chained
+    # The original text, which may quote the value, is neither chained nor kept as context.
+    assert ei.value.__cause__ is None and ei.value.__context__ is None
+
+
+def api_key(vault, expires_at):
+    request = strongroom.ApiKeyCreate(name="ro", scopes=strongroom.Scopes(read=True), expires_at=expires_at)
+    return vault.create_api_key("pro_shop", request)
 
 
 def wrong_card(c, **fields):
@@ -138,7 +146,8 @@ def test_arguments_of_the_wrong_type_are_named_and_nothing_is_written(vault, sco
         scope.create_payment_method(make(customer))
     assert (ei.value.code, ei.value.field) == ("IR_05", field)
     assert ei.value.detail == ("invalid value for `" + field + "`" if field else "invalid value") + ": must be " + detail
-    assert ei.value.__cause__ is None
+    # Nothing of the original failure is kept with the error (its text, its frames).
+    assert ei.value.__cause__ is None and ei.value.__context__ is None
     assert "4242424242424242" not in str(ei.value) and "123" not in ei.value.detail
     assert count(vault) == before
 
@@ -146,23 +155,29 @@ def test_arguments_of_the_wrong_type_are_named_and_nothing_is_written(vault, sco
 @pytest.mark.parametrize(
     "call, field, detail",
     [
-        # v: a directory for another vault, which none of these opens.
-        (lambda v, s, c: s.update_payment_method("pm_x", {"nick_name": "a"}), None, "a PaymentMethodUpdate, not dict"),
-        (lambda v, s, c: s.retrieve_payment_method(None), None, "a str, not NoneType"),
-        (lambda v, s, c: s.update_customer(c.id, strongroom.CustomerUpdate(metadata="k=v")), "metadata", "a dict, not str"),
-        (lambda v, s, c: s.list_payment_methods(c.id, "5", None), None, "an integer from -9223372036854775808 to 9223372036854775807, not str"),
-        (lambda v, s, c: s.list_payment_methods(c.id, 2**64, None), None, "an integer from -9223372036854775808 to 9223372036854775807"),
-        (lambda v, s, c: strongroom.open_vault(str(v), bytes(32), "k1", sync_writes="yes"), "sync_writes", "a bool, not str"),
-        (lambda v, s, c: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys="k", active_master_key="k")), "master_keys", "a list, not str"),
+        # v: a directory for another vault, which none of these opens; vault: the open one.
+        (lambda v, s, c, vault: s.update_payment_method("pm_x", {"nick_name": "a"}), None, "a PaymentMethodUpdate, not dict"),
+        (lambda v, s, c, vault: s.retrieve_payment_method(None), None, "a str, not NoneType"),
+        (lambda v, s, c, vault: s.update_customer(c.id, strongroom.CustomerUpdate(metadata="k=v")), "metadata", "a dict, not str"),
+        (lambda v, s, c, vault: s.list_payment_methods(c.id, "5", None), None, "an integer from -9223372036854775808 to 9223372036854775807, not str"),
+        (lambda v, s, c, vault: s.list_payment_methods(c.id, 2**64, None), None, "an integer from -9223372036854775808 to 9223372036854775807"),
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), bytes(32), "k1", sync_writes="yes"), "sync_writes", "a bool, not str"),
+        (lambda v, s, c, vault: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys="k", active_master_key="k")), "master_keys", "a list, not str"),
+        (lambda v, s, c, vault: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys=[strongroom.MasterKeyEntry(id="k", key="k" * 32)], active_master_key="k")), "master_keys.key", "a bytes-like object, not str"),
+        (lambda v, s, c, vault: api_key(vault, "2030-01-01"), "expires_at", "a datetime with a time zone, not str"),
+        (lambda v, s, c, vault: api_key(vault, datetime.datetime(2030, 1, 1)), "expires_at", "a datetime with a time zone, not datetime"),
+        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator(bytes(32)).set_faults(0, 300, 0), None, "an integer from 0 to 255"),
+        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator("seed"), None, "a bytes-like object, not str"),
     ],
 )
 def test_wrong_types_in_other_calls_are_named(vault, scope, customer, tmp_path, call, field, detail):
     before = count(vault)
     with pytest.raises(E.InvalidValue) as ei:
-        call(tmp_path / "other", scope, customer)
+        call(tmp_path / "other", scope, customer, vault)
     assert (ei.value.code, ei.value.field) == ("IR_05", field)
     assert ei.value.detail == ("invalid value for `" + field + "`" if field else "invalid value") + ": must be " + detail
-    assert count(vault) == before
+    assert ei.value.__cause__ is None and ei.value.__context__ is None
+    assert count(vault) == before and len(vault.list_api_keys("pro_shop")) == 0
     assert not (tmp_path / "other").exists()
 
 

@@ -315,6 +315,29 @@ def test_what_is_read_in_place():
         assert _fast_records.DELEGATED["_UniffiFfiConverterType" + name] == ()
 
 
+def test_a_record_that_would_read_a_handle_twice_keeps_its_generated_reader():
+    """Objects (handles) are not rereadable; a record that would read one with its
+    generated converter is left to its generated reader (after a short buffer the
+    fallback would read the handle again)."""
+    source = generated_text()
+    kinds = _fast_records.plan(source)
+    pure = _fast_records.rereadable(source, kinds)
+    assert set(_fast_records.converter_classes(source)) - pure == NOT_IN_PLACE - {
+        "_UniffiFfiConverterTypeNetworkTokenState",
+        "_UniffiFfiConverterTypeProviderFailure",
+        "_UniffiFfiConverterTypeStrongroomError",
+    }
+    text = _fast_records.converter_classes(source)["_UniffiFfiConverterTypeCvcStorage"]
+    old = "is_stored=_UniffiFfiConverterBoolean.read(buf),"
+    changed = source.replace(text, text.replace(old, "is_stored=_UniffiFfiConverterTypeVault.read(buf),"), 1)
+    replaced = _fast_records.replaceable_records(changed, generated)
+    holders = {"_UniffiFfiConverterTypeCvcStorage", "_UniffiFfiConverterTypePaymentMethod"}
+    holders |= {"_UniffiFfiConverterTypePaymentMethodCreated", "_UniffiFfiConverterTypePaymentMethodPage"}
+    assert holders.isdisjoint(replaced)
+    assert set(_fast_records.replaceable_records(source, generated)) == set(_fast_records.GENERATED)
+    assert holders <= set(replaced) | set(_fast_records.GENERATED)
+
+
 @pytest.mark.parametrize(
     "converter, old, new, holder",
     [
@@ -345,5 +368,5 @@ def test_a_changed_piece_of_the_generated_module_is_read_with_its_generated_code
 
 def test_records_are_read_in_one_step_only_over_the_faster_buffers():
     module = type("Module", (), {"_strongroom_fast_buffers": False, "__file__": generated.__file__})
-    with pytest.raises(ImportError, match="faster buffers"):
+    with pytest.raises(ImportError, match="faster buffers installed first"):
         _fast_records.install(module)

@@ -61,19 +61,21 @@ def _typed_lowering_errors(method):
         except StrongroomError:
             raise
         except _argument_checks.BadArgument as e:
-            raise StrongroomError.InvalidValue(code="IR_05", field=e.field, detail=e.detail) from None
+            failure = dict(field=e.field, detail=e.detail)
         except (UnicodeEncodeError, OverflowError, ValueError, TypeError, _struct.error) as e:
             # The exception's own text may quote the value (a card number, say): only its
             # kind and, for encoding errors, the reason reach the message.
             reason = e.reason if isinstance(e, UnicodeEncodeError) else type(e).__name__
-            raise StrongroomError.InvalidValue(
-                code="IR_05", field=None, detail=f"invalid value: cannot be passed to the vault ({reason})"
-            ) from None
+            failure = dict(field=None, detail=f"invalid value: cannot be passed to the vault ({reason})")
+        # Raised here, outside the handler, so the error does not keep the original as its
+        # context: its text, and the frames of its traceback with whatever the converters
+        # held (the bytes of an encoded card number), go when the handler ends.
+        raise StrongroomError.InvalidValue(code="IR_05", **failure)
 
     return call
 
 
-for _cls in (Vault, ProfileScope):
+for _cls in (Vault, ProfileScope, NetworkTokenSimulator):
     for _name, _member in list(vars(_cls).items()):
         if _name.startswith("_"):
             continue
@@ -81,6 +83,7 @@ for _cls in (Vault, ProfileScope):
             setattr(_cls, _name, type(_member)(_typed_lowering_errors(_member.__func__)))
         elif callable(_member):
             setattr(_cls, _name, _typed_lowering_errors(_member))
+NetworkTokenSimulator.__init__ = _typed_lowering_errors(NetworkTokenSimulator.__init__)
 
 
 def _enter(self):

@@ -8,19 +8,22 @@ which argument was wrong, or not as a ``StrongroomError`` at all:
 - a boolean's check accepts any value, whose write then raised ``struct.error`` (``"yes"``,
   ``None``) or reached Rust as a byte other than 0 and 1 (``2``), which Rust refused as an
   internal error with its backtrace in the message;
-- a string, an integer or an enum of the wrong kind raised ``TypeError`` or ``ValueError``,
-  which the package reported as ``IR_05`` without a field.
+- a string, an integer, an enum, a byte string or a timestamp of the wrong kind raised
+  ``TypeError`` or ``ValueError``, which the package reported as ``IR_05`` without a field.
 
 :func:`install` puts checks in front of the generated ones that raise :class:`BadArgument`
 naming what was expected, the type given (never the value) and the field's path from the
-argument (``card.card_network``, ``billing``, ``metadata``), which the package reports as
+argument (``card.card_network``, ``billing``, ``metadata``; a sequence's items by the
+sequence's name; an argument itself, not a field of one, by none), which the package reports as
 ``StrongroomError.InvalidValue`` with code ``IR_05`` and that field. Each check is the
 generated one's, with the type checked first: what the generated code accepted and wrote
 is unchanged, except that a boolean must be a ``bool``, a record an instance of its class,
-a map a ``dict`` and a sequence a ``list`` or ``tuple`` (a ``str`` would be a sequence of
-its characters).
+a map a ``dict``, a sequence a ``list`` or ``tuple`` (a ``str`` would be a sequence of its
+characters) and a timestamp a ``datetime`` with a time zone (the generated write raised
+``TypeError`` for any other).
 """
 
+import datetime
 import re
 
 from . import _fast_records
@@ -75,6 +78,22 @@ def _boolean(value):
     if not isinstance(value, bool):
         raise BadArgument("a bool", _type_name(value))
     return value
+
+
+def _timestamp(value):
+    # What the generated write can compare with its (aware) epoch.
+    if not isinstance(value, datetime.datetime) or value.utcoffset() is None:
+        raise BadArgument("a datetime with a time zone", _type_name(value))
+
+
+def _bytes(generated_check):
+    def check(value):
+        try:
+            generated_check(value)
+        except TypeError:
+            raise BadArgument("a bytes-like object", _type_name(value)) from None
+
+    return check
 
 
 def _integer(generated_check, low, high):
@@ -151,8 +170,7 @@ def install(m):
     """Puts the checks in front of the generated module `m`'s (once)."""
     if getattr(m, "_strongroom_argument_checks", False):
         return
-    with open(m.__file__, encoding="utf-8") as f:
-        source = f.read()
+    source = _fast_records.generated_source(m, needs_buffers=False)
     kinds = _fast_records.plan(source)
     classes = _fast_records.converter_classes(source)
     optionals = {}
@@ -170,6 +188,10 @@ def install(m):
             checks[name] = _string
         elif tag == "bool":
             checks[name] = _boolean
+        elif tag == "timestamp":
+            checks[name] = _timestamp
+        elif tag == "bytes":
+            checks[name] = _bytes(generated_check)
         elif tag.startswith("int:"):
             checks[name] = _integer(generated_check, converter.VALUE_MIN, converter.VALUE_MAX)
         elif tag == "enum":

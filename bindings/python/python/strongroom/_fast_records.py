@@ -25,8 +25,11 @@ the records a retrieve, a create and a list return are read in one step, and com
 both readers on real results and on every one-byte change of them.
 
 Errors are the generated code's, with the same messages: reading past the end raises
-``InternalError`` (before anything is built from a short buffer), so do a negative length, an
-unknown flag byte or an unknown enum value. A string is decoded straight from the
+``InternalError``, so do a negative length, an unknown flag byte or an unknown enum value. A
+short buffer is read again, from the record's start, by the generated reader, so it fails at
+the same field with the same error (what was read of the record so far is thrown away and
+read again; a record that would read an object's handle with its generated converter,
+which must not be read twice, keeps its generated reader). A string is decoded straight from the
 RustBuffer's memory, so it is not first copied into a ``bytes`` as before (one copy fewer of
 a holder's name).
 
@@ -114,6 +117,42 @@ _ENUM = re.compile(
     r'        raise InternalError\("Raw enum value doesn\'t match any cases"\)\n*\Z'
 )
 _VARIANT = re.compile(r"        if variant == (\d+):\n            return (\w+)\.(\w+)\n")
+
+_DATA_ENUM = re.compile(
+    r"    @staticmethod\n    def read\(buf\):\n        variant = buf.read_i32\(\)\n"
+    r"((?:        if variant == \d+:\n            return \w+\.\w+\(\n"
+    r"(?:                _UniffiFfiConverter\w+\.read\(buf\),\n)*            \)\n)+)"
+    r'        raise InternalError\("Raw enum value doesn\'t match any cases"\)\n*\Z'
+)
+_READ_CALL = re.compile(r"(_UniffiFfiConverter\w+)\.read\(buf\)")
+
+
+def rereadable(source, kinds):
+    """The converters whose reading only reads bytes, so that reading them again (as the
+    generated reader does after a short buffer) changes nothing: what `plan` recognises and
+    enums with data, each only if every converter it reads is rereadable too. Not an object
+    or a callback interface: reading one takes over the handle it reads."""
+    referenced = {}
+    for name, kind in kinds.items():
+        tag = kind[0]
+        if tag == "record":
+            referenced[name] = {converter for _, converter in kind[2]}
+        elif tag in ("optional", "sequence"):
+            referenced[name] = {kind[1]}
+        elif tag == "map":
+            referenced[name] = {kind[1], kind[2]}
+        else:
+            referenced[name] = set()
+    for name, text in read_methods(converter_classes(source)).items():
+        if name not in kinds and (m := _DATA_ENUM.match(text)):
+            referenced[name] = set(_READ_CALL.findall(m.group(1)))
+    pure = set()
+    while True:
+        grown = {name for name, needs in referenced.items() if name not in pure and needs <= pure}
+        if not grown:
+            return pure
+        pure |= grown
+
 
 # What each replaced record reader read with its generated converter instead, by record
 # converter (an empty tuple: all in one step); and the generated readers, by converter.
@@ -329,28 +368,48 @@ def reader_source(kinds, module, converter, stream, generated_read):
     return source, writer.env, tuple(writer.delegated)
 
 
-def install(m):
-    """Replaces the `read` of every record converter of the generated module `m` (once),
-    after ``_fast_buffers.install(m)``."""
-    if getattr(m, "_strongroom_fast_records", False):
-        return
-    if not getattr(m, "_strongroom_fast_buffers", False):
-        raise ImportError("strongroom: _fast_records needs the faster buffers installed first")
-    try:
-        with open(m.__file__, encoding="utf-8") as f:
-            source = f.read()
-    except (AttributeError, OSError) as e:
-        raise ImportError(f"strongroom: cannot read the generated bindings ({e})") from None
+def replaceable_records(source, m):
+    """Each record converter of the generated module `m` (its text `source`) whose reader
+    this file writes: its reader's source, names and delegated converters. A record whose
+    reader would read, with its generated code, a converter that is not `rereadable` (an
+    object's handle) keeps its generated reader: after a short buffer it would be read
+    twice."""
     kinds = plan(source)
-    readers = {}
+    pure = rereadable(source, kinds)
+    records = {}
     for converter, kind in kinds.items():
         if kind[0] != "record":
             continue
         generated_read = getattr(m, converter).read
         text, env, delegated = reader_source(kinds, m, converter, m._UniffiRustBufferStream, generated_read)
+        if set(delegated) <= pure:
+            records[converter] = (text, env, delegated)
+    return records
+
+
+def generated_source(m, needs_buffers=True):
+    """The text of the generated module `m`, after checking that the faster buffers are in
+    it (if `needs_buffers`); ImportError if not, or if the file cannot be read."""
+    if needs_buffers and not getattr(m, "_strongroom_fast_buffers", False):
+        raise ImportError("strongroom: records in one step need the faster buffers installed first")
+    try:
+        with open(m.__file__, encoding="utf-8") as f:
+            return f.read()
+    except (AttributeError, OSError) as e:
+        raise ImportError(f"strongroom: cannot read the generated bindings ({e})") from None
+
+
+def install(m):
+    """Replaces the `read` of every record converter of the generated module `m` (once),
+    after ``_fast_buffers.install(m)``."""
+    if getattr(m, "_strongroom_fast_records", False):
+        return
+    source = generated_source(m)
+    readers = {}
+    for converter, (text, env, delegated) in replaceable_records(source, m).items():
         code = compile(text, f"<strongroom record reader {converter}>", "exec")
         exec(code, env)  # noqa: S102 - source written above from recognised generated text
-        readers[converter] = (env["read"], generated_read, delegated)
+        readers[converter] = (env["read"], env["_generated_read"], delegated)
     for converter, (read, generated_read, delegated) in readers.items():
         setattr(getattr(m, converter), "read", staticmethod(read))
         GENERATED[converter] = generated_read

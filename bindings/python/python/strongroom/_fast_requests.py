@@ -109,7 +109,7 @@ class _Writer:
         self.delegated = []
         self.count = 0
         self.pending_depth = None
-        self.pending = []  # fixed-size writes not written out yet: (format, expression)
+        self.pending = []  # fixed-size writes not written out yet: (format, expression, safe)
 
     def fresh(self, stem):
         self.count += 1
@@ -120,17 +120,21 @@ class _Writer:
         self.lines.append("    " * depth + line)
 
     def quiet(self, depth, line):
-        """A line that neither writes nor branches: writes pending at its depth stay pending
-        (the ones of a branch it follows are written out first)."""
-        if self.pending and self.pending_depth != depth:
+        """A line that neither writes nor branches (it reads a field, or encodes a string):
+        writes pending at its depth stay pending if they cannot fail (a flag, a length),
+        so the first field that cannot be written fails first, as in the generated code;
+        the writes of a branch it follows are written out first."""
+        if self.pending and (self.pending_depth != depth or not all(safe for _, _, safe in self.pending)):
             self.flush()
         self.lines.append("    " * depth + line)
 
-    def fixed(self, depth, fmt, expression):
+    def fixed(self, depth, fmt, expression, safe=False):
+        """A fixed-size write of `expression`; `safe`: it cannot fail (a constant flag, a
+        length this writer computed), unlike a field's own value."""
         if self.pending and self.pending_depth != depth:
             self.flush()
         self.pending_depth = depth
-        self.pending.append((fmt, expression))
+        self.pending.append((fmt, expression, safe))
 
     def room(self, depth, size):
         for line in (
@@ -147,12 +151,12 @@ class _Writer:
             return
         pending, depth = self.pending, self.pending_depth
         self.pending, self.pending_depth = [], None
-        fmt = ">" + "".join(f for f, _ in pending)
+        fmt = ">" + "".join(f for f, _, _ in pending)
         size = struct.calcsize(fmt)
         pack = f"_pack_{fmt[1:]}"
         self.env[pack] = struct.Struct(fmt).pack_into
         self.room(depth, f"{size} + {then}" if then else size)
-        self.lines.append("    " * depth + f"{pack}(B, L, {', '.join(e for _, e in pending)})")
+        self.lines.append("    " * depth + f"{pack}(B, L, {', '.join(e for _, e, _ in pending)})")
         self.lines.append("    " * depth + f"L += {size}")
 
     def value(self, depth, expression, converter, inlining):
@@ -169,7 +173,7 @@ class _Writer:
             encoded, size = self.fresh("utf8_"), self.fresh("size")
             self.quiet(depth, f'{encoded} = {expression}.encode("utf-8")')
             self.quiet(depth, f"{size} = len({encoded})")
-            self.fixed(depth, "i", size)
+            self.fixed(depth, "i", size, safe=True)
             self.flush(then=size)
             self.quiet(depth, f"memoryview(B)[L : L + {size}] = {encoded}")
             self.quiet(depth, f"L += {size}")
@@ -177,14 +181,14 @@ class _Writer:
             present = self.fresh("present")
             self.quiet(depth, f"{present} = {expression}")
             self.emit(depth, f"if {present} is None:")
-            self.fixed(depth + 1, "B", "0")
+            self.fixed(depth + 1, "B", "0", safe=True)
             self.emit(depth, "else:")
-            self.fixed(depth + 1, "B", "1")
+            self.fixed(depth + 1, "B", "1", safe=True)
             self.value(depth + 1, present, kind[1], inlining)
         elif tag == "sequence":
             items, item = self.fresh("items"), self.fresh("item")
             self.quiet(depth, f"{items} = {expression}")
-            self.fixed(depth, "i", f"len({items})")
+            self.fixed(depth, "i", f"len({items})")  # len() of a field's value: may fail
             self.emit(depth, f"for {item} in {items}:")
             self.value(depth + 1, item, kind[1], inlining)
         elif tag == "map":
@@ -232,13 +236,7 @@ def install(m):
     after ``_fast_buffers.install(m)``."""
     if getattr(m, "_strongroom_fast_requests", False):
         return
-    if not getattr(m, "_strongroom_fast_buffers", False):
-        raise ImportError("strongroom: _fast_requests needs the faster buffers installed first")
-    try:
-        with open(m.__file__, encoding="utf-8") as f:
-            source = f.read()
-    except (AttributeError, OSError) as e:
-        raise ImportError(f"strongroom: cannot read the generated bindings ({e})") from None
+    source = _fast_records.generated_source(m)
     kinds = write_plan(source)
     writers = {}
     for converter, kind in kinds.items():
