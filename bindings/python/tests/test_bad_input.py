@@ -1,6 +1,8 @@
 """Bad input across the boundary: typed errors, nothing written, never a crash."""
 
+import array
 import datetime
+import os
 
 import pytest
 
@@ -137,7 +139,7 @@ def wrong_card(c, **fields):
         (lambda c: wrong_card(c, card_network="visa"), "card.card_network", "a CardNetwork, not str"),
         (lambda c: wrong_card(c, card_number=4242424242424242), "card.card_number", "a str, not int"),
         (lambda c: wrong_card(c, card_cvc=123), "card.card_cvc", "a str, not int"),
-        (lambda c: {"customer_id": c.id, "card": {}}, None, "a PaymentMethodCreate, not dict"),
+        (lambda c: {"customer_id": c.id, "card": {}}, "request", "a PaymentMethodCreate, not dict"),
     ],
 )
 def test_arguments_of_the_wrong_type_are_named_and_nothing_is_written(vault, scope, customer, make, field, detail):
@@ -156,18 +158,29 @@ def test_arguments_of_the_wrong_type_are_named_and_nothing_is_written(vault, sco
     "call, field, detail",
     [
         # v: a directory for another vault, which none of these opens; vault: the open one.
-        (lambda v, s, c, vault: s.update_payment_method("pm_x", {"nick_name": "a"}), None, "a PaymentMethodUpdate, not dict"),
-        (lambda v, s, c, vault: s.retrieve_payment_method(None), None, "a str, not NoneType"),
+        # An argument itself is named as the vault names it (`from`, not `_from`).
+        (lambda v, s, c, vault: s.update_payment_method("pm_x", {"nick_name": "a"}), "update", "a PaymentMethodUpdate, not dict"),
+        (lambda v, s, c, vault: s.retrieve_payment_method(None), "payment_method_id", "a str, not NoneType"),
+        (lambda v, s, c, vault: vault.list_audit("pro_shop", "0", 5), "from", "an integer from -9223372036854775808 to 9223372036854775807, not str"),
+        (lambda v, s, c, vault: vault.create_profile("pro_x", "m", {"cvc_ttl_seconds": 5}), "settings", "a ProfileSettings, not dict"),
         (lambda v, s, c, vault: s.update_customer(c.id, strongroom.CustomerUpdate(metadata="k=v")), "metadata", "a dict, not str"),
-        (lambda v, s, c, vault: s.list_payment_methods(c.id, "5", None), None, "an integer from -9223372036854775808 to 9223372036854775807, not str"),
-        (lambda v, s, c, vault: s.list_payment_methods(c.id, 2**64, None), None, "an integer from -9223372036854775808 to 9223372036854775807"),
+        (lambda v, s, c, vault: s.list_payment_methods(c.id, "5", None), "limit", "an integer from -9223372036854775808 to 9223372036854775807, not str"),
+        (lambda v, s, c, vault: s.list_payment_methods(c.id, 2**64, None), "limit", "an integer from -9223372036854775808 to 9223372036854775807"),
         (lambda v, s, c, vault: strongroom.open_vault(str(v), bytes(32), "k1", sync_writes="yes"), "sync_writes", "a bool, not str"),
         (lambda v, s, c, vault: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys="k", active_master_key="k")), "master_keys", "a list, not str"),
         (lambda v, s, c, vault: strongroom.Vault.open(str(v), strongroom.VaultOptions(master_keys=[strongroom.MasterKeyEntry(id="k", key="k" * 32)], active_master_key="k")), "master_keys.key", "a bytes-like object, not str"),
         (lambda v, s, c, vault: api_key(vault, "2030-01-01"), "expires_at", "a datetime with a time zone, not str"),
         (lambda v, s, c, vault: api_key(vault, datetime.datetime(2030, 1, 1)), "expires_at", "a datetime with a time zone, not datetime"),
-        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator(bytes(32)).set_faults(0, 300, 0), None, "an integer from 0 to 255"),
-        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator("seed"), None, "a bytes-like object, not str"),
+        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator(bytes(32)).set_faults(0, 300, 0), "fail_percent", "an integer from 0 to 255"),
+        (lambda v, s, c, vault: strongroom.NetworkTokenSimulator("seed"), "seed", "a bytes-like object, not str"),
+        # open_vault's own arguments: before, bytes(32) made an all-zero key of an int, and
+        # str() a directory named "None" or "b'...'" of None or bytes.
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), 32), "master_key", "a bytes-like object of one-byte items, not int"),
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), None), "master_key", "a bytes-like object of one-byte items, not NoneType"),
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), array.array("H", range(16))), "master_key", "a bytes-like object of one-byte items, not array"),
+        (lambda v, s, c, vault: strongroom.open_vault(None, bytes(32)), "path", "a str or a path-like object, not NoneType"),
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), bytes(32), 5), "key_id", "a str, not int"),
+        (lambda v, s, c, vault: strongroom.open_vault(str(v), bytes(32), network_tokens="sim"), "network_tokens", "a NetworkTokenSimulator or a NetworkTokenProvider, not str"),
     ],
 )
 def test_wrong_types_in_other_calls_are_named(vault, scope, customer, tmp_path, call, field, detail):
@@ -189,6 +202,15 @@ def test_every_record_is_checked_field_by_field():
         kinds = _fast_records.plan(f.read())
     records = {name for name, kind in kinds.items() if kind[0] == "record"}
     assert _argument_checks.BY_FIELD == records and len(records) == 33
+
+
+def test_open_vault_takes_paths_of_each_kind_and_a_key_of_each_bytes_like_kind(tmp_path):
+    for path, key in ((tmp_path / "a", bytearray(range(32))), (os.fsencode(tmp_path / "b"), memoryview(bytes(range(32))))):
+        with strongroom.open_vault(path, key, sync_writes=False) as vault:
+            vault.create_profile("pro_shop", "m", None)
+        with strongroom.open_vault(path, bytes(range(32)), sync_writes=False) as vault:  # the same key
+            assert vault.profile("pro_shop").profile_id() == "pro_shop"
+    assert sorted(os.listdir(tmp_path)) == ["a", "b"]
 
 
 def test_unicode_that_is_valid_is_kept(scope):

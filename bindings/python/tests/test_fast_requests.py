@@ -115,6 +115,29 @@ def test_a_provider_result_with_two_bad_fields_fails_at_the_first_as_before():
             status=strongroom.NetworkTokenStatus.ACTIVE,
         )
         assert assert_written_alike(generated._UniffiFfiConverterTypeProvisionedToken, token)[0] == "raised"
+    # A bad value, then a field that cannot even be read: the bad value fails first.
+    token = strongroom.ProvisionedToken(
+        token_number="4895370012003478", expiry_month=300, expiry_year=2030, token_ref="r", status=strongroom.NetworkTokenStatus.ACTIVE
+    )
+    del token.expiry_year
+    result = assert_written_alike(generated._UniffiFfiConverterTypeProvisionedToken, token)
+    assert result[0] == "raised" and result[1] is not AttributeError
+
+
+def test_a_failed_write_keeps_no_encoded_card_number_in_its_traceback():
+    """The traceback of a write that fails keeps its frames; the writer's holds no encoded
+    string (the generated writers' frames had each returned before the next string's)."""
+    request = new_card("cus_1", "4242424242424242", card_cvc="987", card_holder_name="Zo\ud800")
+    builder = generated._UniffiRustBufferBuilder()
+    with pytest.raises(UnicodeEncodeError) as failure:
+        generated._UniffiFfiConverterTypePaymentMethodCreate.write(request, builder)
+    builder.discard()
+    held = []
+    tb = failure.value.__traceback__
+    while tb is not None:
+        held += [v for v in tb.tb_frame.f_locals.values() if isinstance(v, (bytes, bytearray))]
+        tb = tb.tb_next
+    assert not any(b"4242424242424242" in v or b"987" in v for v in held)
 
 
 def test_what_is_written_in_place():

@@ -25,6 +25,9 @@ generated code moves arguments and results through faster buffers of the same fo
 """
 
 import functools as _functools
+import inspect as _inspect
+import os as _os
+import re as _re
 import struct as _struct
 
 from . import _argument_checks, _fast_buffers, _fast_records, _fast_requests
@@ -51,8 +54,43 @@ from ._native import (
 )
 
 
+# How a generated method checks each of its arguments, in order: `Converter.check_lower(name)`.
+_ARGUMENT_CHECK = _re.compile(r"^ +(_UniffiFfiConverter\w+)\.check_lower\((\w+)\)$", _re.M)
+
+
+def _argument_checks_of(method):
+    """(parameter, converter) for each argument `method` checks, in its order."""
+    try:
+        source = _inspect.getsource(method)
+    except (OSError, TypeError):
+        return ()
+    return tuple((name, getattr(_generated, converter)) for converter, name in _ARGUMENT_CHECK.findall(source))
+
+
+def _bad_argument_field(method, checks, args, kwargs, error):
+    """The field of `error`: its path in the argument, or for an argument itself, the
+    argument's name (as Rust names it: `from`, not `_from`), found by checking the
+    arguments again in the generated order, up to the first that fails."""
+    if error.field is not None:
+        return error.field
+    try:
+        bound = _inspect.signature(method).bind(*args, **kwargs)
+    except TypeError:
+        return None
+    bound.apply_defaults()
+    for name, converter in checks:
+        try:
+            converter.check_lower(bound.arguments[name])
+        except _argument_checks.BadArgument:
+            return name.lstrip("_")
+        except Exception:  # noqa: BLE001 - only looking for the failing argument
+            return None
+    return None
+
+
 def _typed_lowering_errors(method):
     """Reports arguments the binding cannot even encode as IR_05, like the vault would."""
+    checks = _argument_checks_of(method)
 
     @_functools.wraps(method)
     def call(*args, **kwargs):
@@ -61,7 +99,9 @@ def _typed_lowering_errors(method):
         except StrongroomError:
             raise
         except _argument_checks.BadArgument as e:
-            failure = dict(field=e.field, detail=e.detail)
+            field = _bad_argument_field(method, checks, args, kwargs, e)
+            where = f" for `{field}`" if field and e.field is None else ""
+            failure = dict(field=field, detail=e.detail.replace("invalid value", "invalid value" + where, 1))
         except (UnicodeEncodeError, OverflowError, ValueError, TypeError, _struct.error) as e:
             # The exception's own text may quote the value (a card number, say): only its
             # kind and, for encoding errors, the reason reach the message.
@@ -141,22 +181,61 @@ Vault.__exit__ = _exit
 Vault.close = Vault.shutdown
 
 
+def _wrong(field, expected, value):
+    return StrongroomError.InvalidValue(
+        code="IR_05", field=field, detail=f"invalid value for `{field}`: must be {expected}, not {type(value).__name__}"
+    )
+
+
+def _directory(path):
+    """`path` as a str: a str, bytes (decoded as the file system does) or a path-like."""
+    try:
+        return _os.fsdecode(_os.fspath(path))
+    except TypeError:
+        return None
+
+
+def _key_bytes(master_key):
+    """A copy of the key's bytes, if it is bytes-like with one-byte items (`bytes(32)` would
+    be 32 zero bytes, and an array of wider items as many bytes as its items' width)."""
+    try:
+        view = memoryview(master_key)
+    except TypeError:
+        return None
+    with view:
+        if view.itemsize != 1 or view.ndim != 1:
+            return None
+        return bytes(view)
+
+
 def open_vault(
     path, master_key: bytes, key_id: str = "default", *, sync_writes: bool = True, network_tokens=None
 ) -> Vault:
     """Opens (creating if needed) a vault with a single 32-byte master key.
 
-    ``network_tokens``: a :class:`NetworkTokenSimulator`, or the host's own
-    :class:`NetworkTokenProvider` (subclass it and implement ``provision``, ``status``,
-    ``delete`` and ``cryptogram``; raise :class:`ProviderFailure` subclasses to fail).
+    ``path``: a str, bytes or path-like; ``master_key``: bytes-like (bytes, bytearray,
+    memoryview) of one-byte items. ``network_tokens``: a :class:`NetworkTokenSimulator`, or
+    the host's own :class:`NetworkTokenProvider` (subclass it and implement ``provision``,
+    ``status``, ``delete`` and ``cryptogram``; raise :class:`ProviderFailure` subclasses to
+    fail). Arguments of the wrong type are refused as ``IR_05`` naming them.
     """
+    directory, key = _directory(path), _key_bytes(master_key)
+    if directory is None:
+        raise _wrong("path", "a str or a path-like object", path)
+    if key is None:
+        raise _wrong("master_key", "a bytes-like object of one-byte items", master_key)
+    if not isinstance(key_id, str):
+        raise _wrong("key_id", "a str", key_id)
+    if network_tokens is not None and not isinstance(network_tokens, (NetworkTokenSimulator, NetworkTokenProvider)):
+        # What the generated check asks of a provider too: a subclass.
+        raise _wrong("network_tokens", "a NetworkTokenSimulator or a NetworkTokenProvider", network_tokens)
     options = VaultOptions(
-        master_keys=[MasterKeyEntry(id=key_id, key=bytes(master_key))],
+        master_keys=[MasterKeyEntry(id=key_id, key=key)],
         active_master_key=key_id,
         sync_writes=sync_writes,
     )
     if network_tokens is None:
-        return Vault.open(str(path), options)
+        return Vault.open(directory, options)
     if isinstance(network_tokens, NetworkTokenSimulator):
-        return Vault.open_with_simulator(str(path), options, network_tokens)
-    return Vault.open_with_network_tokens(str(path), options, network_tokens)
+        return Vault.open_with_simulator(directory, options, network_tokens)
+    return Vault.open_with_network_tokens(directory, options, network_tokens)

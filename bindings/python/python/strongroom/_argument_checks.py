@@ -14,13 +14,15 @@ which argument was wrong, or not as a ``StrongroomError`` at all:
 :func:`install` puts checks in front of the generated ones that raise :class:`BadArgument`
 naming what was expected, the type given (never the value) and the field's path from the
 argument (``card.card_network``, ``billing``, ``metadata``; a sequence's items by the
-sequence's name; an argument itself, not a field of one, by none), which the package reports as
+sequence's name; an argument itself has no path here, and the package names it by its
+parameter), which the package reports as
 ``StrongroomError.InvalidValue`` with code ``IR_05`` and that field. Each check is the
 generated one's, with the type checked first: what the generated code accepted and wrote
 is unchanged, except that a boolean must be a ``bool``, a record an instance of its class,
 a map a ``dict``, a sequence a ``list`` or ``tuple`` (a ``str`` would be a sequence of its
 characters) and a timestamp a ``datetime`` with a time zone (the generated write raised
-``TypeError`` for any other).
+``TypeError`` for a naive one and for most other values; an object that compares with and
+subtracts from a ``datetime`` like one, which it wrote, is refused too).
 """
 
 import datetime

@@ -110,6 +110,7 @@ class _Writer:
         self.count = 0
         self.pending_depth = None
         self.pending = []  # fixed-size writes not written out yet: (format, expression, safe)
+        self.encoded = []  # the locals holding a string's encoded bytes
 
     def fresh(self, stem):
         self.count += 1
@@ -130,8 +131,10 @@ class _Writer:
 
     def fixed(self, depth, fmt, expression, safe=False):
         """A fixed-size write of `expression`; `safe`: it cannot fail (a constant flag, a
-        length this writer computed), unlike a field's own value."""
-        if self.pending and self.pending_depth != depth:
+        length this writer computed), unlike a field's own value, which is written before
+        the next field's is read (reading it may fail too: a missing attribute)."""
+        unsafe_pending = not all(s for _, _, s in self.pending)
+        if self.pending and (self.pending_depth != depth or (unsafe_pending and not safe)):
             self.flush()
         self.pending_depth = depth
         self.pending.append((fmt, expression, safe))
@@ -171,6 +174,7 @@ class _Writer:
         elif tag == "string":
             # The bytes go in after their length, with room made for both at once.
             encoded, size = self.fresh("utf8_"), self.fresh("size")
+            self.encoded.append(encoded)
             self.quiet(depth, f'{encoded} = {expression}.encode("utf-8")')
             self.quiet(depth, f"{size} = len({encoded})")
             self.fixed(depth, "i", size, safe=True)
@@ -225,8 +229,14 @@ def writer_source(kinds, module, converter, builder_class, generated_write):
     writer.emit(1, "if type(builder) is not _Builder: return _generated_write(value, builder)")
     writer.emit(1, "B = builder._buf")
     writer.emit(1, "L = builder._len")
-    writer.record(1, "value", converter, {converter})
-    writer.emit(1, "builder._len = L")
+    writer.emit(1, "try:")
+    writer.record(2, "value", converter, {converter})
+    writer.emit(2, "builder._len = L")
+    # A failure's traceback keeps this frame: not the encoded bytes of a card number in it
+    # (the generated writers' frames had each returned before the next string's).
+    writer.emit(1, "except BaseException:")
+    writer.emit(2, " = ".join(writer.encoded + ["None"]) if writer.encoded else "pass")
+    writer.emit(2, "raise")
     source = "def write(value, builder):\n" + "\n".join(writer.lines) + "\n"
     return source, writer.env, tuple(writer.delegated)
 
