@@ -46,6 +46,15 @@ def generated_text():
         return f.read()
 
 
+def changed_generated(converter, old, new):
+    """The generated module's text, and the same with `old` (found once in `converter`'s
+    class) replaced by `new`."""
+    source = generated_text()
+    text = _fast_records.converter_classes(source)[converter]
+    assert text.count(old) == 1
+    return source, source.replace(text, text.replace(old, new), 1)
+
+
 def outcome(converter, data, which):
     """What reading `data` with `converter` gives: ("read", value, bytes left) or
     ("raised", type, message). `which` is "ours" (the installed readers, the faster
@@ -327,9 +336,11 @@ def test_a_record_that_would_read_a_handle_twice_keeps_its_generated_reader():
         "_UniffiFfiConverterTypeProviderFailure",
         "_UniffiFfiConverterTypeStrongroomError",
     }
-    text = _fast_records.converter_classes(source)["_UniffiFfiConverterTypeCvcStorage"]
-    old = "is_stored=_UniffiFfiConverterBoolean.read(buf),"
-    changed = source.replace(text, text.replace(old, "is_stored=_UniffiFfiConverterTypeVault.read(buf),"), 1)
+    _, changed = changed_generated(
+        "_UniffiFfiConverterTypeCvcStorage",
+        "is_stored=_UniffiFfiConverterBoolean.read(buf),",
+        "is_stored=_UniffiFfiConverterTypeVault.read(buf),",
+    )
     replaced = _fast_records.replaceable_records(changed, generated)
     holders = {"_UniffiFfiConverterTypeCvcStorage", "_UniffiFfiConverterTypePaymentMethod"}
     holders |= {"_UniffiFfiConverterTypePaymentMethodCreated", "_UniffiFfiConverterTypePaymentMethodPage"}
@@ -353,10 +364,7 @@ def test_a_record_that_would_read_a_handle_twice_keeps_its_generated_reader():
     ],
 )
 def test_a_changed_piece_of_the_generated_module_is_read_with_its_generated_code(converter, old, new, holder):
-    source = generated_text()
-    text = _fast_records.converter_classes(source)[converter]
-    assert text.count(old) == 1
-    changed = source.replace(text, text.replace(old, new), 1)
+    source, changed = changed_generated(converter, old, new)
     assert converter in _fast_records.plan(source)
     kinds = _fast_records.plan(changed)
     assert converter not in kinds

@@ -15,7 +15,7 @@ import strongroom
 from strongroom import _fast_buffers, _fast_records, _fast_requests
 from strongroom._native import strongroom as generated
 from conftest import new_card
-from test_fast_records import TEXTS, generated_text, random_value
+from test_fast_records import TEXTS, changed_generated, generated_text, random_value
 
 
 def outcome(converter, value, which):
@@ -171,10 +171,7 @@ def test_what_is_written_in_place():
     ],
 )
 def test_a_changed_writer_in_the_generated_module_is_written_with_its_generated_code(converter, old, new, holder):
-    source = generated_text()
-    text = _fast_records.converter_classes(source)[converter]
-    assert text.count(old) == 1
-    changed = source.replace(text, text.replace(old, new), 1)
+    source, changed = changed_generated(converter, old, new)
     assert converter in _fast_requests.write_plan(source)
     kinds = _fast_requests.write_plan(changed)
     assert converter not in kinds

@@ -67,12 +67,14 @@ def _argument_checks_of(method):
     return tuple((name, getattr(_generated, converter)) for converter, name in _ARGUMENT_CHECK.findall(source))
 
 
-def _bad_argument_field(method, checks, args, kwargs, error):
+def _bad_argument_field(method, args, kwargs, error):
     """The field of `error`: its path in the argument, or for an argument itself, the
     argument's name (as Rust names it: `from`, not `_from`), found by checking the
-    arguments again in the generated order, up to the first that fails."""
+    arguments again in the generated order, up to the first that fails (only on this
+    failure path: the generated method's source is read here, not at import)."""
     if error.field is not None:
         return error.field
+    checks = _argument_checks_of(method)
     try:
         bound = _inspect.signature(method).bind(*args, **kwargs)
     except TypeError:
@@ -90,7 +92,6 @@ def _bad_argument_field(method, checks, args, kwargs, error):
 
 def _typed_lowering_errors(method):
     """Reports arguments the binding cannot even encode as IR_05, like the vault would."""
-    checks = _argument_checks_of(method)
 
     @_functools.wraps(method)
     def call(*args, **kwargs):
@@ -99,7 +100,7 @@ def _typed_lowering_errors(method):
         except StrongroomError:
             raise
         except _argument_checks.BadArgument as e:
-            field = _bad_argument_field(method, checks, args, kwargs, e)
+            field = _bad_argument_field(method, args, kwargs, e)
             where = f" for `{field}`" if field and e.field is None else ""
             failure = dict(field=field, detail=e.detail.replace("invalid value", "invalid value" + where, 1))
         except (UnicodeEncodeError, OverflowError, ValueError, TypeError, _struct.error) as e:
@@ -196,16 +197,13 @@ def _directory(path):
 
 
 def _key_bytes(master_key):
-    """A copy of the key's bytes, if it is bytes-like with one-byte items (`bytes(32)` would
-    be 32 zero bytes, and an array of wider items as many bytes as its items' width)."""
+    """A copy of the key's bytes, if it is bytes-like with one-byte items, the rule every
+    byte string argument follows (`bytes(32)` would be 32 zero bytes, and an array of wider
+    items as many bytes as its items' width)."""
     try:
-        view = memoryview(master_key)
+        return bytes(_fast_buffers._one_byte_items(master_key))
     except TypeError:
         return None
-    with view:
-        if view.itemsize != 1 or view.ndim != 1:
-            return None
-        return bytes(view)
 
 
 def open_vault(

@@ -67,7 +67,7 @@ _RECORD_CHECK = re.compile(
     r"((?:        _UniffiFfiConverter\w+\.check_lower\(value\.\w+\)\n)*)\n*\Z"
 )
 _FIELD_CHECK = re.compile(r"        (_UniffiFfiConverter\w+)\.check_lower\(value\.(\w+)\)\n")
-_CHECK = re.compile(r"^    @(?:staticmethod|classmethod)\n    def check_lower\((?:cls, )?\w+\):\n.*?(?=^    @|\Z)", re.M | re.S)
+_CHECK = _fast_records.method_pattern("check_lower", r"\w+")
 
 
 def _string(value):
@@ -159,9 +159,7 @@ def _record(module, record_class, fields, optionals):
         else:
             lines.append(f"        _converter{i}.check_lower(value.{field})")
     lines += ["    except _BadArgument as e:", "        raise e.within(field) from None"]
-    code = compile("\n".join(lines) + "\n", f"<strongroom record check {record_class.__name__}>", "exec")
-    exec(code, env)  # noqa: S102 - source written above from recognised generated text
-    return env["check"]
+    return _fast_records.compiled("\n".join(lines) + "\n", env, "check", f"record check {record_class.__name__}")
 
 
 # The record converters whose fields are checked one by one (the others: only their type).

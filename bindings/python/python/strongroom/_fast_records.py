@@ -84,7 +84,15 @@ for _name, _suffix in _INTEGERS.items():
     )
 
 _CLASS = re.compile(r"^class (_UniffiFfiConverter\w+)\b.*?(?=^\S)", re.M | re.S)
-_READ = re.compile(r"^    @(?:staticmethod|classmethod)\n    def read\((?:cls, )?buf\):\n.*?(?=^    @|\Z)", re.M | re.S)
+
+
+def method_pattern(name, parameters):
+    """A converter class's method `name` (static or class) taking `parameters` (a regex),
+    up to the next method or the class's end."""
+    return re.compile(rf"^    @(?:staticmethod|classmethod)\n    def {name}\((?:cls, )?{parameters}\):\n.*?(?=^    @|\Z)", re.M | re.S)
+
+
+_READ = method_pattern("read", "buf")
 _RECORD = re.compile(
     r"    @staticmethod\n    def read\(buf\):\n        return (\w+)\(\n"
     r"((?:            \w+=_UniffiFfiConverter\w+\.read\(buf\),\n)*)        \)\n*\Z"
@@ -208,28 +216,19 @@ def plan(source):
 _FIXED = {suffix: fmt[1:] for suffix, fmt in _fast_buffers._FORMATS.items()}
 
 
-class _Writer:
-    """Writes one record's reader: Python source over the locals d (the stream's memory),
-    n (its length) and o (the offset), with the names it uses in `env`.
+class SourceWriter:
+    """Writes one function's source, line by line, with the names it uses in `env`; the
+    record readers here and the record writers of ``_fast_requests`` are made with it.
+    Fixed-size values are kept `pending` (at one depth) until `flush` writes them out as
+    one `struct` call; every line `emit` adds writes them out first."""
 
-    Fixed-size values read one after another (integers, booleans, enum tags, option flags,
-    timestamps) are read with one bounds check and one `struct` call, and checked (an enum's
-    range, a flag) in the order the generated code checks them. A bounds check that fails
-    reads the whole record again with the generated reader from where it started, so a
-    short buffer fails exactly as before (the same error, at the same field)."""
-
-    def __init__(self, kinds, module):
+    def __init__(self, kinds, module, env=()):
         self.kinds = kinds
         self.module = module
         self.lines = []
-        self.env = {
-            "_E": module.InternalError,
-            "_EPOCH": _fast_buffers._EPOCH,
-            "_timedelta": datetime.timedelta,
-        }
+        self.env = dict(env)
         self.delegated = []
         self.count = 0
-        # Fixed-size reads not written out yet: their depth, and (target, format, checks).
         self.pending_depth = None
         self.pending = []
 
@@ -241,9 +240,57 @@ class _Writer:
         self.env[key] = value
         return key
 
-    def emit(self, depth, line):
+    def line(self, depth, text):
+        self.lines.append("    " * depth + text)
+
+    def emit(self, depth, text):
         self.flush()
-        self.lines.append("    " * depth + line)
+        self.line(depth, text)
+
+    def flush(self):
+        raise NotImplementedError
+
+    def converter(self, converter):
+        """The name of `converter` in `env`, looked up on it when called (a record
+        converter used this way may be replaced too); counted as delegated."""
+        self.delegated.append(converter)
+        return self.name("_converter" + converter, getattr(self.module, converter))
+
+    def source(self, signature):
+        return f"def {signature}:\n" + "\n".join(self.lines) + "\n"
+
+
+def compiled(text, env, name, label):
+    """The function `name` that `text` defines, compiled with the names of `env`."""
+    code = compile(text, f"<strongroom {label}>", "exec")
+    exec(code, env)  # noqa: S102 - source written by this package from recognised generated text
+    return env[name]
+
+
+def replace(m, method, replacements, generated, delegated):
+    """Puts each converter's new `method` into the module `m`, keeping the generated one in
+    `generated` and what it delegates in `delegated`: converter -> (function, generated
+    function, delegated converters)."""
+    for converter, (function, generated_function, uses) in replacements.items():
+        setattr(getattr(m, converter), method, staticmethod(function))
+        generated[converter] = generated_function
+        delegated[converter] = uses
+
+
+class _Writer(SourceWriter):
+    """Writes one record's reader: Python source over the locals d (the stream's memory),
+    n (its length) and o (the offset), with the names it uses in `env`.
+
+    Fixed-size values read one after another (integers, booleans, enum tags, option flags,
+    timestamps) are read with one bounds check and one `struct` call, and checked (an enum's
+    range, a flag) in the order the generated code checks them. A bounds check that fails
+    reads the whole record again with the generated reader from where it started, so a
+    short buffer fails exactly as before (the same error, at the same field)."""
+
+    def __init__(self, kinds, module):
+        env = {"_E": module.InternalError, "_EPOCH": _fast_buffers._EPOCH, "_timedelta": datetime.timedelta}
+        super().__init__(kinds, module, env)
+        # Pending here: fixed-size reads not written out yet, (target, format, checks).
 
     def fixed(self, depth, target, fmt, checks=()):
         """Reads `target` (one name, or several for a multi-value `fmt`), then runs `checks`
@@ -267,7 +314,7 @@ class _Writer:
             f"({targets},) = {unpack}(d, o)",
             f"o += {size}",
         ) + tuple(check for _, _, checks in pending for check in checks):
-            self.lines.append("    " * depth + line)
+            self.line(depth, line)
 
     def length(self, depth, target, what):
         self.fixed(depth, target, "i", (f'if {target} < 0: raise _E("Unexpected negative {what}")',))
@@ -339,9 +386,7 @@ class _Writer:
         self.emit(depth, f"{target} = {record}({', '.join(f'{field}={local}' for field, local in values)})")
 
     def delegate(self, depth, target, converter):
-        self.delegated.append(converter)
-        # Looked up when called: a record converter read this way may be replaced too.
-        reader = self.name("_converter" + converter, getattr(self.module, converter))
+        reader = self.converter(converter)
         self.emit(depth, "buf._offset = o")
         self.emit(depth, f"{target} = {reader}.read(buf)")
         self.emit(depth, "o = buf._offset")
@@ -364,8 +409,7 @@ def reader_source(kinds, module, converter, stream, generated_read):
     writer.record(1, "result", converter, {converter})
     writer.emit(1, "buf._offset = o")
     writer.emit(1, "return result")
-    source = "def read(buf):\n" + "\n".join(writer.lines) + "\n"
-    return source, writer.env, tuple(writer.delegated)
+    return writer.source("read(buf)"), writer.env, tuple(writer.delegated)
 
 
 def replaceable_records(source, m):
@@ -405,13 +449,9 @@ def install(m):
     if getattr(m, "_strongroom_fast_records", False):
         return
     source = generated_source(m)
-    readers = {}
-    for converter, (text, env, delegated) in replaceable_records(source, m).items():
-        code = compile(text, f"<strongroom record reader {converter}>", "exec")
-        exec(code, env)  # noqa: S102 - source written above from recognised generated text
-        readers[converter] = (env["read"], env["_generated_read"], delegated)
-    for converter, (read, generated_read, delegated) in readers.items():
-        setattr(getattr(m, converter), "read", staticmethod(read))
-        GENERATED[converter] = generated_read
-        DELEGATED[converter] = delegated
+    readers = {
+        converter: (compiled(text, env, "read", f"record reader {converter}"), env["_generated_read"], delegated)
+        for converter, (text, env, delegated) in replaceable_records(source, m).items()
+    }
+    replace(m, "read", readers, GENERATED, DELEGATED)
     m._strongroom_fast_records = True

@@ -28,7 +28,7 @@ import struct
 
 from . import _fast_records
 
-_WRITE = re.compile(r"^    @(?:staticmethod|classmethod)\n    def write\((?:cls, )?(?:value|items), buf\):\n.*?(?=^    @|\Z)", re.M | re.S)
+_WRITE = _fast_records.method_pattern("write", "(?:value|items), buf")
 _FIELD_WRITE = re.compile(r"        (_UniffiFfiConverter\w+)\.write\(value\.(\w+), buf\)\n")
 _RECORD_WRITE = re.compile(r"    @staticmethod\n    def write\(value, buf\):\n((?:        _UniffiFfiConverter\w+\.write\(value\.\w+, buf\)\n)*)\n*\Z")
 
@@ -51,8 +51,7 @@ _MAP = (
     "        for (key, value) in items.items():\n            {}.write(key, buf)\n            {}.write(value, buf)\n"
 )
 
-# The struct format of each fixed-size value (big-endian, no padding).
-_FIXED = {suffix: fmt[1:] for suffix, fmt in _fast_records._fast_buffers._FORMATS.items()}
+_FIXED = _fast_records._FIXED
 
 # What each replaced record writer wrote with its generated converter instead, by record
 # converter; and the generated writers, by converter.
@@ -97,28 +96,14 @@ def write_plan(source):
     return writable
 
 
-class _Writer:
+class _Writer(_fast_records.SourceWriter):
     """Writes one record's writer: Python source over the locals B (the builder's
-    bytearray) and L (its length), with the names it uses in `env`."""
+    bytearray) and L (its length), with the names it uses in `env`. Pending here:
+    fixed-size writes not written out yet, (format, expression, safe)."""
 
     def __init__(self, kinds, module):
-        self.kinds = kinds
-        self.module = module
-        self.lines = []
-        self.env = {}
-        self.delegated = []
-        self.count = 0
-        self.pending_depth = None
-        self.pending = []  # fixed-size writes not written out yet: (format, expression, safe)
+        super().__init__(kinds, module)
         self.encoded = []  # the locals holding a string's encoded bytes
-
-    def fresh(self, stem):
-        self.count += 1
-        return f"{stem}{self.count}"
-
-    def emit(self, depth, line):
-        self.flush()
-        self.lines.append("    " * depth + line)
 
     def quiet(self, depth, line):
         """A line that neither writes nor branches (it reads a field, or encodes a string):
@@ -127,7 +112,7 @@ class _Writer:
         the writes of a branch it follows are written out first."""
         if self.pending and (self.pending_depth != depth or not all(safe for _, _, safe in self.pending)):
             self.flush()
-        self.lines.append("    " * depth + line)
+        self.line(depth, line)
 
     def fixed(self, depth, fmt, expression, safe=False):
         """A fixed-size write of `expression`; `safe`: it cannot fail (a constant flag, a
@@ -146,7 +131,7 @@ class _Writer:
             f"    builder._grow(L + {size})",
             "    B = builder._buf",
         ):
-            self.lines.append("    " * depth + line)
+            self.line(depth, line)
 
     def flush(self, then=None):
         """Writes out the pending writes, with room for `then` more bytes (an expression)."""
@@ -156,11 +141,10 @@ class _Writer:
         self.pending, self.pending_depth = [], None
         fmt = ">" + "".join(f for f, _, _ in pending)
         size = struct.calcsize(fmt)
-        pack = f"_pack_{fmt[1:]}"
-        self.env[pack] = struct.Struct(fmt).pack_into
+        pack = self.name(f"_pack_{fmt[1:]}", struct.Struct(fmt).pack_into)
         self.room(depth, f"{size} + {then}" if then else size)
-        self.lines.append("    " * depth + f"{pack}(B, L, {', '.join(e for _, e, _ in pending)})")
-        self.lines.append("    " * depth + f"L += {size}")
+        self.line(depth, f"{pack}(B, L, {', '.join(e for _, e, _ in pending)})")
+        self.line(depth, f"L += {size}")
 
     def value(self, depth, expression, converter, inlining):
         kind = self.kinds.get(converter)
@@ -212,10 +196,7 @@ class _Writer:
             self.value(depth, f"{record}.{field}", field_converter, inlining)
 
     def delegate(self, depth, expression, converter):
-        self.delegated.append(converter)
-        # Looked up when called: a record converter written this way may be replaced too.
-        name = "_converter" + converter
-        self.env[name] = getattr(self.module, converter)
+        name = self.converter(converter)
         self.emit(depth, "builder._len = L")
         self.emit(depth, f"{name}.write({expression}, builder)")
         self.emit(depth, "B = builder._buf")
@@ -237,8 +218,7 @@ def writer_source(kinds, module, converter, builder_class, generated_write):
     writer.emit(1, "except BaseException:")
     writer.emit(2, " = ".join(writer.encoded + ["None"]) if writer.encoded else "pass")
     writer.emit(2, "raise")
-    source = "def write(value, builder):\n" + "\n".join(writer.lines) + "\n"
-    return source, writer.env, tuple(writer.delegated)
+    return writer.source("write(value, builder)"), writer.env, tuple(writer.delegated)
 
 
 def install(m):
@@ -254,11 +234,7 @@ def install(m):
             continue
         generated_write = getattr(m, converter).write
         text, env, delegated = writer_source(kinds, m, converter, m._UniffiRustBufferBuilder, generated_write)
-        code = compile(text, f"<strongroom record writer {converter}>", "exec")
-        exec(code, env)  # noqa: S102 - source written above from recognised generated text
-        writers[converter] = (env["write"], generated_write, delegated)
-    for converter, (write, generated_write, delegated) in writers.items():
-        setattr(getattr(m, converter), "write", staticmethod(write))
-        GENERATED[converter] = generated_write
-        DELEGATED[converter] = delegated
+        write = _fast_records.compiled(text, env, "write", f"record writer {converter}")
+        writers[converter] = (write, generated_write, delegated)
+    _fast_records.replace(m, "write", writers, GENERATED, DELEGATED)
     m._strongroom_fast_requests = True
