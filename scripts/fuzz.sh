@@ -13,10 +13,17 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked -q cargo-fuzz@0.
 cd fuzz
 targets=(envelope_open seal_roundtrip record_decode card_parsing vault_ops)
 cargo fuzz build --sanitizer none -O
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
 for t in "${targets[@]}"; do
     mkdir -p "corpus/$t"
     printf '%-16s ' "$t"
-    cargo fuzz run --sanitizer none -O "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$seconds" -print_final_stats=1 2>&1 |
-        grep -E "stat::number_of_executed_units|^#.*DONE" | tr -s ' ' | tr '\n' ' '
+    if ! cargo fuzz run --sanitizer none -O "$t" "corpus/$t" "seeds/$t" -- -max_total_time="$seconds" -print_final_stats=1 >"$log" 2>&1; then
+        # A failing input: show libFuzzer's report (the panic, the artifact's path).
+        echo "FAILED"
+        tail -n 40 "$log" >&2
+        exit 1
+    fi
+    grep -E "stat::number_of_executed_units|^#.*DONE" "$log" | tr -s ' ' | tr '\n' ' '
     echo
 done

@@ -18,7 +18,8 @@ venv="$HOME/.cache/strongroom/venv"
 
 wheels="$CARGO_TARGET_DIR/wheels"
 rm -rf "$wheels"
-(cd "$here" && "$venv/bin/maturin" build -q -o "$wheels" 2>&1 | grep -v "old-style --config" || true)
+# Only grep's "no line left" is ignored: a failing maturin fails here, with its output.
+(cd "$here" && "$venv/bin/maturin" build -q -o "$wheels" 2>&1 | { grep -v "old-style --config" || true; })
 wheel=$(ls "$wheels"/strongroom-*.whl)
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
 

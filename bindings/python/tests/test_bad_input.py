@@ -27,8 +27,9 @@ def count(vault):
         (lambda c: strongroom.CustomerCreate(description="d" * MB), "IR_05", "description"),
         (lambda c: strongroom.CustomerCreate(metadata={"k\x00": "v"}), "IR_05", "metadata"),
         (lambda c: strongroom.CustomerCreate(metadata={"k": "v" * MB}), "IR_05", "metadata"),
-        (lambda c: strongroom.CustomerCreate(name="\ud800"), "IR_05", None),  # lone surrogate
-        (lambda c: strongroom.CustomerCreate(name="ok\udfffok"), "IR_05", None),
+        (lambda c: strongroom.CustomerCreate(name="\ud800"), "IR_05", "name"),  # lone surrogate
+        (lambda c: strongroom.CustomerCreate(name="ok\udfffok"), "IR_05", "name"),
+        (lambda c: strongroom.CustomerCreate(metadata={"k": "\udc80"}), "IR_05", "metadata"),
     ],
 )
 def test_bad_customer_input(vault, scope, make, code, field):
@@ -76,8 +77,11 @@ def test_bad_card_input(vault, scope, customer, fields, code, field):
         (lambda v, s: s.list_customers(2**62, None), "limit"),
         (lambda v, s: v.list_audit("pro_shop", -5, 10), "from"),
         (lambda v, s: v.list_audit("pro_shop", 0, -10), "limit"),
-        (lambda v, s: v.create_profile("pro_x", "m", strongroom.ProfileSettings(cvc_ttl_seconds=-1)), "cvc_ttl"),
-        (lambda v, s: v.create_profile("pro_y", "m", strongroom.ProfileSettings(volatile_ttl_seconds=-86400)), "volatile_ttl"),
+        (lambda v, s: v.create_profile("pro_x", "m", strongroom.ProfileSettings(cvc_ttl_seconds=-1)), "cvc_ttl_seconds"),
+        (lambda v, s: v.create_profile("pro_z", "m", strongroom.ProfileSettings(cvc_ttl_seconds=0)), "cvc_ttl_seconds"),
+        (lambda v, s: v.update_profile_settings("pro_shop", strongroom.ProfileSettings(volatile_ttl_seconds=10**9)),
+         "volatile_ttl_seconds"),
+        (lambda v, s: v.create_profile("pro_y", "m", strongroom.ProfileSettings(volatile_ttl_seconds=-86400)), "volatile_ttl_seconds"),
         (lambda v, s: v.create_profile("pro\x00", "m", None), "profile_id"),
     ],
 )
@@ -216,3 +220,27 @@ def test_open_vault_takes_paths_of_each_kind_and_a_key_of_each_bytes_like_kind(t
 def test_unicode_that_is_valid_is_kept(scope):
     name = "Zoë Ünïcødé 山田 🃏"
     assert scope.retrieve_customer(scope.create_customer(strongroom.CustomerCreate(name=name)).id).name == name
+
+
+def test_a_lone_surrogate_leaves_no_handle_behind(tmp_path):
+    """Refused before the generated call clones the object's handle: a vault dropped after
+    such a failure is closed (its directory can be opened again), as after any other."""
+    import gc
+
+    path = tmp_path / "v"
+    vault = strongroom.open_vault(path, bytes(range(32)), sync_writes=False)
+    vault.create_profile("pro_shop", "m", None)
+    scope = vault.profile("pro_shop")
+    for call in (
+        lambda: vault.profile("pro_\ud800"),
+        lambda: vault.authenticate("key_x.00", "pro_\udfff"),
+        lambda: scope.retrieve_payment_method("pm_\ud800"),
+        lambda: scope.create_customer(strongroom.CustomerCreate(name="\ud800")),
+    ):
+        with pytest.raises(strongroom.StrongroomError.InvalidValue) as ei:
+            call()
+        assert ei.value.code == "IR_05" and "surrogate" in ei.value.detail
+    del vault, scope, call
+    gc.collect()
+    with strongroom.open_vault(path, bytes(range(32)), sync_writes=False) as again:
+        assert again.profile("pro_shop").profile_id() == "pro_shop"

@@ -146,7 +146,13 @@ def test_host_exceptions_become_typed_errors(vault_path):
         provider.fail_with = RuntimeError(f"socket closed while sending {VISA}")
         other = tokenized(scope, customer.id, "5555555555554444")
         assert other.network_token.kind == strongroom.ProviderErrorKind.FAILED
-        assert VISA not in other.network_token.reason
+        # Any other exception is recorded as a fixed text: not its repr, which holds its message.
+        assert other.network_token.reason == "the host's provider raised an unexpected error"
+
+        dotted = ".".join(VISA[i:i + 4] for i in range(0, 16, 4))
+        provider.fail_with = strongroom.ProviderFailure.Declined(reason=f"pan {dotted} not eligible")
+        echoed = tokenized(scope, customer.id, "4242424242424242")
+        assert echoed.network_token.reason == "pan [digits removed] not eligible"
 
         provider.fail_with = strongroom.ProviderFailure.Unavailable(reason="timeout")
         with pytest.raises(E.NetworkTokenFailure) as ei:
@@ -180,6 +186,8 @@ def test_provider_records_print_masked():
     )
     assert VISA not in repr(request) and VISA not in str(request)
     assert "4895370000000013" not in repr(token) and "4895370000000013" not in str(token)
+    cryptogram = strongroom.NetworkCryptogram(cryptogram="AgAAAAAAAIR8CQrXcIhbQAAAAAA=", eci="05")
+    assert "AgAAAAAA" not in repr(cryptogram) and "AgAAAAAA" not in str(cryptogram) and "05" in repr(cryptogram)
 
 
 def test_eight_threads_with_a_python_provider(vault_path):

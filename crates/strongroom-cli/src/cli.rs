@@ -192,8 +192,14 @@ pub enum PmCommand {
         exp_year: String,
         #[arg(long)]
         holder_name: Option<String>,
-        #[arg(long)]
+        /// The CVC as a flag: it stays in shell history and in the process list, which
+        /// other users may read. Prefer --cvc-stdin.
+        #[arg(long, conflicts_with = "cvc_stdin")]
         cvc: Option<String>,
+        /// Read the CVC from stdin: the line after the card number when that comes from
+        /// stdin too, else the first line.
+        #[arg(long)]
+        cvc_stdin: bool,
         #[arg(long)]
         nick_name: Option<String>,
         /// Also provision a network token (from the built-in simulator).
@@ -215,8 +221,13 @@ pub enum PmCommand {
         holder_name: Option<String>,
         #[arg(long)]
         nick_name: Option<String>,
-        #[arg(long)]
+        /// The CVC as a flag: it stays in shell history and in the process list. Prefer
+        /// --cvc-stdin.
+        #[arg(long, conflicts_with = "cvc_stdin")]
         cvc: Option<String>,
+        /// Read the new CVC from stdin (one line).
+        #[arg(long)]
+        cvc_stdin: bool,
         #[arg(long)]
         exp_month: Option<String>,
         #[arg(long)]

@@ -1,6 +1,7 @@
 //! The vault's answers as JSON. Masked views stay masked; secrets (names, emails) of a
 //! customer are shown, as retrieve returns them to a caller with the right to read.
 
+use crate::error::CliError;
 use serde_json::{Value, json};
 use strongroom_core::{
     Address, ApiKey, AuditActor, AuditEvent, AuditOutcome, Customer, CustomerDeleted, CustomerPage, Metadata,
@@ -206,9 +207,17 @@ pub fn verify_report(r: &VerifyReport) -> Value {
     })
 }
 
-/// Prints to stdout; a closed pipe (`strongroom … | head`) is not an error worth a panic.
-pub fn print(value: &Value) {
-    use std::io::Write as _;
+/// Prints to stdout. A failed write (a full disk, a closed pipe) is an error (exit 11):
+/// output shown once, such as an API key's secret, must not be lost without a word.
+pub fn print(value: &Value) -> Result<(), CliError> {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    print_line(format_args!("{text}"))
+}
+
+/// Writes one line to stdout (formatted straight into it: a secret in `line` leaves no
+/// copy) and flushes it; a failure is `CliError::Io` (exit 11).
+pub fn print_line(line: std::fmt::Arguments<'_>) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").and_then(|()| out.flush()).map_err(|e| CliError::io("stdout", e))
 }

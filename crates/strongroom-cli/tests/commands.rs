@@ -307,6 +307,50 @@ fn payment_methods() {
     cli.run(&["pm", "delete", "--profile", "pro_a", &pm]).fails(4, "HE_02");
 }
 
+/// The CVC can come from stdin, as the card number does, so that neither is left in shell
+/// history or the process list.
+#[test]
+fn the_cvc_comes_from_stdin() {
+    let cli = Cli::new();
+    let customer = cli.customer("pro_a");
+    let create =
+        ["pm", "create", "--profile", "pro_a", "--customer", &customer, "--exp-month", "03", "--exp-year", "2031"];
+    let with_cvc = [&create[..], &["--cvc-stdin"]].concat();
+    let created = cli.run_with_stdin(&with_cvc, &format!("{}\n987\n", visa(51))).json();
+    assert_eq!(created["card_cvc_token_storage"]["is_stored"], true);
+    let pm = created["payment_method_id"].as_str().unwrap().to_owned();
+    let number = visa(52);
+    let flagged = [&create[..], &["--card-number", &number, "--cvc-stdin"]].concat();
+    let created = cli.run_with_stdin(&flagged, "123\n").json();
+    assert_eq!(created["card_cvc_token_storage"]["is_stored"], true, "the first line when the number is a flag");
+    let bad = cli.run_with_stdin(&with_cvc, &format!("{}\n98765\n", visa(53)));
+    bad.fails(3, "IR_05").fails(3, "card_cvc");
+    assert!(!bad.all().contains("98765"), "a refused CVC is not echoed");
+    let updated = cli.run_with_stdin(&["pm", "update", "--profile", "pro_a", &pm, "--cvc-stdin"], "321\n").json();
+    assert_eq!(updated["card_cvc_token_storage"]["is_stored"], true);
+    let both = cli.run_with_stdin(&["pm", "update", "--profile", "pro_a", &pm, "--cvc", "1", "--cvc-stdin"], "321\n");
+    assert_eq!(both.code, 2, "the flag and stdin together are a usage error: {}", both.stderr);
+}
+
+/// Output shown once (an API key's secret) that cannot be written is an error, not a
+/// silent success.
+#[test]
+fn lost_output_is_an_error() {
+    let cli = Cli::new();
+    cli.customer("pro_a");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let run = cli
+        .command(&["api-key", "create", "--profile", "pro_a", "--name", "lost", "--scopes", "read"])
+        .stdin(std::process::Stdio::null())
+        .stdout(full)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(11), "{stderr}");
+    assert!(stderr.contains("stdout"), "{stderr}");
+}
+
 #[test]
 fn logs_never_hold_card_data() {
     let cli = Cli::new();

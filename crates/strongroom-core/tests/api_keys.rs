@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::*;
 use strongroom_core::{
-    ApiKeyCreate, AuditAction, AuditActor, AuditOutcome, CustomerCreate, PageRequest, PaymentMethodCreate,
-    PaymentMethodUpdate, ProfileScope, Result, Scope, Scopes, Vault,
+    ApiKeyCreate, ApiKeyCreated, AuditAction, AuditActor, AuditOutcome, CustomerCreate, PageRequest,
+    PaymentMethodCreate, PaymentMethodUpdate, ProfileScope, Result, Scope, Scopes, Vault,
 };
 
 fn key(vault: &Vault, scope: &ProfileScope, scopes: Scopes) -> String {
@@ -16,6 +16,14 @@ fn key(vault: &Vault, scope: &ProfileScope, scopes: Scopes) -> String {
         .create_api_key(scope.profile_id(), ApiKeyCreate { name: "test key".into(), scopes, expires_at: None })
         .unwrap();
     created.secret.expose().to_owned()
+}
+
+/// A key with every right, expiring `expires_in_secs` after the test's start.
+fn created_key(vault: &Vault, scope: &ProfileScope, name: &str, expires_in_secs: Option<u64>) -> ApiKeyCreated {
+    let expires_at = expires_in_secs.map(|s| start_time().saturating_add(Duration::from_secs(s)));
+    vault
+        .create_api_key(scope.profile_id(), ApiKeyCreate { name: name.into(), scopes: Scopes::ALL, expires_at })
+        .unwrap()
 }
 
 type Operation = fn(&ProfileScope, &ProfileScope) -> Result<()>;
@@ -95,24 +103,8 @@ fn authentication_failures_are_unauthorized_and_audited() {
     let other = create_profile(&t.vault, "pro_other");
     let good = key(&t.vault, &t.scope, Scopes::ALL);
     let others_key = key(&t.vault, &other, Scopes::ALL);
-    let expiring = t
-        .vault
-        .create_api_key(
-            t.scope.profile_id(),
-            ApiKeyCreate {
-                name: "short".into(),
-                scopes: Scopes::ALL,
-                expires_at: Some(start_time().saturating_add(Duration::from_secs(60))),
-            },
-        )
-        .unwrap();
-    let revoked = t
-        .vault
-        .create_api_key(
-            t.scope.profile_id(),
-            ApiKeyCreate { name: "old".into(), scopes: Scopes::ALL, expires_at: None },
-        )
-        .unwrap();
+    let expiring = created_key(&t.vault, &t.scope, "short", Some(60));
+    let revoked = created_key(&t.vault, &t.scope, "old", None);
     t.vault.revoke_api_key(t.scope.profile_id(), &revoked.key.id).unwrap();
     assert!(t.vault.authenticate(expiring.secret.expose(), t.scope.profile_id()).is_ok());
     t.clock.advance(Duration::from_secs(61));
@@ -202,4 +194,62 @@ fn audit_records_the_caller() {
     assert_eq!(last.action, AuditAction::CustomerCreated);
     assert_eq!(last.object_id.as_deref(), Some(customer.id.as_str()));
     assert_eq!(&last.actor, writer.actor());
+}
+
+/// A scope made from a key lives no longer than the key: revoking it, its expiry, or
+/// destroying its profile refuses the scope's next operation (`IR_01`, audited, nothing
+/// written), whatever it had authenticated earlier. Other keys' scopes are unaffected.
+#[test]
+fn a_scope_ends_with_its_key() {
+    let t = open();
+    let customer = new_customer(&t.scope);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    let revoked = created_key(&t.vault, &t.scope, "leaked", None);
+    let kept = key(&t.vault, &t.scope, Scopes::ALL);
+    let expiring = created_key(&t.vault, &t.scope, "short", Some(60));
+    let leaked = t.vault.authenticate(revoked.secret.expose(), t.scope.profile_id()).unwrap();
+    let live = t.vault.authenticate(&kept, t.scope.profile_id()).unwrap();
+    let short = t.vault.authenticate(expiring.secret.expose(), t.scope.profile_id()).unwrap();
+    for scope in [&leaked, &live, &short] {
+        assert!(scope.reveal_payment_method(&pm.id).is_ok());
+    }
+
+    t.vault.revoke_api_key(t.scope.profile_id(), &revoked.key.id).unwrap();
+    let before = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap().len();
+    let refused: [(&str, Result<()>); 4] = [
+        ("reveal", leaked.reveal_payment_method(&pm.id).map(|_| ())),
+        ("retrieve", leaked.retrieve_payment_method(&pm.id).map(|_| ())),
+        ("create customer", leaked.create_customer(CustomerCreate::default()).map(|_| ())),
+        ("delete", leaked.delete_payment_method(&pm.id).map(|_| ())),
+    ];
+    for (name, result) in refused {
+        let err = result.expect_err(name);
+        assert_eq!(err.code(), "IR_01", "{name}");
+        assert!(err.to_string().contains("revoked"), "{name}: {err}");
+    }
+    let events = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap();
+    assert_eq!(events.len(), before + 4, "each refusal is recorded, nothing else is written");
+    assert!(events[before..].iter().all(|e| e.actor == AuditActor::ApiKey(revoked.key.id.clone())
+        && e.outcome == AuditOutcome::Failure { code: "IR_01".into() }));
+    assert_eq!(t.scope.list_customers(&PageRequest::default()).unwrap().customers.len(), 1, "no customer was made");
+    assert!(t.scope.retrieve_payment_method(&pm.id).is_ok(), "the card was not deleted");
+    assert!(live.reveal_payment_method(&pm.id).is_ok(), "another key's scope still works");
+    assert!(short.reveal_payment_method(&pm.id).is_ok());
+
+    t.clock.advance(Duration::from_secs(61));
+    let err = short.retrieve_payment_method(&pm.id).unwrap_err();
+    assert_eq!((err.code(), err.to_string().contains("expired")), ("IR_01", true), "{err}");
+    assert!(live.retrieve_payment_method(&pm.id).is_ok());
+
+    // The profile destroyed, and another merchant's profile made under the same id.
+    t.vault.destroy_profile(t.scope.profile_id()).unwrap();
+    assert_eq!(live.retrieve_customer(&customer.id).unwrap_err().code(), "IR_01");
+    let again = create_profile(&t.vault, t.scope.profile_id().as_str());
+    let theirs = new_customer(&again);
+    for result in
+        [live.retrieve_customer(&theirs.id).map(|_| ()), live.create_customer(CustomerCreate::default()).map(|_| ())]
+    {
+        assert_eq!(result.unwrap_err().code(), "IR_01", "an old key's scope does not reach the new profile");
+    }
+    assert_eq!(again.list_customers(&PageRequest::default()).unwrap().customers.len(), 1);
 }

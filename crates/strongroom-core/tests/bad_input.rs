@@ -107,6 +107,14 @@ fn cases() -> Vec<Case> {
             "3782822463100005".into())),
         case!("Visa with 17 digits", "IR_05", Some("card_number"), |f| create_card(f, |c| c.card_number =
             "41111111111111113".into())),
+        case!("all zeros", "IR_05", Some("card_number"), |f| create_card(f, |c| c.card_number =
+            "0000 0000 0000 0000".into())),
+        case!("12 zeros", "IR_05", Some("card_number"), |f| create_card(f, |c| c.card_number = "000000000000".into())),
+        // An unknown BIN (9…) declared as American Express, which issues only 15 digits.
+        case!("declared network of another length", "IR_05", Some("card_network"), |f| create_card(f, |c| {
+            c.card_number = "9000000000000001".into();
+            c.card_network = Some(strongroom_core::CardNetwork::AmericanExpress);
+        })),
         case!("Mastercard with 15 digits", "IR_05", Some("card_number"), |f| create_card(f, |c| c.card_number =
             "555555555555557".into())),
         case!("declared network disagrees", "IR_05", Some("card_network"), |f| create_card(f, |c| c.card_network =
@@ -169,6 +177,16 @@ fn cases() -> Vec<Case> {
             Some(Metadata(BTreeMap::from([("k".repeat(41), "v".into())]))))),
         case!("metadata value 501 chars", "IR_05", Some("metadata.value"), |f| create_request(f, |r| r.metadata =
             Some(Metadata(BTreeMap::from([("k".into(), "v".repeat(501))]))))),
+        // The billing address and metadata are shown in masked views: neither may hold the number.
+        case!("billing line holds the number", "IR_05", Some("billing.line1"), |f| create_request(f, |r| r.billing =
+            Some(Address { line1: Some("5555 5555 5555 4444".into()), ..Default::default() }))),
+        case!("billing email holds the number", "IR_05", Some("billing.email"), |f| create_request(f, |r| r.billing =
+            Some(Address { email: Some("5555555555554444@example.com".into()), ..Default::default() }))),
+        case!("metadata value holds the number", "IR_05", Some("metadata.value"), |f| create_request(f, |r| r
+            .metadata =
+            Some(Metadata(BTreeMap::from([("card".into(), "5555-5555-5555-4444".into())]))))),
+        case!("metadata key holds the number", "IR_05", Some("metadata.key"), |f| create_request(f, |r| r.metadata =
+            Some(Metadata(BTreeMap::from([("5555555555554444".into(), "v".into())]))))),
         // Customers
         case!("customer email", "IR_05", Some("email"), |f| create_customer(f, |c| c.email =
             Some("not-an-email".into()))),
@@ -237,6 +255,12 @@ fn cases() -> Vec<Case> {
         case!("update holder name control", "IR_05", Some("card_holder_name"), |f| update_pm(f, |u| u
             .card_holder_name =
             Some("a\u{7f}".into()))),
+        // As on create: the names are shown in masked views.
+        case!("update nick name holds the number", "IR_05", Some("nick_name"), |f| update_pm(f, |u| u.nick_name =
+            Some("card 4111-1111-1111-1111".into()))),
+        case!("update holder name holds the number", "IR_05", Some("card_holder_name"), |f| update_pm(f, |u| u
+            .card_holder_name =
+            Some("x4111111111111111y".into()))),
         // Profiles
         case!("profile id with space", "IR_05", Some("profile_id"), |_| ProfileId::parse("pro a").map(|_| ())),
         case!("profile id 65 chars", "IR_05", Some("profile_id"), |_| ProfileId::parse(&"p".repeat(65)).map(|_| ())),

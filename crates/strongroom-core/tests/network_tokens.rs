@@ -229,6 +229,43 @@ fn deleting_a_payment_method_deletes_its_token_at_the_provider_best_effort() {
     assert!(sim.deleted().contains(&active(&third).token_ref));
 }
 
+/// A card that leaves the vault without a delete (a volatile card expiring, read late,
+/// swept, or replaced by a new copy; its profile destroyed) has its token deleted at the
+/// provider too: none is left live there with nothing pointing to it.
+#[test]
+fn expired_and_destroyed_cards_delete_their_tokens_at_the_provider() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let volatile = |number: &str| {
+        let mut request = PaymentMethodCreate::card(customer.id.clone(), card(number));
+        request.network_tokenization = true;
+        request.storage_type = strongroom_core::StorageType::Volatile;
+        t.scope.create_payment_method(request).unwrap().payment_method
+    };
+    let swept = volatile("4111111111111111");
+    let read_late = volatile("5555555555554444");
+    let replaced = volatile("6011111111111117");
+    let kept = save_tokenized(&t, &customer.id, "4242424242424242");
+    t.clock.advance(std::time::Duration::from_secs(24 * 3600 + 1));
+
+    assert_eq!(t.scope.retrieve_payment_method(&read_late.id).unwrap_err().code(), "HE_02");
+    assert_eq!(sim.deleted(), vec![active(&read_late).token_ref.clone()], "expired on read");
+    let again = save_tokenized(&t, &customer.id, "6011111111111117");
+    assert_ne!(again.id, replaced.id);
+    assert!(sim.deleted().contains(&active(&replaced).token_ref), "expired by a new copy");
+    assert_eq!(t.vault.purge_expired().unwrap().payment_methods, 1);
+    assert!(sim.deleted().contains(&active(&swept).token_ref), "swept");
+    assert_eq!(sim.deleted().len(), 3);
+    let events = t.vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    let deletions = events.iter().filter(|e| e.action.as_str() == "network_token_deleted").count();
+    assert_eq!(deletions, 3, "each recorded");
+
+    t.vault.destroy_profile(&profile_id("pro_test")).unwrap();
+    let deleted = sim.deleted();
+    assert_eq!(deleted.len(), 5, "the profile's two live cards: {deleted:?}");
+    assert!(deleted.contains(&active(&kept).token_ref) && deleted.contains(&active(&again).token_ref));
+}
+
 #[test]
 fn eight_threads_create_tokenized_cards() {
     let Tokenized { t, .. } = tokenized();
@@ -305,17 +342,30 @@ struct Careless;
 
 impl NetworkTokenProvider for Careless {
     fn provision(&self, request: &ProvisionRequest<'_>) -> Result<NetworkToken, ProviderError> {
-        if request.card_number.expose().starts_with('5') {
-            return Err(ProviderError::new(
-                ProviderErrorKind::Declined,
-                format!("card {} not eligible", request.card_number.expose()),
-            ));
+        let number = request.card_number.expose();
+        if number.starts_with('5') {
+            return Err(ProviderError::new(ProviderErrorKind::Declined, format!("card {number} not eligible")));
         }
+        let dotted: Vec<&str> = (0..number.len()).step_by(4).map(|i| &number[i..(i + 4).min(number.len())]).collect();
+        let token_number = "4111111111111111";
+        let token_ref = match number {
+            // Built without `ProviderError::new`, which cleans the reason: the fields are public.
+            "4012888888881881" => {
+                return Err(ProviderError {
+                    kind: ProviderErrorKind::Declined,
+                    reason: format!("pan {} declined", dotted.join(".")),
+                });
+            }
+            // A reference that is the card number, or holds the token's.
+            "4242424242424242" => number.to_owned(),
+            "4000056655665556" => format!("ref-{token_number}"),
+            _ => "bad ref with spaces".into(),
+        };
         Ok(NetworkToken {
-            token_number: strongroom_core::card::number::parse("4111111111111111").unwrap().0,
+            token_number: strongroom_core::card::number::parse(token_number).unwrap().0,
             expiry_month: 1,
             expiry_year: 2030,
-            token_ref: "bad ref with spaces".into(),
+            token_ref,
             status: NetworkTokenStatus::Active,
         })
     }
@@ -346,4 +396,27 @@ fn a_careless_provider_leaks_nothing_and_cannot_store_junk() {
     assert!(matches!(&junk.network_token, Some(NetworkTokenInfo::Missing { kind: ProviderErrorKind::Failed, .. })));
     let e = t.scope.provision_network_token(&declined.id).unwrap_err();
     assert!(!format!("{e} {e:?}").contains("5555555555554444"));
+
+    for number in ["4242424242424242", "4000056655665556"] {
+        let holding = save_tokenized(&t, &customer.id, number);
+        match &holding.network_token {
+            Some(NetworkTokenInfo::Missing { kind: ProviderErrorKind::Failed, reason, .. }) => {
+                assert_eq!(reason, "the provider returned a malformed token", "{number}");
+            }
+            other => panic!("{number}: a reference holding a number is stored: {other:?}"),
+        }
+    }
+    let unclean = save_tokenized(&t, &customer.id, "4012888888881881");
+    match &unclean.network_token {
+        Some(NetworkTokenInfo::Missing { reason, .. }) => assert_eq!(reason, "pan [digits removed] declined"),
+        other => panic!("{other:?}"),
+    }
+    let e = t.scope.provision_network_token(&unclean.id).unwrap_err();
+    assert!(!format!("{e} {e:?}").contains("1881"), "{e:?}");
+    t.vault.close();
+    for (path, bytes) in all_files(t.path()) {
+        for number in ["4242424242424242", "4111111111111111", "4012888888881881", "4012.8888"] {
+            assert!(!contains(&bytes, number.as_bytes()), "{number} in {}", path.display());
+        }
+    }
 }

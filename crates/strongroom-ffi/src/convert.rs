@@ -51,10 +51,21 @@ pub(crate) fn page<C>(limit: Option<i64>, starting_after: Option<C>) -> core::Pa
 
 pub(crate) fn settings_in(s: ProfileSettings) -> Result<core::ProfileSettings, CoreError> {
     Ok(core::ProfileSettings {
-        cvc_ttl: seconds("cvc_ttl", s.cvc_ttl_seconds)?,
-        volatile_ttl: seconds("volatile_ttl", s.volatile_ttl_seconds)?,
+        cvc_ttl: seconds("cvc_ttl_seconds", s.cvc_ttl_seconds)?,
+        volatile_ttl: seconds("volatile_ttl_seconds", s.volatile_ttl_seconds)?,
         expose_card_fingerprint: s.expose_card_fingerprint,
     })
+}
+
+/// The core names a profile's TTLs as durations (`cvc_ttl`); the foreign record holds them
+/// in seconds (`cvc_ttl_seconds`): an error names the field the caller set.
+pub(crate) fn settings_error(e: CoreError) -> CoreError {
+    match e {
+        CoreError::InvalidValue { field, reason } if field == "cvc_ttl" || field == "volatile_ttl" => {
+            CoreError::InvalidValue { field: format!("{field}_seconds").into(), reason }
+        }
+        other => other,
+    }
 }
 
 fn settings_out(s: core::ProfileSettings) -> ProfileSettings {

@@ -46,9 +46,14 @@ pub enum ProviderFailure {
     Failed { reason: String },
 }
 
+/// What the vault records when the host's provider raises anything but a `ProviderFailure`.
+pub const UNEXPECTED_HOST_ERROR: &str = "the host's provider raised an unexpected error";
+
 impl From<uniffi::UnexpectedUniFFICallbackError> for ProviderFailure {
-    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed { reason: format!("the host's provider raised an unexpected error: {}", e.reason) }
+    fn from(_unexpected: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        // Its reason is the host exception's own text (Kotlin sends its stack trace, Python
+        // its repr): whatever it holds, card data or the host's file names, stays out.
+        Self::Failed { reason: UNEXPECTED_HOST_ERROR.into() }
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use strongroom_core as core;
 
-use crate::convert::{self, settings_in};
+use crate::convert::{self, settings_error, settings_in};
 use crate::error::Result;
 use crate::network_tokens::{HostProvider, NetworkTokenProvider, NetworkTokenSimulator};
 use crate::revealed::ApiKeyCreated;
@@ -42,10 +42,15 @@ fn ring(options: &VaultOptions) -> Result<core::MasterKeyRing> {
 impl Vault {
     fn start(
         path: String,
-        options: VaultOptions,
+        mut options: VaultOptions,
         provider: Option<Arc<dyn core::NetworkTokenProvider>>,
     ) -> Result<Arc<Self>> {
-        let mut core_options = core::VaultOptions::new(ring(&options)?);
+        let ring = ring(&options);
+        // The ring holds its own (zeroizing) copies; the lifted bytes go now, on error too.
+        for entry in &mut options.master_keys {
+            zeroize::Zeroize::zeroize(&mut entry.key);
+        }
+        let mut core_options = core::VaultOptions::new(ring?);
         core_options.sync_writes = options.sync_writes;
         core_options.cell_id = options.cell_id.as_deref().map(core::CellId::parse).transpose()?;
         core_options.network_token_provider = provider;
@@ -101,7 +106,7 @@ impl Vault {
             merchant_id: core::MerchantId::parse(&merchant_id)?,
             settings: settings_in(settings.unwrap_or_default())?,
         };
-        Ok(self.inner.create_profile(request)?.into())
+        Ok(self.inner.create_profile(request).map_err(settings_error)?.into())
     }
 
     pub fn get_profile(&self, profile_id: String) -> Result<Profile> {
@@ -113,7 +118,8 @@ impl Vault {
     }
 
     pub fn update_profile_settings(&self, profile_id: String, settings: ProfileSettings) -> Result<Profile> {
-        Ok(self.inner.update_profile_settings(&self::profile_id(&profile_id)?, settings_in(settings)?)?.into())
+        let id = self::profile_id(&profile_id)?;
+        Ok(self.inner.update_profile_settings(&id, settings_in(settings)?).map_err(settings_error)?.into())
     }
 
     /// The profile with every right (for the trusted host process).

@@ -42,6 +42,7 @@ from ._native import *  # noqa: F401,F403
 from ._native import (
     CardInput,
     MasterKeyEntry,
+    NetworkCryptogram,
     NetworkTokenProvider,
     NetworkTokenSimulator,
     PaymentMethodUpdate,
@@ -169,6 +170,8 @@ TokenProvisionRequest.__repr__ = TokenProvisionRequest.__str__ = lambda self: (
     f"TokenProvisionRequest(profile_id={self.profile_id!r}, payment_method_id={self.payment_method_id!r}, "
     f"card_number={_last_four(self.card_number)}, card_network={self.card_network})"
 )
+# A cryptogram authorizes one payment: as secret as a CVC until it is used.
+NetworkCryptogram.__repr__ = NetworkCryptogram.__str__ = lambda self: f"NetworkCryptogram(cryptogram=***, eci={self.eci!r})"
 ProvisionedToken.__repr__ = ProvisionedToken.__str__ = lambda self: (
     f"ProvisionedToken(token_number={_last_four(self.token_number)}, expiry={self.expiry_month}/{self.expiry_year}, "
     f"token_ref={self.token_ref!r}, status={self.status})"

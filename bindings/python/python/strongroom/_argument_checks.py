@@ -73,6 +73,14 @@ _CHECK = _fast_records.method_pattern("check_lower", r"\w+")
 def _string(value):
     if not isinstance(value, str):
         raise BadArgument("a str", _type_name(value))
+    # Refused here, before the generated call takes a handle on the object: a string that
+    # fails to encode in the generated lowering would leave that handle (and the buffers
+    # of arguments already lowered) behind, and a vault with one never closes when dropped.
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadArgument("text UTF-8 can encode (no lone surrogates)", _type_name(value)) from None
     return value
 
 

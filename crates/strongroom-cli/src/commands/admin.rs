@@ -26,15 +26,20 @@ pub fn init(global: &Global, generate_key: bool) -> Result<()> {
         None => context::options(global)?,
     };
     Vault::open(dir, options)?.close();
-    json::print(&json!({"vault": dir.display().to_string(), "key_id": global.key_id}));
-    if let Some(key) = generated {
+    let shown = json::print(&json!({"vault": dir.display().to_string(), "key_id": global.key_id})).and_then(|()| {
+        let Some(key) = generated else { return Ok(()) };
         eprintln!(
             "\nWARNING: this is the vault's master key. It is shown once and stored nowhere.\n\
              Without it the vault cannot be opened: put it in your secret manager now.\n"
         );
-        println!("STRONGROOM_MASTER_KEY={}", key.to_hex().as_str());
-    }
-    Ok(())
+        json::print_line(format_args!("STRONGROOM_MASTER_KEY={}", key.to_hex().as_str()))
+    });
+    shown.map_err(|e| {
+        CliError::Io(format!(
+            "{e}; the vault at {} was created but this output was lost: delete it and run init again",
+            dir.display()
+        ))
+    })
 }
 
 pub fn profile(global: &Global, command: ProfileCommand) -> Result<()> {
@@ -53,11 +58,11 @@ pub fn profile(global: &Global, command: ProfileCommand) -> Result<()> {
                 merchant_id: MerchantId::parse(&merchant_id)?,
                 settings,
             })?;
-            json::print(&json::profile(&profile));
+            json::print(&json::profile(&profile))?;
         }
         ProfileCommand::List => {
             let profiles = ctx.vault.list_profiles()?;
-            json::print(&json!(profiles.iter().map(json::profile).collect::<Vec<_>>()));
+            json::print(&json!(profiles.iter().map(json::profile).collect::<Vec<_>>()))?;
         }
     }
     Ok(())
@@ -86,16 +91,16 @@ pub fn api_key(global: &Global, command: ApiKeyCommand) -> Result<()> {
             )?;
             let mut out = json::api_key(&created.key);
             out["api_key"] = json!(created.secret.expose());
-            json::print(&out);
+            json::print(&out)?;
             eprintln!("The api_key is shown once: the vault keeps only a digest of it.");
         }
         ApiKeyCommand::List { profile } => {
             let keys = ctx.vault.list_api_keys(&ProfileId::parse(&profile)?)?;
-            json::print(&json!(keys.iter().map(json::api_key).collect::<Vec<_>>()));
+            json::print(&json!(keys.iter().map(json::api_key).collect::<Vec<_>>()))?;
         }
         ApiKeyCommand::Revoke { profile, api_key_id } => {
             let key = ctx.vault.revoke_api_key(&ProfileId::parse(&profile)?, &ApiKeyId::parse(&api_key_id)?)?;
-            json::print(&json::api_key(&key));
+            json::print(&json::api_key(&key))?;
         }
     }
     Ok(())
@@ -119,10 +124,10 @@ pub fn customer(global: &Global, command: CustomerCommand) -> Result<()> {
                 description,
                 ..Default::default()
             })?;
-            json::print(&json::customer(&created));
+            json::print(&json::customer(&created))?;
         }
         CustomerCommand::Get { profile, customer_id } => {
-            json::print(&json::customer(&ctx.scope(&profile)?.retrieve_customer(&CustomerId::parse(&customer_id)?)?));
+            json::print(&json::customer(&ctx.scope(&profile)?.retrieve_customer(&CustomerId::parse(&customer_id)?)?))?;
         }
         CustomerCommand::Update { profile, customer_id, fields } => {
             let CustomerFields { name, email, phone, phone_country_code, description } = fields;
@@ -135,29 +140,42 @@ pub fn customer(global: &Global, command: CustomerCommand) -> Result<()> {
                 ..Default::default()
             };
             let updated = ctx.scope(&profile)?.update_customer(&CustomerId::parse(&customer_id)?, update)?;
-            json::print(&json::customer(&updated));
+            json::print(&json::customer(&updated))?;
         }
         CustomerCommand::Delete { profile, customer_id } => {
             let deleted = ctx.scope(&profile)?.delete_customer(&CustomerId::parse(&customer_id)?)?;
-            json::print(&json::customer_deleted(&deleted));
+            json::print(&json::customer_deleted(&deleted))?;
         }
         CustomerCommand::List { profile, limit, starting_after } => {
             let page =
                 PageRequest { limit, starting_after: starting_after.as_deref().map(CustomerId::parse).transpose()? };
-            json::print(&json::customer_page(&ctx.scope(&profile)?.list_customers(&page)?));
+            json::print(&json::customer_page(&ctx.scope(&profile)?.list_customers(&page)?))?;
         }
     }
     Ok(())
 }
 
-/// The card number from the flag, else the first line of stdin.
-fn card_number(flag: Option<String>) -> Result<SecretString> {
-    if let Some(number) = flag {
-        return Ok(number.into());
-    }
+/// The next line of stdin, trimmed (a secret: kept out of argv).
+fn stdin_line() -> Result<SecretString> {
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin().lock().read_line(&mut line).map_err(|e| CliError::io("stdin", e))?;
     Ok(line.trim().into())
+}
+
+/// The card number from the flag, else the next line of stdin.
+fn card_number(flag: Option<String>) -> Result<SecretString> {
+    match flag {
+        Some(number) => Ok(number.into()),
+        None => stdin_line(),
+    }
+}
+
+/// The CVC from the flag, or the next line of stdin with `--cvc-stdin`.
+fn cvc(flag: Option<String>, from_stdin: bool) -> Result<Option<SecretString>> {
+    if from_stdin {
+        return stdin_line().map(Some);
+    }
+    Ok(secret(flag))
 }
 
 pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
@@ -170,18 +188,21 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             exp_month,
             exp_year,
             holder_name,
-            cvc,
+            cvc: cvc_flag,
+            cvc_stdin,
             nick_name,
             network_token,
         } => {
+            let card_number = card_number(number)?;
+            let card_cvc = cvc(cvc_flag, cvc_stdin)?;
             let mut request = PaymentMethodCreate::card(
                 CustomerId::parse(&customer)?,
                 CardInput {
-                    card_number: card_number(number)?,
+                    card_number,
                     card_exp_month: exp_month,
                     card_exp_year: exp_year,
                     card_holder_name: secret(holder_name),
-                    card_cvc: secret(cvc),
+                    card_cvc,
                     nick_name,
                     ..Default::default()
                 },
@@ -190,27 +211,36 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             let created = ctx.scope(&profile)?.create_payment_method(request)?;
             let mut out = json::payment_method(&created.payment_method);
             out["duplicate"] = json!(created.duplicate);
-            json::print(&out);
+            json::print(&out)?;
         }
         PmCommand::Get { profile, payment_method_id } => {
             let pm = ctx.scope(&profile)?.retrieve_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
-            json::print(&json::payment_method(&pm));
+            json::print(&json::payment_method(&pm))?;
         }
-        PmCommand::Update { profile, payment_method_id, holder_name, nick_name, cvc, exp_month, exp_year } => {
+        PmCommand::Update {
+            profile,
+            payment_method_id,
+            holder_name,
+            nick_name,
+            cvc: cvc_flag,
+            cvc_stdin,
+            exp_month,
+            exp_year,
+        } => {
             let update = PaymentMethodUpdate {
                 card_holder_name: secret(holder_name),
                 nick_name,
-                card_cvc: secret(cvc),
+                card_cvc: cvc(cvc_flag, cvc_stdin)?,
                 card_exp_month: exp_month,
                 card_exp_year: exp_year,
             };
             let pm =
                 ctx.scope(&profile)?.update_payment_method(&PaymentMethodId::parse(&payment_method_id)?, update)?;
-            json::print(&json::payment_method(&pm));
+            json::print(&json::payment_method(&pm))?;
         }
         PmCommand::Delete { profile, payment_method_id } => {
             let deleted = ctx.scope(&profile)?.delete_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
-            json::print(&json!({"payment_method_id": deleted.id.as_str(), "deleted": true}));
+            json::print(&json!({"payment_method_id": deleted.id.as_str(), "deleted": true}))?;
         }
         PmCommand::List { profile, customer, limit, starting_after } => {
             let page = PageRequest {
@@ -218,7 +248,7 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
                 starting_after: starting_after.as_deref().map(PaymentMethodId::parse).transpose()?,
             };
             let listed = ctx.scope(&profile)?.list_payment_methods(&CustomerId::parse(&customer)?, &page)?;
-            json::print(&json::payment_method_page(&listed));
+            json::print(&json::payment_method_page(&listed))?;
         }
         PmCommand::Reveal { profile, payment_method_id, yes_show_full_card } => {
             if !yes_show_full_card {
@@ -227,7 +257,7 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
                 ));
             }
             let revealed = ctx.scope(&profile)?.reveal_payment_method(&PaymentMethodId::parse(&payment_method_id)?)?;
-            json::print(&json::revealed(&revealed));
+            json::print(&json::revealed(&revealed))?;
         }
     }
     Ok(())

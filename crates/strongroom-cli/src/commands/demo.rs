@@ -12,13 +12,12 @@ use crate::context::{self, Context};
 use crate::error::Result;
 use crate::json;
 
-fn step(n: u32, title: &str, request: Value, response: Value) {
-    println!("== {n}. {title}");
-    println!("request:");
-    json::print(&request);
-    println!("response:");
-    json::print(&response);
-    println!();
+fn step(n: u32, title: &str, request: Value, response: Value) -> Result<()> {
+    json::print_line(format_args!("== {n}. {title}\nrequest:"))?;
+    json::print(&request)?;
+    json::print_line(format_args!("response:"))?;
+    json::print(&response)?;
+    json::print_line(format_args!(""))
 }
 
 pub fn run(global: &Global) -> Result<()> {
@@ -55,7 +54,7 @@ pub fn run(global: &Global) -> Result<()> {
         "create profile",
         json!({"profile_id": "pro_demo", "merchant_id": "merchant_demo"}),
         json::profile(&profile),
-    );
+    )?;
 
     let server_key = vault.create_api_key(
         &profile_id,
@@ -78,7 +77,7 @@ pub fn run(global: &Global) -> Result<()> {
         "create API keys (read+write for the merchant's server, read+reveal for the processor)",
         json!([{"name": "merchant server", "scopes": ["read", "write"]}, {"name": "payment processor", "scopes": ["read", "reveal"]}]),
         json!([json::api_key(&server_key.key), json::api_key(&reveal_key.key)]),
-    );
+    )?;
     let server = vault.authenticate(server_key.secret.expose(), &profile_id)?;
 
     let customer = server.create_customer(CustomerCreate {
@@ -94,7 +93,7 @@ pub fn run(global: &Global) -> Result<()> {
         "create customer",
         json!({"merchant_reference_id": customer.merchant_reference_id, "name": "John Doe", "email": "guest@example.com", "phone": "999999999", "phone_country_code": "+65"}),
         json::customer(&customer),
-    );
+    )?;
 
     let mut request = PaymentMethodCreate::card(
         customer.id.clone(),
@@ -115,14 +114,14 @@ pub fn run(global: &Global) -> Result<()> {
         "create card payment method with a network token (simulator)",
         json!({"customer_id": customer.id.as_str(), "payment_method_type": "card", "payment_method_data": {"card": {"card_number": "4111 1111 1111 1111 (test card)", "card_exp_month": "03", "card_exp_year": "2030", "card_holder_name": "joseph Doe", "card_cvc": "***"}}, "network_tokenization": {"enable": true}}),
         json::payment_method(&created.payment_method),
-    );
+    )?;
 
     step(
         5,
         "retrieve (masked)",
         json!({"payment_method_id": pm_id.as_str()}),
         json::payment_method(&server.retrieve_payment_method(&pm_id)?),
-    );
+    )?;
 
     let updated = server.update_payment_method(
         &pm_id,
@@ -138,7 +137,7 @@ pub fn run(global: &Global) -> Result<()> {
         "update holder name, nick name, CVC",
         json!({"payment_method_id": pm_id.as_str(), "card_holder_name": "joseph", "nick_name": "some_name11", "card_cvc": "***"}),
         json::payment_method(&updated),
-    );
+    )?;
 
     let page = server.list_payment_methods(&customer.id, &PageRequest::first(20))?;
     step(
@@ -146,7 +145,7 @@ pub fn run(global: &Global) -> Result<()> {
         "list the customer's payment methods",
         json!({"customer_id": customer.id.as_str()}),
         json::payment_method_page(&page),
-    );
+    )?;
 
     let refused = server.reveal_payment_method(&pm_id).map(|_| ()).unwrap_err();
     let processor = vault.authenticate(reveal_key.secret.expose(), &profile_id)?;
@@ -156,7 +155,7 @@ pub fn run(global: &Global) -> Result<()> {
         "reveal: refused to the merchant's key, allowed to the reveal-scoped key (test card)",
         json!({"payment_method_id": pm_id.as_str()}),
         json!({"merchant_server": {"error_code": refused.code(), "error": refused.to_string()}, "payment_processor": json::revealed(&revealed)}),
-    );
+    )?;
 
     let deleted = server.delete_payment_method(&pm_id)?;
     let after = server.retrieve_payment_method(&pm_id).map(|_| ()).unwrap_err();
@@ -165,6 +164,6 @@ pub fn run(global: &Global) -> Result<()> {
         "delete (the network token is deleted at the provider too)",
         json!({"payment_method_id": pm_id.as_str()}),
         json!({"deleted": deleted.id.as_str(), "retrieve_after_delete": {"error_code": after.code(), "error": after.to_string()}}),
-    );
+    )?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use crate::{json, keys};
 
 pub fn stats(global: &Global) -> Result<()> {
     let ctx = Context::open(global)?;
-    json::print(&json::stats(&ctx.vault.stats()?));
+    json::print(&json::stats(&ctx.vault.stats()?))?;
     Ok(())
 }
 
@@ -29,7 +29,7 @@ pub fn verify(global: &Global) -> Result<()> {
         progress.set(p.records_checked, &format!("profiles {}/{}", p.profiles_done, p.profiles_total))
     })?;
     progress.finish(report.records_checked, &format!("{} problems", report.problems.len()));
-    json::print(&json::verify_report(&report));
+    json::print(&json::verify_report(&report))?;
     if report.problems.is_empty() {
         Ok(())
     } else {
@@ -105,7 +105,7 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
         json::print(&json!({
             "rotated_profiles": reports.iter().map(|r| json!({"profile_id": r.profile_id.as_str(), "reencrypted": r.reencrypted, "retired_versions": r.retired_versions})).collect::<Vec<_>>(),
             "note": "the vault now opens with the new master key alone",
-        }));
+        }))?;
         return Ok(());
     }
     let Some(profile) = args.profile.as_deref() else {
@@ -147,7 +147,7 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
         "scanned": report.scanned,
         "reencrypted": report.reencrypted,
         "retired_versions": report.retired_versions,
-    }));
+    }))?;
     Ok(())
 }
 
@@ -161,7 +161,7 @@ pub fn purge_expired(global: &Global) -> Result<()> {
     let report = ctx.vault.purge_expired()?;
     let purged = report.payment_methods + report.cvcs;
     progress.finish(purged, &format!("{} payment methods, {} CVCs deleted", report.payment_methods, report.cvcs));
-    json::print(&json!({"payment_methods": report.payment_methods, "cvcs": report.cvcs}));
+    json::print(&json!({"payment_methods": report.payment_methods, "cvcs": report.cvcs}))?;
     Ok(())
 }
 
@@ -170,7 +170,7 @@ pub fn backup(global: &Global, dir: &Path) -> Result<()> {
     let progress = Progress::spinner("backup");
     ctx.vault.checkpoint(dir)?;
     progress.finish(0, "checkpoint written");
-    json::print(&json!({"backup": dir.display().to_string(), "note": "open it with the same master key"}));
+    json::print(&json!({"backup": dir.display().to_string(), "note": "open it with the same master key"}))?;
     Ok(())
 }
 
@@ -179,11 +179,11 @@ pub fn audit(global: &Global, command: AuditCommand) -> Result<()> {
     match command {
         AuditCommand::List { profile, from, limit } => {
             let events = ctx.vault.list_audit(&ProfileId::parse(&profile)?, from, limit)?;
-            json::print(&json!(events.iter().map(json::audit_event).collect::<Vec<_>>()));
+            json::print(&json!(events.iter().map(json::audit_event).collect::<Vec<_>>()))?;
         }
         AuditCommand::Verify { profile } => {
             let v = ctx.vault.verify_audit(&ProfileId::parse(&profile)?)?;
-            json::print(&json!({"events": v.events, "first_bad": v.first_bad, "problem": v.problem}));
+            json::print(&json!({"events": v.events, "first_bad": v.first_bad, "problem": v.problem}))?;
             if v.first_bad.is_some() {
                 return Err(CliError::Vault(strongroom_core::Error::Internal(
                     strongroom_core::InternalError::Integrity { what: "audit chain" },

@@ -63,7 +63,7 @@ pub fn transfer_key(file: &Path) -> Result<()> {
     out.write_all(identity.to_text().as_bytes())
         .and_then(|()| out.sync_all())
         .map_err(|e| CliError::io(&file.display().to_string(), e))?;
-    json::print(&json!({"identity_file": file.display().to_string(), "recipient": identity.recipient().to_text()}));
+    json::print(&json!({"identity_file": file.display().to_string(), "recipient": identity.recipient().to_text()}))?;
     eprintln!("Keep the identity file secret: it opens every export sealed to this recipient.");
     Ok(())
 }
@@ -140,7 +140,7 @@ pub fn import(global: &Global, args: ImportArgs) -> Result<()> {
         "customers_created": counts.customers_created,
         "rejected": count,
         "errors": rejected,
-    }));
+    }))?;
     if count > 0 {
         return Err(CliError::Rejected(format!("{count} lines rejected (the others were imported)")));
     }
@@ -351,6 +351,6 @@ pub fn export(global: &Global, args: ExportArgs) -> Result<()> {
         "exported": count,
         "file": args.file.display().to_string(),
         "card_data": if recipient.is_some() { "included, sealed to the recipient" } else { "masked" },
-    }));
+    }))?;
     Ok(())
 }

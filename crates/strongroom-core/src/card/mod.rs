@@ -8,8 +8,10 @@ pub mod mask;
 pub mod network;
 pub mod number;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Field, Result};
+use crate::model::address::Address;
 use crate::model::card::{CardInput, CardNetwork, CardNumber, Cvc};
+use crate::model::metadata::Metadata;
 use crate::model::sensitive::SecretString;
 use crate::model::text;
 use crate::model::time::Timestamp;
@@ -38,7 +40,7 @@ pub struct CheckedCard {
 /// Checks a submitted card against every rule; `now` decides expiry.
 pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
     let (number, detected) = number::parse(input.card_number.expose())?;
-    let network = resolve_network(detected, input.card_network)?;
+    let network = resolve_network(detected, input.card_network, number.expose().len())?;
     let expiry = Expiry::parse(&input.card_exp_month, &input.card_exp_year, now)?;
     let cvc = input.card_cvc.as_ref().map(|c| cvc::parse(c.expose(), network)).transpose()?;
     check_holder_name(input.card_holder_name.as_ref())?;
@@ -56,9 +58,7 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
         ("card_type", input.card_type.as_deref()),
     ];
     for (field, value) in shown {
-        if value.is_some_and(|v| holds_number(v, &number)) {
-            return Err(Error::invalid(field, "must not contain the card number"));
-        }
+        refuse_number(field, value, &number)?;
     }
     Ok(CheckedCard {
         number,
@@ -81,6 +81,34 @@ pub fn holds_number(text: &str, number: &CardNumber) -> bool {
     digits.contains(number.expose())
 }
 
+/// `IR_05` on `field` if `text` holds the card number: free text is shown in masked views,
+/// to callers without the right to see the number.
+pub fn refuse_number(field: impl Into<Field>, text: Option<&str>, number: &CardNumber) -> Result<()> {
+    match text {
+        Some(text) if holds_number(text, number) => Err(Error::invalid(field, "must not contain the card number")),
+        _ => Ok(()),
+    }
+}
+
+/// The billing address and metadata stored with a card are shown in its masked views
+/// too: none of their fields (metadata keys and values alike) may hold its number.
+pub fn refuse_number_in_extras(
+    billing: Option<&Address>,
+    metadata: Option<&Metadata>,
+    number: &CardNumber,
+) -> Result<()> {
+    if let Some(billing) = billing {
+        for (name, value) in billing.texts() {
+            refuse_number(format!("billing.{name}"), value, number)?;
+        }
+    }
+    for (key, value) in metadata.iter().flat_map(|m| m.0.iter()) {
+        refuse_number("metadata.key", Some(key), number)?;
+        refuse_number("metadata.value", Some(value), number)?;
+    }
+    Ok(())
+}
+
 pub fn check_holder_name(name: Option<&SecretString>) -> Result<()> {
     text::check_opt("card_holder_name", name.map(SecretString::expose), MAX_HOLDER_NAME_CHARS)
 }
@@ -90,10 +118,20 @@ pub fn check_nick_name(name: Option<&str>) -> Result<()> {
 }
 
 /// The network a caller declared must agree with the BIN; a co-badged scheme
-/// (Cartes Bancaires over Visa or Mastercard) may be declared on top of it.
-fn resolve_network(detected: Option<CardNetwork>, declared: Option<CardNetwork>) -> Result<Option<CardNetwork>> {
+/// (Cartes Bancaires over Visa or Mastercard) may be declared on top of it. A network
+/// declared for a number whose BIN is unknown must issue numbers of its length (it decides
+/// the CVC's length and the masked view).
+fn resolve_network(
+    detected: Option<CardNetwork>,
+    declared: Option<CardNetwork>,
+    digits: usize,
+) -> Result<Option<CardNetwork>> {
     match (detected, declared) {
         (d, None) => Ok(d),
+        (None, Some(declared)) if !network::is_valid_length(declared, digits) => Err(Error::invalid(
+            "card_network",
+            format!("does not match the card number: {declared} does not issue numbers of {digits} digits"),
+        )),
         (None, Some(declared)) => Ok(Some(declared)),
         (Some(d), Some(declared)) if d == declared => Ok(Some(d)),
         (Some(CardNetwork::Visa | CardNetwork::Mastercard), Some(CardNetwork::CartesBancaires)) => {

@@ -33,6 +33,10 @@ pub fn parse(input: &str) -> Result<(CardNumber, Option<CardNetwork>)> {
     if !(12..=19).contains(&digits.len()) {
         return Err(Error::invalid(FIELD, "must be 12 to 19 digits"));
     }
+    // Luhn-valid, but no card: what a placeholder or a masked field sent by mistake holds.
+    if digits.bytes().all(|b| b == b'0') {
+        return Err(Error::invalid(FIELD, "must not be all zeros"));
+    }
     if !luhn::is_valid(&digits) {
         return Err(Error::invalid(FIELD, "fails the Luhn check digit; check for a typing error"));
     }

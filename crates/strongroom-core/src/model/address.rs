@@ -27,6 +27,24 @@ pub struct Address {
 }
 
 impl Address {
+    /// Every field, by name, as text.
+    pub(crate) fn texts(&self) -> [(&'static str, Option<&str>); 12] {
+        [
+            ("line1", self.line1.as_deref()),
+            ("line2", self.line2.as_deref()),
+            ("line3", self.line3.as_deref()),
+            ("city", self.city.as_deref()),
+            ("state", self.state.as_deref()),
+            ("zip", self.zip.as_deref()),
+            ("country", self.country.as_deref()),
+            ("first_name", self.first_name.as_deref()),
+            ("last_name", self.last_name.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("phone_country_code", self.phone_country_code.as_deref()),
+            ("email", self.email.as_deref()),
+        ]
+    }
+
     /// Checks every present field; `prefix` names the address in errors
     /// (`billing` gives fields such as `billing.zip`).
     pub(crate) fn validate(&self, prefix: &'static str) -> Result<()> {

@@ -114,27 +114,33 @@ impl ProviderError {
     }
 }
 
-/// A reason as the vault keeps it: runs of 7 or more digits (possibly with spaces or
-/// dashes inside) are replaced, so a provider that echoes a card number leaks nothing;
-/// at most 200 characters.
+/// A reason as the vault keeps it: runs of 7 or more digits, whatever separates them
+/// (spaces, dashes, dots, slashes, commas, quotes, line breaks: anything but a letter), are replaced, so
+/// a provider that echoes a card number leaks nothing; no control characters; at most 200
+/// characters.
 pub fn clean_reason(reason: &str) -> String {
+    // Control characters separate too: they are dropped, which would join the digits.
+    let separates = |c: char| !c.is_alphanumeric();
     let mut out = String::with_capacity(reason.len().min(200));
     let chars: Vec<char> = reason.chars().collect();
     let mut i = 0;
     while i < chars.len() && out.chars().count() < 200 {
         if chars[i].is_ascii_digit() {
-            let mut j = i;
-            let mut digits = 0;
-            while j < chars.len() && (chars[j].is_ascii_digit() || matches!(chars[j], ' ' | '-')) {
-                digits += usize::from(chars[j].is_ascii_digit());
+            // The run: digits and separators, ending at its last digit.
+            let (mut j, mut end, mut digits) = (i, i, 0);
+            while j < chars.len() && (chars[j].is_ascii_digit() || separates(chars[j])) {
+                if chars[j].is_ascii_digit() {
+                    digits += 1;
+                    end = j + 1;
+                }
                 j += 1;
             }
             if digits >= 7 {
                 out.push_str("[digits removed]");
             } else {
-                out.extend(&chars[i..j]);
+                out.extend(chars[i..end].iter().filter(|c| !c.is_control()));
             }
-            i = j;
+            i = end;
         } else {
             if !chars[i].is_control() {
                 out.push(chars[i]);
@@ -180,10 +186,45 @@ mod tests {
 
     #[test]
     fn reasons_lose_card_numbers() {
-        assert_eq!(clean_reason("card 4111 1111 1111 1111 declined"), "card [digits removed]declined");
+        assert_eq!(clean_reason("card 4111 1111 1111 1111 declined"), "card [digits removed] declined");
         assert_eq!(clean_reason("pan=4111111111111111"), "pan=[digits removed]");
         assert_eq!(clean_reason("HTTP 503 after 30 s"), "HTTP 503 after 30 s");
         assert_eq!(clean_reason("line\nbreak"), "linebreak");
         assert!(clean_reason(&"x".repeat(1000)).len() <= 200);
+        // Whatever separates the digits.
+        for echoed in [
+            "pan 4111.1111.1111.1111",
+            "pan 4111/1111/1111/1111",
+            "pan 4111_1111_1111_1111",
+            "['4111', '1111', '1111', '1111']",
+            "pan 4111\u{a0}1111\u{a0}1111\u{a0}1111",
+            "pan 4111\t1111\n1111\r1111",
+            "(4111)-(1111)-(1111)-(1111)",
+        ] {
+            let cleaned = clean_reason(echoed);
+            assert!(!cleaned.contains("1111"), "{echoed:?} -> {cleaned:?}");
+            assert!(cleaned.contains("[digits removed]"), "{echoed:?} -> {cleaned:?}");
+        }
+        assert_eq!(clean_reason("code 12, retry in 30 s (attempt 2)"), "code 12, retry in 30 s (attempt 2)");
+        assert_eq!(clean_reason("ref abc1234567def"), "ref abc[digits removed]def");
+    }
+
+    proptest::proptest! {
+        /// No 7 digits survive in a row, whatever sits between them that is not a letter,
+        /// and cleaning twice changes nothing more.
+        #[test]
+        fn no_digit_run_survives(reason in "[0-9a-z .,/_:'\\n\\t\\u{a0}\\-]{0,80}") {
+            let cleaned = clean_reason(&reason);
+            let mut run = 0;
+            for c in cleaned.chars() {
+                if c.is_ascii_digit() {
+                    run += 1;
+                } else if c.is_alphanumeric() {
+                    run = 0;
+                }
+                proptest::prop_assert!(run < 7, "{reason:?} -> {cleaned:?}");
+            }
+            proptest::prop_assert_eq!(clean_reason(&cleaned), cleaned.clone());
+        }
     }
 }

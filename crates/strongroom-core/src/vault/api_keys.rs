@@ -18,7 +18,7 @@ use crate::store::records::ApiKeyRecord;
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::audit::PendingEvent;
-use crate::vault::scope::{Op, ProfileScope};
+use crate::vault::scope::{KeyCredential, Op, ProfileScope};
 
 /// Bytes of randomness in a key's secret.
 const SECRET_BYTES: usize = 32;
@@ -95,7 +95,8 @@ impl Vault {
             .collect()
     }
 
-    /// Revokes a key: it no longer authenticates. Revoking again changes nothing.
+    /// Revokes a key: it no longer authenticates, and scopes already made from it are
+    /// refused (`IR_01`) from their next operation. Revoking again changes nothing.
     pub fn revoke_api_key(&self, profile_id: &ProfileId, key_id: &ApiKeyId) -> Result<ApiKey> {
         let op = Op::enter(self.engine()?, profile_id.as_str())?;
         let key = keys::record(op.profile(), key_id.as_str());
@@ -111,6 +112,8 @@ impl Vault {
             let event =
                 PendingEvent::success(AuditActor::Internal, AuditAction::ApiKeyRevoked, Some(key_id.to_string()));
             op.commit(batch, vec![event])?;
+            // Scopes already made from the key see this and re-read it (`KeyCredential`).
+            op.runtime.revocations.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         }
         Ok(view(record))
     }
@@ -141,6 +144,7 @@ impl Vault {
         };
         let Some((key_id, secret)) = parse(api_key) else { return Err(refuse(None, "invalid API key")) };
         let secret = zeroize::Zeroizing::new(secret);
+        let revocations = op.runtime.revocations.load(std::sync::atomic::Ordering::Acquire);
         let record: Option<ApiKeyRecord> =
             op.engine.get_record(Cf::ApiKeys, &keys::record(op.profile(), key_id.as_str()))?;
         let Some(record) = record else { return Err(refuse(Some(&key_id), "invalid API key")) };
@@ -154,6 +158,7 @@ impl Vault {
         if record.expires_at.is_some_and(|t| t <= op.engine.now()) {
             return Err(refuse(Some(&key_id), "the API key has expired"));
         }
-        Ok(ProfileScope::new(self.clone(), profile_id.clone(), record.scopes, AuditActor::ApiKey(key_id)))
+        let credential = KeyCredential::new(&record, &op.state, revocations);
+        Ok(ProfileScope::for_key(self.clone(), profile_id.clone(), record.scopes, credential))
     }
 }

@@ -119,16 +119,24 @@ impl Engine {
             .collect()
     }
 
-    /// The profile's settings and keys, from the cache or the store.
+    /// The profile's settings and keys, from the cache or the store. A state read while a
+    /// writer changed the cache is used once but not cached (`ProfileCache::insert_read`).
     pub(crate) fn profile_state(&self, id: &str) -> Result<Arc<ProfileState>> {
         if let Some(state) = self.profiles.get(id) {
             return Ok(state);
         }
-        let record: ProfileRecord = self
-            .get_record(Cf::Profiles, &keys::profile(id))?
-            .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
-        let state = ProfileState::new(record, self.ring.clone());
-        Ok(self.profiles.insert_if_absent(state))
+        let mut tries = 0;
+        loop {
+            let seen = self.profiles.changes();
+            let record: ProfileRecord = self
+                .get_record(Cf::Profiles, &keys::profile(id))?
+                .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
+            match self.profiles.insert_read(ProfileState::new(record, self.ring.clone()), seen) {
+                Ok(state) => return Ok(state),
+                Err(state) if tries == 2 => return Ok(state),
+                Err(_) => tries += 1,
+            }
+        }
     }
 
     /// The runtime (gate and commit lane) of a profile named from outside. One is made only

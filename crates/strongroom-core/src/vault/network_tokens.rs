@@ -4,28 +4,32 @@
 
 use std::sync::Arc;
 
+use crate::card;
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
-use crate::model::audit::AuditAction;
+use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::{CardNetwork, CardNumber};
 use crate::model::ids::PaymentMethodId;
 use crate::model::network_token::{
     CryptogramRequest, NetworkCryptogram, NetworkTokenInfo, NetworkTokenView, ProviderError, ProvisionRequest,
-    RevealedNetworkToken,
+    RevealedNetworkToken, clean_reason,
 };
 use crate::model::payment_method::PaymentMethod;
 use crate::model::scope::Scope;
 use crate::network_token::NetworkTokenProvider;
-use crate::store::Batch;
 use crate::store::records::{PaymentMethodRecord, StoredNetworkToken};
+use crate::store::{Batch, Cf, KeyRange, codec, keys};
 use crate::vault::audit::PendingEvent;
+use crate::vault::engine::Engine;
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
 use crate::vault::{contexts, views};
 
+/// A provider's error as the vault reports it, its reason cleaned again: the fields of a
+/// `ProviderError` are public, so it may not have come through `ProviderError::new`.
 fn provider_error(e: ProviderError) -> Error {
-    Error::NetworkTokenProvider { kind: e.kind, reason: e.reason }
+    Error::NetworkTokenProvider { kind: e.kind, reason: clean_reason(&e.reason) }
 }
 
 /// The configured provider, or `IR_05` on `network_tokenization`.
@@ -110,11 +114,28 @@ impl ProfileScope {
             expiry_year: card.expiry_year,
             card_network: card.network,
         });
+        // A reference is kept in clear and shown in masked views: it may hold neither number.
+        let ref_holds_a_number = outcome.as_ref().is_ok_and(|token| {
+            card::holds_number(&token.token_ref, &card.number)
+                || card::holds_number(&token.token_ref, &token.token_number)
+        });
         drop(card);
 
         let op = self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?;
         let (state, now) = (&op.state, op.engine.now());
-        let (_guard, mut record) = lock_live(&op, id)?;
+        let (_guard, mut record) = match lock_live(&op, id) {
+            Ok(found) => found,
+            Err(e) => {
+                // Deleted (or expired) during the provider's call: its new token would be
+                // left live at the provider with nothing pointing to it.
+                if let Ok(token) = &outcome
+                    && provider.delete(&token.token_ref).is_err()
+                {
+                    tracing::warn!("could not delete the network token of a payment method removed meanwhile");
+                }
+                return Err(e);
+            }
+        };
         let details = views::open_card_details(state, &record)?;
         if active_ref(&record).is_some() {
             // Someone else's call stored one meanwhile: keep it (ours is the same token
@@ -126,7 +147,8 @@ impl ProfileScope {
                 let digits = token.token_number.expose();
                 let well_formed = (12..=19).contains(&digits.len())
                     && digits.bytes().all(|b| b.is_ascii_digit())
-                    && valid_ref(&token.token_ref);
+                    && valid_ref(&token.token_ref)
+                    && !ref_holds_a_number;
                 if !well_formed {
                     let e = Error::NetworkTokenProvider {
                         kind: crate::model::network_token::ProviderErrorKind::Failed,
@@ -158,9 +180,9 @@ impl ProfileScope {
                 }
             }
             Err(e) => {
-                record.network_token =
-                    Some(StoredNetworkToken::Missing { kind: e.kind, reason: e.reason.clone(), at: now });
-                let error = provider_error(e);
+                let (kind, reason) = (e.kind, clean_reason(&e.reason));
+                record.network_token = Some(StoredNetworkToken::Missing { kind, reason: reason.clone(), at: now });
+                let error = Error::NetworkTokenProvider { kind, reason };
                 PendingEvent::failure(
                     self.actor().clone(),
                     AuditAction::NetworkTokenProvisioned,
@@ -189,10 +211,8 @@ impl ProfileScope {
             if active_ref(&record).is_some() {
                 return Ok(views::payment_method(state, record, details, op.engine.now()));
             }
-            let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
-            let digits = std::str::from_utf8(&pan).map_err(|_| Error::integrity("card number"))?.to_owned();
             TokenRequest {
-                number: CardNumber::from_checked_digits(digits),
+                number: views::open_card_number(state, &record)?,
                 expiry_month: details.exp_month,
                 expiry_year: details.exp_year,
                 network: record.network,
@@ -243,30 +263,59 @@ impl ProfileScope {
         }
     }
 
-    /// Deletes tokens at the provider after their payment methods were deleted: best
-    /// effort, each outcome recorded in the audit chain, never an error for the caller.
+    /// Deletes tokens at the provider after their payment methods were deleted by this
+    /// scope's caller (`delete_at_provider`).
     pub(crate) fn delete_network_tokens(&self, op: &Op, deleted: &[PaymentMethodRecord]) {
-        let Some(provider) = op.engine.network_tokens.clone() else { return };
-        let mut events = Vec::new();
-        for record in deleted {
-            let Some(token_ref) = active_ref(record) else { continue };
-            let object = Some(record.id.to_string());
-            events.push(match provider.delete(token_ref) {
-                Ok(()) => self.event(AuditAction::NetworkTokenDeleted, &record.id),
-                Err(e) => PendingEvent::failure(
-                    self.actor().clone(),
-                    AuditAction::NetworkTokenDeleted,
-                    object,
-                    &provider_error(e),
-                ),
-            });
-        }
-        if !events.is_empty()
-            && let Err(e) = op.commit(Batch::default(), events)
-        {
-            // The deletion itself is committed; only the record of the provider's answer
-            // is lost, which must not turn a done delete into an error.
-            tracing::warn!(code = e.code(), "could not record the outcome of deleting network tokens");
-        }
+        delete_at_provider(op, self.actor(), deleted);
+    }
+}
+
+/// Deletes tokens at the provider after their payment methods were removed (deleted, or
+/// expired by `actor`): best effort, each outcome recorded in the audit chain, never an
+/// error for the caller. Call it outside every customer lock.
+pub(crate) fn delete_at_provider(op: &Op, actor: &AuditActor, removed: &[PaymentMethodRecord]) {
+    let Some(provider) = op.engine.network_tokens.clone() else { return };
+    let mut events = Vec::new();
+    for record in removed {
+        let Some(token_ref) = active_ref(record) else { continue };
+        let object = Some(record.id.to_string());
+        events.push(match provider.delete(token_ref) {
+            Ok(()) => PendingEvent::success(actor.clone(), AuditAction::NetworkTokenDeleted, object),
+            Err(e) => {
+                PendingEvent::failure(actor.clone(), AuditAction::NetworkTokenDeleted, object, &provider_error(e))
+            }
+        });
+    }
+    if !events.is_empty()
+        && let Err(e) = op.commit(Batch::default(), events)
+    {
+        // The removal itself is committed; only the record of the provider's answer is
+        // lost, which must not turn a done delete into an error.
+        tracing::warn!(code = e.code(), "could not record the outcome of deleting network tokens");
+    }
+}
+
+/// The active token references of every payment method of a profile about to be destroyed,
+/// so that they can be deleted at the provider afterwards (`delete_refs_at_provider`).
+pub(crate) fn active_refs_of_profile(engine: &Engine, profile: &str) -> Result<Vec<String>> {
+    if engine.network_tokens.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut refs = Vec::new();
+    engine.scan_all(Cf::PaymentMethods, &KeyRange::prefix(keys::profile_prefix(profile)), |_, value| {
+        let record: PaymentMethodRecord = codec::decode(value)?;
+        refs.extend(active_ref(&record).map(str::to_owned));
+        Ok(())
+    })?;
+    Ok(refs)
+}
+
+/// Deletes tokens of a destroyed profile at the provider: best effort (its audit chain is
+/// gone with it, so a failure is only counted in the log, without the references).
+pub(crate) fn delete_refs_at_provider(engine: &Engine, refs: &[String]) {
+    let Some(provider) = engine.network_tokens.clone() else { return };
+    let failed = refs.iter().filter(|token_ref| provider.delete(token_ref).is_err()).count();
+    if failed > 0 {
+        tracing::warn!(failed, "could not delete some network tokens of a destroyed profile at the provider");
     }
 }

@@ -16,6 +16,7 @@ use crate::model::payment_method::{
     PaymentMethodStatus, PaymentMethodUpdate, StorageType,
 };
 use crate::model::scope::Scope;
+use crate::model::sensitive::SecretString;
 use crate::model::time::Timestamp;
 use crate::store::codec;
 use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
@@ -72,16 +73,25 @@ fn expire(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> Pen
 
 /// Deletes a payment method found expired, unless someone changed it meanwhile.
 pub(crate) fn purge_if_expired(op: &Op, id: &str, customer: &CustomerId) -> Result<bool> {
-    let _guard = lock_customer(&op.engine, op.profile(), customer.as_str());
+    let guard = lock_customer(&op.engine, op.profile(), customer.as_str());
     match load(&op.engine, &op.state, id)? {
         Some(record) if is_expired(&record, op.engine.now()) => {
-            let mut batch = Batch::default();
-            let event = expire(&mut batch, op.profile(), &record);
-            op.commit(batch, vec![event])?;
+            expire_now(op, guard, &record)?;
             Ok(true)
         }
         _ => Ok(false),
     }
+}
+
+/// Removes an expired payment method (its customer's lock held in `guard`), then its
+/// network token at the provider, outside the lock.
+fn expire_now(op: &Op, guard: MutexGuard<'_, ()>, record: &PaymentMethodRecord) -> Result<()> {
+    let mut batch = Batch::default();
+    let event = expire(&mut batch, op.profile(), record);
+    op.commit(batch, vec![event])?;
+    drop(guard);
+    network_tokens::delete_at_provider(op, &AuditActor::Internal, std::slice::from_ref(record));
+    Ok(())
 }
 
 /// A live payment method for reading, as of `now`; an expired volatile one is purged and
@@ -104,9 +114,7 @@ pub(crate) fn lock_live<'o>(
     let guard = lock_customer(&op.engine, op.profile(), customer.as_str());
     let record = load(&op.engine, &op.state, id.as_str())?.ok_or_else(not_found)?;
     if is_expired(&record, op.engine.now()) {
-        let mut batch = Batch::default();
-        let event = expire(&mut batch, op.profile(), &record);
-        op.commit(batch, vec![event])?;
+        expire_now(op, guard, &record)?;
         return Err(not_found());
     }
     Ok((guard, record))
@@ -182,11 +190,15 @@ impl ProfileScope {
         if let Some(metadata) = &request.metadata {
             metadata.validate("metadata")?;
         }
-        let _guard = lock_customer(engine, state.id(), request.customer_id.as_str());
+        card::refuse_number_in_extras(request.billing.as_ref(), request.metadata.as_ref(), &card.number)?;
+        let guard = lock_customer(engine, state.id(), request.customer_id.as_str());
         load_active_customer(engine, state, &request.customer_id)?;
 
         let mut batch = Batch::default();
         let mut events = Vec::new();
+        // Earlier copies found expired on the way: removed in the same write, their network
+        // tokens at the provider after it.
+        let mut expired = Vec::new();
         let active_version = state.keys.active_version();
         let mut active_fingerprint = None;
         for version in state.keys.versions() {
@@ -205,9 +217,14 @@ impl ProfileScope {
                 }
                 Some(existing) if !is_expired(&existing, now) => {
                     let created = self.refresh_duplicate(&op, existing, &request, &card, batch, events)?;
+                    drop(guard);
+                    network_tokens::delete_at_provider(&op, &AuditActor::Internal, &expired);
                     return Ok((created, card));
                 }
-                Some(expired) => events.push(expire(&mut batch, state.id(), &expired)),
+                Some(found) => {
+                    events.push(expire(&mut batch, state.id(), &found));
+                    expired.push(*found);
+                }
                 None => batch.delete(Cf::Fingerprints, index_key),
             }
         }
@@ -215,6 +232,8 @@ impl ProfileScope {
         let created = self.insert_new(engine, state, request, &card, fingerprint, &mut batch, now)?;
         events.push(self.event(AuditAction::PaymentMethodCreated, &created.id));
         op.commit(batch, events)?;
+        drop(guard);
+        network_tokens::delete_at_provider(&op, &AuditActor::Internal, &expired);
         Ok((PaymentMethodCreated { payment_method: created, duplicate: false }, card))
     }
 
@@ -407,6 +426,16 @@ impl ProfileScope {
         };
         let (_guard, mut record) = lock_live(&op, id)?;
         let cvc = update.card_cvc.as_ref().map(|c| card::cvc::parse(c.expose(), record.network)).transpose()?;
+        if update.card_holder_name.is_some() || update.nick_name.is_some() {
+            // As on create: the names are shown in masked views, so neither may hold the number.
+            let number = views::open_card_number(state, &record)?;
+            card::refuse_number(
+                "card_holder_name",
+                update.card_holder_name.as_ref().map(SecretString::expose),
+                &number,
+            )?;
+            card::refuse_number("nick_name", update.nick_name.as_deref(), &number)?;
+        }
         let mut details = views::open_card_details(state, &record)?;
         if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
             return Ok(views::payment_method(state, record, details, now));

@@ -1,5 +1,6 @@
 //! Profiles: create, read, list, change settings; and the cache of their keys.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -12,7 +13,6 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::ids::ProfileId;
 use crate::model::profile::{Profile, ProfileCreate, ProfileSettings};
-use crate::model::scope::Scopes;
 use crate::store::codec;
 use crate::store::records::{KeyState, KeyVersionRecord, ProfileRecord, StoredSettings};
 use crate::store::{Batch, Cf, keys};
@@ -100,37 +100,55 @@ fn settings_to_stored(s: &ProfileSettings) -> StoredSettings {
 /// operation using it finishes.
 pub(crate) struct ProfileCache {
     entries: RwLock<ProfileMap<Arc<ProfileState>>>,
+    /// Counts `replace` and `remove` calls. A state read from the store before one may be
+    /// older than the one that call cached (and that may have been evicted since), so it
+    /// is not cached: otherwise a writer could later copy its record and write back a
+    /// profile without its newest key version.
+    changes: AtomicU64,
     capacity: usize,
 }
 
 impl ProfileCache {
     pub(crate) fn new(capacity: usize) -> Self {
-        Self { entries: RwLock::new(ProfileMap::default()), capacity: capacity.max(1) }
+        Self { entries: RwLock::new(ProfileMap::default()), changes: AtomicU64::new(0), capacity: capacity.max(1) }
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<ProfileState>> {
         self.entries.read().get(id).cloned()
     }
 
-    /// Caches a state read from the store unless a newer one was put there meanwhile.
-    pub(crate) fn insert_if_absent(&self, state: ProfileState) -> Arc<ProfileState> {
+    /// What to pass to `insert_read` for a state about to be read from the store.
+    pub(crate) fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Caches a state read from the store after `changes()` returned `seen`. If one is
+    /// cached already, that one is returned. If the cache changed since `seen`, the state
+    /// is handed back uncached (`Err`): it may be older than what changed it.
+    pub(crate) fn insert_read(&self, state: ProfileState, seen: u64) -> Result<Arc<ProfileState>, Arc<ProfileState>> {
         let mut entries = self.entries.write();
         if let Some(existing) = entries.get(state.id()) {
-            return existing.clone();
+            return Ok(existing.clone());
+        }
+        let state = Arc::new(state);
+        if self.changes.load(Ordering::Acquire) != seen {
+            return Err(state);
         }
         self.make_room(&mut entries);
-        let state = Arc::new(state);
         entries.insert(state.id().to_owned(), state.clone());
-        state
+        Ok(state)
     }
 
     pub(crate) fn remove(&self, id: &str) {
-        self.entries.write().remove(id);
+        let mut entries = self.entries.write();
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        entries.remove(id);
     }
 
     /// Replaces the cached state after the profile record changed.
     pub(crate) fn replace(&self, state: ProfileState) -> Arc<ProfileState> {
         let mut entries = self.entries.write();
+        self.changes.fetch_add(1, Ordering::AcqRel);
         self.make_room(&mut entries);
         let state = Arc::new(state);
         entries.insert(state.id().to_owned(), state.clone());
@@ -226,6 +244,62 @@ impl Vault {
     /// not exist.
     pub fn profile(&self, id: &ProfileId) -> Result<ProfileScope> {
         self.engine()?.profile_state(id.as_str())?;
-        Ok(ProfileScope::new(self.clone(), id.clone(), Scopes::ALL, AuditActor::Internal))
+        Ok(ProfileScope::internal(self.clone(), id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{MasterKey, MasterKeyId};
+    use crate::model::ids::MerchantId;
+    use crate::model::time::Timestamp;
+
+    fn state(id: &str, versions: u32) -> ProfileState {
+        let ring = Arc::new(MasterKeyRing::single(
+            MasterKeyId::parse("k1").unwrap(),
+            MasterKey::from_slice(&[7; 32]).unwrap(),
+        ));
+        let at = Timestamp::from_millis(1);
+        let record = ProfileRecord {
+            id: ProfileId::parse(id).unwrap(),
+            merchant_id: MerchantId::parse("m").unwrap(),
+            created_at: at,
+            modified_at: at,
+            settings: StoredSettings { cvc_ttl_ms: 1, volatile_ttl_ms: 1, expose_card_fingerprint: false },
+            salt: [1; 32],
+            key_versions: (1..=versions)
+                .map(|version| KeyVersionRecord {
+                    version,
+                    master_key_id: MasterKeyId::parse("k1").unwrap(),
+                    state: if version == versions { KeyState::Active } else { KeyState::DecryptOnly },
+                    created_at: at,
+                })
+                .collect(),
+            api_key_hmac_key: Vec::new(),
+        };
+        ProfileState::new(record, ring)
+    }
+
+    /// A reader that read the profile before a rotation cached its new state must not
+    /// cache its older one, even after the new one was evicted.
+    #[test]
+    fn a_state_read_before_a_change_is_not_cached() {
+        let cache = ProfileCache::new(1);
+        let seen = cache.changes();
+        let before_rotation = state("pro_a", 1);
+        cache.replace(state("pro_a", 2));
+        cache.replace(state("pro_b", 1)); // evicts pro_a
+        assert!(cache.get("pro_a").is_none());
+        let refused = cache.insert_read(before_rotation, seen).err().expect("refused");
+        assert_eq!(refused.keys.active_version(), 1, "handed back, not cached");
+        assert!(cache.get("pro_a").is_none());
+
+        let seen = cache.changes();
+        let read_now = cache.insert_read(state("pro_a", 2), seen).ok().expect("cached");
+        assert_eq!(read_now.keys.active_version(), 2);
+        assert_eq!(cache.get("pro_a").map(|s| s.keys.active_version()), Some(2));
+        let older = cache.insert_read(state("pro_a", 1), seen).ok().expect("the cached one");
+        assert_eq!(older.keys.active_version(), 2, "an entry already cached wins");
     }
 }

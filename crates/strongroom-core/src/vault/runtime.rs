@@ -1,6 +1,7 @@
 //! Per-profile runtime state that outlives any one snapshot of the profile's keys:
 //! the operation gate and the audit commit lane.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::lock_api::ArcRwLockReadGuard;
@@ -37,11 +38,19 @@ pub(crate) struct ProfileRuntime {
     pub(crate) queue: Mutex<Vec<Pending>>,
     /// Held by the committing leader; guards the chain head (`None` until loaded).
     pub(crate) commit: Mutex<Option<ChainHead>>,
+    /// Counts revocations of the profile's API keys, so that a scope made from a key
+    /// re-reads the key only after one (`scope::KeyCredential`).
+    pub(crate) revocations: AtomicU64,
 }
 
 impl ProfileRuntime {
     fn new() -> Self {
-        Self { gate: Arc::new(RwLock::new(())), queue: Mutex::new(Vec::new()), commit: Mutex::new(None) }
+        Self {
+            gate: Arc::new(RwLock::new(())),
+            queue: Mutex::new(Vec::new()),
+            commit: Mutex::new(None),
+            revocations: AtomicU64::new(0),
+        }
     }
 
     pub(crate) fn enter(&self) -> GateGuard {

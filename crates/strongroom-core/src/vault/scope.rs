@@ -3,17 +3,20 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
-use crate::model::ids::ProfileId;
+use crate::model::ids::{ApiKeyId, ProfileId};
 use crate::model::scope::{Scope, Scopes};
-use crate::store::Batch;
+use crate::model::time::Timestamp;
+use crate::store::records::ApiKeyRecord;
+use crate::store::{Batch, Cf, keys};
 use crate::vault::Vault;
 use crate::vault::audit::PendingEvent;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
-use crate::vault::runtime::GateGuard;
+use crate::vault::runtime::{GateGuard, ProfileRuntime};
 
 /// Operations inside one profile. Records of other profiles are invisible: their ids are
 /// simply not found. Cheap to clone.
@@ -23,6 +26,60 @@ pub struct ProfileScope {
     profile_id: ProfileId,
     scopes: Scopes,
     actor: AuditActor,
+    /// For a scope made from an API key: what every operation checks again.
+    credential: Option<Arc<KeyCredential>>,
+}
+
+/// What a scope made from an API key checks at the start of every operation, so that
+/// revoking the key, its expiry, or destroying its profile ends the scope too, not only
+/// later `authenticate` calls.
+pub(crate) struct KeyCredential {
+    key_id: ApiKeyId,
+    expires_at: Option<Timestamp>,
+    /// The salt of the profile the key was checked against: a profile destroyed and made
+    /// again under the same id has another one.
+    salt: [u8; 32],
+    /// The profile's revocation count when the key was last read and found live.
+    checked_at_revocation: AtomicU64,
+}
+
+impl KeyCredential {
+    /// `revocations` is the profile's count read before `record` was.
+    pub(crate) fn new(record: &ApiKeyRecord, state: &ProfileState, revocations: u64) -> Self {
+        Self {
+            key_id: record.id.clone(),
+            expires_at: record.expires_at,
+            salt: state.record.salt,
+            checked_at_revocation: AtomicU64::new(revocations),
+        }
+    }
+
+    /// `IR_01` unless the key is still live for the profile `op` runs in. Reads the key's
+    /// record only if a key of the profile was revoked since it was last read.
+    fn check(&self, op: &Op) -> Result<()> {
+        if op.state.record.salt != self.salt {
+            return Err(Error::Unauthorized { reason: "invalid API key" });
+        }
+        if self.expires_at.is_some_and(|t| t <= op.engine.now()) {
+            return Err(Error::Unauthorized { reason: "the API key has expired" });
+        }
+        let revocations = op.runtime.revocations.load(Ordering::Acquire);
+        if revocations == self.checked_at_revocation.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let record: Option<ApiKeyRecord> =
+            op.engine.get_record(Cf::ApiKeys, &keys::record(op.profile(), self.key_id.as_str()))?;
+        match record {
+            None => Err(Error::Unauthorized { reason: "invalid API key" }),
+            Some(record) if record.revoked_at.is_some() => {
+                Err(Error::Unauthorized { reason: "the API key was revoked" })
+            }
+            Some(_) => {
+                self.checked_at_revocation.store(revocations, Ordering::Release);
+                Ok(())
+            }
+        }
+    }
 }
 
 impl fmt::Debug for ProfileScope {
@@ -40,15 +97,17 @@ impl fmt::Debug for ProfileScope {
 pub(crate) struct Op {
     pub(crate) engine: Arc<Engine>,
     pub(crate) state: Arc<ProfileState>,
+    pub(crate) runtime: Arc<ProfileRuntime>,
     _gate: GateGuard,
 }
 
 impl Op {
     /// Enters the profile as a trusted caller (administrative work, purges).
     pub(crate) fn enter(engine: Arc<Engine>, profile: &str) -> Result<Self> {
-        let gate = engine.runtime(profile)?.enter();
+        let runtime = engine.runtime(profile)?;
+        let gate = runtime.enter();
         let state = engine.profile_state(profile)?;
-        Ok(Self { engine, state, _gate: gate })
+        Ok(Self { engine, state, runtime, _gate: gate })
     }
 
     pub(crate) fn profile(&self) -> &str {
@@ -62,8 +121,15 @@ impl Op {
 }
 
 impl ProfileScope {
-    pub(crate) fn new(vault: Vault, profile_id: ProfileId, scopes: Scopes, actor: AuditActor) -> Self {
-        Self { vault, profile_id, scopes, actor }
+    /// The scope of a trusted in-process caller.
+    pub(crate) fn internal(vault: Vault, profile_id: ProfileId) -> Self {
+        Self { vault, profile_id, scopes: Scopes::ALL, actor: AuditActor::Internal, credential: None }
+    }
+
+    /// The scope of an API key just checked against its record.
+    pub(crate) fn for_key(vault: Vault, profile_id: ProfileId, scopes: Scopes, credential: KeyCredential) -> Self {
+        let actor = AuditActor::ApiKey(credential.key_id.clone());
+        Self { vault, profile_id, scopes, actor, credential: Some(Arc::new(credential)) }
     }
 
     pub fn profile_id(&self) -> &ProfileId {
@@ -79,12 +145,26 @@ impl ProfileScope {
         &self.actor
     }
 
-    /// Starts an operation that needs `scope`. Without it the attempt is recorded in the
-    /// audit chain (as `action`, failed with `IR_06`) and refused.
+    /// Starts an operation that needs `scope`. A scope made from an API key that has since
+    /// been revoked or expired, or whose profile was destroyed, is refused with `IR_01`;
+    /// one without `scope` with `IR_06`. A refusal is recorded in the audit chain (as
+    /// `action`, failed) when the profile still exists.
     pub(crate) fn begin(&self, scope: Scope, action: AuditAction) -> Result<Op> {
-        let op = Op::enter(self.vault.engine()?, self.profile_id.as_str())?;
-        if !self.scopes.contains(scope) {
-            let error = Error::Forbidden { scope: scope.as_str() };
+        let op = match Op::enter(self.vault.engine()?, self.profile_id.as_str()) {
+            Ok(op) => op,
+            // The key's profile is gone: say no more than a wrong key would.
+            Err(Error::NotFound { object: ObjectKind::Profile, .. }) if self.credential.is_some() => {
+                return Err(Error::Unauthorized { reason: "invalid API key" });
+            }
+            Err(e) => return Err(e),
+        };
+        let refusal = match &self.credential {
+            Some(credential) => credential.check(&op).err(),
+            None => None,
+        };
+        let refusal =
+            refusal.or_else(|| (!self.scopes.contains(scope)).then(|| Error::Forbidden { scope: scope.as_str() }));
+        if let Some(error) = refusal {
             op.commit(Batch::default(), vec![PendingEvent::failure(self.actor.clone(), action, None, &error)])?;
             return Err(error);
         }

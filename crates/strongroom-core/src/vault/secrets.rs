@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditAction;
-use crate::model::card::{CardNumber, Cvc};
+use crate::model::card::Cvc;
 use crate::model::ids::PaymentMethodId;
 use crate::model::payment_method::RevealedCard;
 use crate::model::scope::Scope;
@@ -30,8 +30,7 @@ impl ProfileScope {
         let op = self.begin(Scope::Reveal, AuditAction::CardRevealed)?;
         let state = &op.state;
         let (_guard, mut record) = lock_live(&op, id)?;
-        let pan = state.keys.open(KeyPurpose::Pan, &contexts::card_number(state.id(), id.as_str()), &record.pan)?;
-        let card_number = CardNumber::from_checked_digits(into_secret_string(pan, "card number")?);
+        let card_number = views::open_card_number(state, &record)?;
         let details = views::open_card_details(state, &record)?;
         let network_token = crate::vault::network_tokens::reveal(state, &record)?;
         record.last_used_at = op.engine.now();

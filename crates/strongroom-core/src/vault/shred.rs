@@ -8,7 +8,8 @@ use crate::vault::Vault;
 
 impl Vault {
     /// Destroys a profile: its salt and key versions, every record and index entry, its
-    /// API keys and audit chain. Waits for running operations of the profile, then
+    /// API keys and audit chain; then deletes its cards' network tokens at the provider
+    /// (best effort). Waits for running operations of the profile, then
     /// flushes and compacts the affected ranges so the deleted bytes leave the files, and
     /// reopens the database so that no write-ahead log kept for reuse still holds them
     /// (other profiles' calls wait for that reopen: tens of milliseconds, longer if a
@@ -24,6 +25,7 @@ impl Vault {
         let _exclusive = runtime.gate.write();
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
         engine.profile_state(profile)?;
+        let token_refs = crate::vault::network_tokens::active_refs_of_profile(&engine, profile)?;
 
         let owned = KeyRange::prefix(keys::profile_prefix(profile));
         let record_key = keys::profile(profile);
@@ -39,6 +41,10 @@ impl Vault {
         engine.store.write(batch)?;
         engine.profiles.remove(profile);
         engine.runtimes.remove(profile);
-        engine.store.purge(&ranges)
+        let purged = engine.store.purge(&ranges);
+        // The provider's calls wait for no lock of the vault's.
+        drop((_guard, _exclusive));
+        crate::vault::network_tokens::delete_refs_at_provider(&engine, &token_refs);
+        purged
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
-use crate::model::card::MaskedCard;
+use crate::model::card::{CardNumber, MaskedCard};
 use crate::model::customer::{Customer, CustomerStatus};
 use crate::model::payment_method::{CvcStorage, PaymentMethod};
 use crate::model::time::Timestamp;
@@ -23,6 +23,14 @@ pub(crate) fn open_customer_pii(state: &ProfileState, record: &CustomerRecord) -
             codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, sealed)?)
         }
     }
+}
+
+/// Opens a payment method's card number (PAN key).
+pub(crate) fn open_card_number(state: &ProfileState, record: &PaymentMethodRecord) -> Result<CardNumber> {
+    let ctx = contexts::card_number(state.id(), record.id.as_str());
+    let plain = state.keys.open(KeyPurpose::Pan, &ctx, &record.pan)?;
+    let digits = std::str::from_utf8(&plain).map_err(|_| Error::integrity("card number"))?;
+    Ok(CardNumber::from_checked_digits(digits.to_owned()))
 }
 
 pub(crate) fn customer(record: &CustomerRecord, pii: CustomerPii) -> Customer {

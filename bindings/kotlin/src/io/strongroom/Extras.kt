@@ -89,6 +89,8 @@ internal fun printed(request: TokenProvisionRequest): String =
     "TokenProvisionRequest(profileId=${request.profileId}, paymentMethodId=${request.paymentMethodId}, " +
         "cardNumber=${lastFour(request.cardNumber)}, cardNetwork=${request.cardNetwork})"
 
+internal fun printed(cryptogram: NetworkCryptogram): String = "NetworkCryptogram(cryptogram=***, eci=${cryptogram.eci})"
+
 internal fun printed(token: ProvisionedToken): String =
     "ProvisionedToken(tokenNumber=${lastFour(token.tokenNumber)}, expiry=${token.expiryMonth}/${token.expiryYear}, " +
         "tokenRef=${token.tokenRef}, status=${token.status})"

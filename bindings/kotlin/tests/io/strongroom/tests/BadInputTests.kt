@@ -64,8 +64,10 @@ fun badInputTests() = Suite().apply {
                 "limit" to { scope.listCustomers(Long.MIN_VALUE, null) },
                 "from" to { vault.listAudit("pro_shop", -5L, 10L) },
                 "limit" to { vault.listAudit("pro_shop", 0L, -10L) },
-                "cvc_ttl" to { vault.createProfile("pro_x", "m", ProfileSettings(cvcTtlSeconds = -1L)) },
-                "volatile_ttl" to { vault.createProfile("pro_y", "m", ProfileSettings(volatileTtlSeconds = Long.MIN_VALUE)) },
+                "cvc_ttl_seconds" to { vault.createProfile("pro_x", "m", ProfileSettings(cvcTtlSeconds = -1L)) },
+                "cvc_ttl_seconds" to { vault.createProfile("pro_z", "m", ProfileSettings(cvcTtlSeconds = 0L)) },
+                "volatile_ttl_seconds" to { vault.updateProfileSettings("pro_shop", ProfileSettings(volatileTtlSeconds = 1_000_000_000L)) },
+                "volatile_ttl_seconds" to { vault.createProfile("pro_y", "m", ProfileSettings(volatileTtlSeconds = Long.MIN_VALUE)) },
                 "profile_id" to { vault.createProfile("pro\u0000", "m", null) },
             )
             for ((field, call) in cases) {
@@ -85,6 +87,21 @@ fun badInputTests() = Suite().apply {
             assertEquals(before, counts(vault))
             val name = "Zoë Ünïcødé 山田 \uD83C\uDCCF"
             assertEquals(name, scope.retrieveCustomer(scope.createCustomer(CustomerCreate(name = name)).id).name)
+        }
+    }
+
+    test("a string that fails to encode leaves no handle behind: the vault closes and opens again") {
+        val path = tempDir().resolve("vault").path
+        val vault = openVault(path, MASTER_KEY, "k1", syncWrites = false)
+        vault.createProfile("pro_shop", "m", null)
+        val scope = vault.profile("pro_shop")
+        assertFailsWith<CharacterCodingException> { vault.profile("pro_\uD800") }
+        assertFailsWith<CharacterCodingException> { vault.authenticate("key_x.00", "pro_\uDFFF") }
+        assertFailsWith<CharacterCodingException> { scope.retrievePaymentMethod("pm_\uD800") }
+        scope.close()
+        vault.close()
+        openVault(path, MASTER_KEY, "k1", syncWrites = false).use { again ->
+            assertEquals("pro_shop", again.profile("pro_shop").profileId())
         }
     }
 }

@@ -127,6 +127,13 @@ fun networkTokenTests() = Suite().apply {
             val missing = other.networkToken as NetworkTokenState.Missing
             assertEquals(ProviderErrorKind.FAILED, missing.kind)
             assertFalse(missing.reason.contains(VISA), missing.reason)
+            // Not the exception's stack trace (its message, the host's class and file names).
+            assertEquals("the host's provider raised an unexpected error", missing.reason)
+
+            val dotted = VISA.chunked(4).joinToString(".")
+            provider.failWith = ProviderFailure.Declined("pan $dotted not eligible")
+            val echoed = tokenizedCard(scope, c.id, "4242424242424242")
+            assertEquals("pan [digits removed] not eligible", (echoed.networkToken as NetworkTokenState.Missing).reason)
 
             provider.failWith = ProviderFailure.Unavailable("timeout")
             val e = assertFailsWith<StrongroomException.NetworkTokenFailure> { scope.provisionNetworkToken(declined.id) }
@@ -148,6 +155,9 @@ fun networkTokenTests() = Suite().apply {
         val token = ProvisionedToken("4895370000000013", 1u, 2030u, "r", NetworkTokenStatus.ACTIVE)
         assertFalse(request.toString().contains(VISA), request.toString())
         assertFalse(token.toString().contains("4895370000000013"), token.toString())
+        val cryptogram = NetworkCryptogram("AgAAAAAAAIR8CQrXcIhbQAAAAAA=", "05")
+        assertFalse(cryptogram.toString().contains("AgAAAAAA"), cryptogram.toString())
+        assertTrue(cryptogram.toString().contains("eci=05"), cryptogram.toString())
     }
     test("8 threads with a Kotlin provider") {
         val provider = RecordingProvider()
