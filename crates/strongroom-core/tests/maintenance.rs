@@ -283,3 +283,80 @@ fn maintenance_reads_cards_in_table_files_and_in_memory_alike() {
     let listed = t.scope.list_payment_methods(&customer.id, &PageRequest::first(100)).unwrap();
     assert_eq!(listed.payment_methods.len(), 80);
 }
+
+/// A destroy whose deletes were written but whose purge never ran (the process stopped in
+/// between) is finished by the next open: none of the profile's bytes stay in the files,
+/// and the note that the purge was pending is gone.
+#[test]
+fn an_interrupted_destroy_is_finished_at_the_next_open() {
+    let mut t = open();
+    let doomed = create_profile(&t.vault, "pro_doomed");
+    let customer =
+        doomed.create_customer(CustomerCreate { name: Some("Doomed Person".into()), ..Default::default() }).unwrap();
+    save_card(&doomed, &customer.id, "4111111111111111");
+    let keeper = new_customer(&t.scope);
+    let kept = save_card(&t.scope, &keeper.id, "5555555555554444");
+    t.vault.close();
+    let secrets = doomed_secrets(&raw_dump(t.path()));
+
+    // What the destroy writes before its purge: the deletes and the pending note.
+    {
+        let db = raw_db(t.path());
+        let mut batch = rocksdb::WriteBatch::default();
+        for name in COLUMN_FAMILIES.iter().filter(|n| **n != "meta" && **n != "default") {
+            let cf = db.cf_handle(name).unwrap();
+            if *name == "profiles" {
+                batch.delete_range_cf(&cf, b"pro_doomed".as_slice(), b"pro_doomed\0".as_slice());
+            } else {
+                batch.delete_range_cf(&cf, b"pro_doomed\0".as_slice(), b"pro_doomed\x01".as_slice());
+            }
+        }
+        batch.put_cf(&db.cf_handle("meta").unwrap(), b"destroying/pro_doomed", b"");
+        db.write(batch).unwrap();
+    }
+    assert!(
+        all_files(t.path()).iter().any(|(_, bytes)| secrets.iter().any(|s| contains(bytes, &s[s.len() - 32..]))),
+        "before the next open the files still hold the profile"
+    );
+
+    t.reopen();
+    assert_eq!(t.vault.profile(&profile_id("pro_doomed")).unwrap_err().code(), "HE_02");
+    assert_eq!(
+        t.vault.destroy_profile(&profile_id("pro_doomed")).unwrap_err().code(),
+        "HE_02",
+        "nothing is left to do"
+    );
+    assert_eq!(t.scope.reveal_payment_method(&kept.id).unwrap().card_number.expose(), "5555555555554444");
+    t.vault.close();
+    assert_no_file_holds(t.path(), &secrets);
+    let after = raw_dump(t.path());
+    assert!(after.values().flatten().all(|(k, _)| !k.starts_with(b"pro_doomed") && !k.starts_with(b"destroying/")));
+}
+
+/// One damaged record does not stop the sweep: expired CVCs after it (in key order, and in
+/// later profiles) are still deleted, and the report counts what it could not read.
+#[test]
+fn purge_goes_on_past_a_damaged_record() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let pms: Vec<_> = (0..3).map(|i| save_card(&t.scope, &customer.id, &visa(i))).collect();
+    let later = create_profile(&t.vault, "pro_test_later");
+    let later_customer = new_customer(&later);
+    let later_pm = save_card(&later, &later_customer.id, "5555555555554444");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let cvcs = db.cf_handle("cvc").unwrap();
+        let key = [b"pro_test\0".as_slice(), pms[0].id.as_str().as_bytes()].concat();
+        let mut value = db.get_cf(cvcs, &key).unwrap().unwrap();
+        value[2] ^= 0x40;
+        db.put_cf(cvcs, &key, value).unwrap();
+    }
+    t.reopen();
+    t.clock.advance(std::time::Duration::from_secs(16 * 60));
+    let report = t.vault.purge_expired().unwrap();
+    assert_eq!((report.cvcs, report.unreadable), (3, 1), "{report:?}");
+    let later = t.vault.profile(later.profile_id()).unwrap();
+    assert!(later.take_cvc(&later_pm.id).unwrap().is_none());
+    assert!(t.scope.take_cvc(&pms[2].id).unwrap().is_none());
+}

@@ -475,7 +475,7 @@ impl From<core::AuditVerification> for AuditVerification {
 
 impl From<core::PurgeReport> for PurgeReport {
     fn from(r: core::PurgeReport) -> Self {
-        Self { payment_methods: r.payment_methods, cvcs: r.cvcs }
+        Self { payment_methods: r.payment_methods, cvcs: r.cvcs, unreadable: r.unreadable }
     }
 }
 

@@ -390,6 +390,8 @@ pub struct AuditVerification {
 pub struct PurgeReport {
     pub payment_methods: u64,
     pub cvcs: u64,
+    /// Records skipped because they failed their integrity check (`verify` says which).
+    pub unreadable: u64,
 }
 
 #[derive(uniffi::Record)]

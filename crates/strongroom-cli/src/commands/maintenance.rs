@@ -161,7 +161,9 @@ pub fn purge_expired(global: &Global) -> Result<()> {
     let report = ctx.vault.purge_expired()?;
     let purged = report.payment_methods + report.cvcs;
     progress.finish(purged, &format!("{} payment methods, {} CVCs deleted", report.payment_methods, report.cvcs));
-    json::print(&json!({"payment_methods": report.payment_methods, "cvcs": report.cvcs}))?;
+    json::print(
+        &json!({"payment_methods": report.payment_methods, "cvcs": report.cvcs, "unreadable": report.unreadable}),
+    )?;
     Ok(())
 }
 

@@ -76,9 +76,18 @@ pub fn check(input: &CardInput, now: Timestamp) -> Result<CheckedCard> {
 /// Whether `text`'s digits, read in order with anything else skipped, contain the card
 /// number (so `4111-1111 1111 1111` and `x4111111111111111y` both count).
 pub fn holds_number(text: &str, number: &CardNumber) -> bool {
-    let digits: zeroize::Zeroizing<String> =
-        zeroize::Zeroizing::new(text.chars().filter(char::is_ascii_digit).collect());
-    digits.contains(number.expose())
+    digits_of(text).contains(number.expose())
+}
+
+/// Whether `text` could hold a card number ending in `last4` (the test `holds_number` makes,
+/// without the number): at least 12 digits, which contain `last4`.
+pub fn may_hold_number(text: &str, last4: &str) -> bool {
+    let digits = digits_of(text);
+    digits.len() >= 12 && digits.contains(last4)
+}
+
+fn digits_of(text: &str) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(text.chars().filter(char::is_ascii_digit).collect())
 }
 
 /// `IR_05` on `field` if `text` holds the card number: free text is shown in masked views,
@@ -146,6 +155,23 @@ fn resolve_network(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The cheap test never misses what the full one finds.
+        #[test]
+        fn may_hold_number_covers_holds_number(
+            body in "[0-9]{11,18}",
+            before in "[a-z0-9 -]{0,12}",
+            after in "[a-z0-9 -]{0,12}",
+            separator in "[ -]?",
+        ) {
+            let Ok((number, _)) = number::parse(&format!("{body}{}", luhn::check_digit(&body))) else { return Ok(()) };
+            let spaced: String = number.expose().chars().flat_map(|c| [c].into_iter().chain(separator.chars())).collect();
+            let text = format!("{before}{spaced}{after}");
+            proptest::prop_assert!(holds_number(&text, &number));
+            proptest::prop_assert!(may_hold_number(&text, number.last4()));
+        }
+    }
 
     pub(crate) fn now() -> Timestamp {
         // 2026-11-24T00:00:00Z

@@ -13,7 +13,9 @@ pub struct ProfileSettings {
     pub cvc_ttl: Duration,
     /// How long a `volatile` payment method lives (default 24 hours).
     pub volatile_ttl: Duration,
-    /// Whether retrieve and list show the card fingerprint (default off).
+    /// Whether retrieve and list show the card fingerprint (default off). It is keyed by
+    /// the profile's key version (PCI DSS 3.5.1.1: a keyed hash), so it changes when the
+    /// profile's keys rotate: compare fingerprints shown under the same version.
     pub expose_card_fingerprint: bool,
 }
 

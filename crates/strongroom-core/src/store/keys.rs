@@ -106,6 +106,13 @@ pub(crate) mod meta {
     pub(crate) fn key_check(master_key_id: &str) -> Vec<u8> {
         [b"kcv/".as_slice(), master_key_id.as_bytes()].concat()
     }
+
+    /// Before the id of a destroyed profile whose files are not purged yet.
+    pub(crate) const DESTROYING: &[u8] = b"destroying/";
+
+    pub(crate) fn destroying(profile: &str) -> Vec<u8> {
+        [DESTROYING, profile.as_bytes()].concat()
+    }
 }
 
 #[cfg(test)]

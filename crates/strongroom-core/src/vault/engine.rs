@@ -50,6 +50,7 @@ impl Engine {
             network_tokens: options.network_token_provider,
         };
         engine.check_format_and_keys()?;
+        crate::vault::shred::finish_interrupted_destroys(&engine)?;
         Ok(engine)
     }
 

@@ -426,8 +426,10 @@ impl ProfileScope {
         };
         let (_guard, mut record) = lock_live(&op, id)?;
         let cvc = update.card_cvc.as_ref().map(|c| card::cvc::parse(c.expose(), record.network)).transpose()?;
-        if update.card_holder_name.is_some() || update.nick_name.is_some() {
-            // As on create: the names are shown in masked views, so neither may hold the number.
+        let names = [update.card_holder_name.as_ref().map(SecretString::expose), update.nick_name.as_deref()];
+        if names.into_iter().flatten().any(|name| card::may_hold_number(name, &record.last4)) {
+            // As on create: the names are shown in masked views, so neither may hold the
+            // number. Opened only for a name with enough digits, ending in the card's last four.
             let number = views::open_card_number(state, &record)?;
             card::refuse_number(
                 "card_holder_name",

@@ -1,10 +1,10 @@
 //! Purging what has expired: volatile payment methods past their TTL and CVCs past theirs.
 //! Reads also purge lazily; this sweeps what nobody read.
 
-use crate::error::Result;
+use crate::error::{Error, InternalError, Result};
 use crate::model::ids::CustomerId;
 use crate::store::codec;
-use crate::store::records::CvcRecord;
+use crate::store::records::{CvcRecord, PaymentMethodRecord, ProfileRecord};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::customers::lock_customer;
@@ -13,29 +13,53 @@ use crate::vault::scope::Op;
 
 const SCAN_CHUNK: usize = 1000;
 
-/// What a purge removed.
+/// What a purge removed, and what it could not read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
     pub payment_methods: u64,
     pub cvcs: u64,
+    /// Profiles, payment methods and CVCs skipped because their stored bytes failed the
+    /// integrity check; `verify` says which. The sweep goes on past them.
+    pub unreadable: u64,
+}
+
+/// `Ok(None)` for a stored value that failed its integrity check (counted in `unreadable`),
+/// so that one damaged record does not keep every later one from being purged.
+fn readable<T>(result: Result<T>, unreadable: &mut u64) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Internal(InternalError::Integrity { .. })) => {
+            *unreadable += 1;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Vault {
     /// Deletes every expired volatile payment method and expired CVC, in every profile.
+    /// A record that cannot be read is skipped and counted (`unreadable`); other failures
+    /// (storage, a closed vault) end the sweep with their error.
     pub fn purge_expired(&self) -> Result<PurgeReport> {
         let engine = self.engine()?;
         let mut report = PurgeReport::default();
-        for record in engine.all_profile_records()? {
-            let op = Op::enter(engine.clone(), record.id.as_str())?;
-            report.payment_methods += purge_payment_methods(&op)?;
-            report.cvcs += purge_cvcs(&op)?;
+        let profiles = engine.store.scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)?;
+        for (_, value) in profiles {
+            let Some(record) = readable(codec::decode::<ProfileRecord>(&value), &mut report.unreadable)? else {
+                continue;
+            };
+            let Some(op) = readable(Op::enter(engine.clone(), record.id.as_str()), &mut report.unreadable)? else {
+                continue;
+            };
+            report.payment_methods += purge_payment_methods(&op, &mut report.unreadable)?;
+            report.cvcs += purge_cvcs(&op, &mut report.unreadable)?;
         }
         Ok(report)
     }
 }
 
 /// Walks the expiry index up to now; each entry is re-checked under its customer's lock.
-fn purge_payment_methods(op: &Op) -> Result<u64> {
+fn purge_payment_methods(op: &Op, unreadable: &mut u64) -> Result<u64> {
     let (engine, state) = (&op.engine, &op.state);
     let end = keys::pm_expiry_due_end(state.id(), engine.now());
     let mut range = KeyRange { start: keys::profile_prefix(state.id()), end };
@@ -47,11 +71,11 @@ fn purge_payment_methods(op: &Op) -> Result<u64> {
         for (key, _) in &due {
             let pm = keys::last_part(key);
             let record_key = keys::record_raw(state.id(), pm);
-            let customer = match engine
-                .get_record::<crate::store::records::PaymentMethodRecord>(Cf::PaymentMethods, &record_key)?
-            {
-                Some(record) => record.customer_id,
-                None => {
+            let found = engine.get_record::<PaymentMethodRecord>(Cf::PaymentMethods, &record_key);
+            let customer = match readable(found, unreadable)? {
+                None => continue,
+                Some(Some(record)) => record.customer_id,
+                Some(None) => {
                     // The payment method is gone; drop the stale index entry.
                     let mut batch = Batch::default();
                     batch.delete(Cf::PmExpiry, key.clone());
@@ -59,8 +83,9 @@ fn purge_payment_methods(op: &Op) -> Result<u64> {
                     continue;
                 }
             };
-            let pm = std::str::from_utf8(pm).map_err(|_| crate::error::Error::integrity("expiry index"))?;
-            if purge_if_expired(op, pm, &customer)? {
+            let pm = std::str::from_utf8(pm).map_err(|_| Error::integrity("expiry index"));
+            let Some(pm) = readable(pm, unreadable)? else { continue };
+            if readable(purge_if_expired(op, pm, &customer), unreadable)? == Some(true) {
                 purged += 1;
             }
         }
@@ -71,7 +96,7 @@ fn purge_payment_methods(op: &Op) -> Result<u64> {
     Ok(purged)
 }
 
-fn purge_cvcs(op: &Op) -> Result<u64> {
+fn purge_cvcs(op: &Op, unreadable: &mut u64) -> Result<u64> {
     let (engine, state) = (&op.engine, &op.state);
     let mut range = KeyRange::prefix(keys::profile_prefix(state.id()));
     let mut purged = 0;
@@ -82,8 +107,10 @@ fn purge_cvcs(op: &Op) -> Result<u64> {
         };
         range.start = [last.as_slice(), &[0]].concat();
         for (key, value) in &entries {
-            let stored: CvcRecord = codec::decode(value)?;
-            if stored.expires_at <= engine.now() && delete_cvc_if_expired(op, key, &stored.customer_id)? {
+            let Some(stored) = readable(codec::decode::<CvcRecord>(value), unreadable)? else { continue };
+            if stored.expires_at <= engine.now()
+                && readable(delete_cvc_if_expired(op, key, &stored.customer_id), unreadable)? == Some(true)
+            {
                 purged += 1;
             }
         }

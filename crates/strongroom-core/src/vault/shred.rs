@@ -1,10 +1,47 @@
 //! Crypto-shredding: destroying a profile removes its salt and key set, so nothing sealed
 //! for it can ever be derived again, and removes its records from the files.
 
-use crate::error::Result;
+use crate::error::{Error, ObjectKind, Result};
 use crate::model::ids::ProfileId;
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
+use crate::vault::engine::Engine;
+use crate::vault::network_tokens;
+
+/// Every key range a profile owns: its record (with the salt) and its prefix in every
+/// other family but the vault's metadata.
+fn owned_ranges(profile: &str) -> Vec<(Cf, KeyRange)> {
+    let owned = KeyRange::prefix(keys::profile_prefix(profile));
+    let record_key = keys::profile(profile);
+    let profile_range = KeyRange { start: record_key.clone(), end: [record_key.as_slice(), &[0]].concat() };
+    let mut ranges = vec![(Cf::Profiles, profile_range)];
+    ranges
+        .extend(Cf::ALL.into_iter().filter(|cf| !matches!(cf, Cf::Meta | Cf::Profiles)).map(|cf| (cf, owned.clone())));
+    ranges
+}
+
+/// Purges a destroyed profile's ranges from the files (flush, compaction, reopen), then
+/// forgets that its destroy was pending.
+fn finish_destroy(engine: &Engine, profile: &str) -> Result<()> {
+    engine.store.purge(&owned_ranges(profile))?;
+    let mut batch = Batch::default();
+    batch.delete(Cf::Meta, keys::meta::destroying(profile));
+    engine.store.write(batch)
+}
+
+/// At open: finishes the destroys a crash or a failed purge interrupted, whose profiles are
+/// gone from every read but whose bytes may still be in the files. One that fails again is
+/// left for the next open (or a `destroy_profile` of the same id), and logged.
+pub(crate) fn finish_interrupted_destroys(engine: &Engine) -> Result<()> {
+    let pending = engine.store.scan(Cf::Meta, &KeyRange::prefix(keys::meta::DESTROYING.to_vec()), usize::MAX)?;
+    for (key, _) in pending {
+        let Ok(profile) = std::str::from_utf8(&key[keys::meta::DESTROYING.len()..]) else { continue };
+        if let Err(e) = finish_destroy(engine, profile) {
+            tracing::warn!(code = e.code(), "could not finish purging a destroyed profile's files; will retry");
+        }
+    }
+    Ok(())
+}
 
 impl Vault {
     /// Destroys a profile: its salt and key versions, every record and index entry, its
@@ -16,35 +53,41 @@ impl Vault {
     /// checkpoint is running; the block cache starts empty after it). If the reopen fails,
     /// the error says why and every later call tries to open the database again.
     ///
+    /// The deletes are written with a note that the purge is pending, removed once it is
+    /// done: if the process stops or the purge fails in between, the next open (or calling
+    /// this again for the same id) finishes it.
+    ///
     /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
     /// audit events in clear; destroy them too.
     pub fn destroy_profile(&self, profile_id: &ProfileId) -> Result<()> {
         let engine = self.engine()?;
         let profile = profile_id.as_str();
-        let runtime = engine.runtime(profile)?;
+        let runtime = match engine.runtime(profile) {
+            Ok(runtime) => runtime,
+            Err(Error::NotFound { object: ObjectKind::Profile, .. })
+                if engine.store.get(Cf::Meta, &keys::meta::destroying(profile))?.is_some() =>
+            {
+                return finish_destroy(&engine, profile);
+            }
+            Err(e) => return Err(e),
+        };
         let _exclusive = runtime.gate.write();
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
         engine.profile_state(profile)?;
-        let token_refs = crate::vault::network_tokens::active_refs_of_profile(&engine, profile)?;
+        let token_refs = network_tokens::active_refs_of_profile(&engine, profile)?;
 
-        let owned = KeyRange::prefix(keys::profile_prefix(profile));
-        let record_key = keys::profile(profile);
-        let profile_range = KeyRange { start: record_key.clone(), end: [record_key.as_slice(), &[0]].concat() };
-        let mut ranges = vec![(Cf::Profiles, profile_range)];
-        ranges.extend(
-            Cf::ALL.into_iter().filter(|cf| !matches!(cf, Cf::Meta | Cf::Profiles)).map(|cf| (cf, owned.clone())),
-        );
         let mut batch = Batch::default();
-        for (cf, range) in &ranges {
-            batch.delete_range(*cf, range.clone());
+        for (cf, range) in owned_ranges(profile) {
+            batch.delete_range(cf, range);
         }
+        batch.put(Cf::Meta, keys::meta::destroying(profile), Vec::new());
         engine.store.write(batch)?;
         engine.profiles.remove(profile);
         engine.runtimes.remove(profile);
-        let purged = engine.store.purge(&ranges);
+        let purged = finish_destroy(&engine, profile);
         // The provider's calls wait for no lock of the vault's.
         drop((_guard, _exclusive));
-        crate::vault::network_tokens::delete_refs_at_provider(&engine, &token_refs);
+        network_tokens::delete_refs_at_provider(&engine, &token_refs);
         purged
     }
 }
