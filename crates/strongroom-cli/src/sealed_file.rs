@@ -161,7 +161,7 @@ impl<W: Write> SealedWriter<W> {
 
 impl<W: Write> Write for SealedWriter<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.pending.extend_from_slice(buf);
+        extend_zeroizing(&mut self.pending, buf);
         // A full chunk is sealed only once more data follows it: the last chunk is sealed
         // by `finish`, marked as the last.
         while self.pending.len() > CHUNK {
@@ -172,6 +172,33 @@ impl<W: Write> Write for SealedWriter<W> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.out.flush()
+    }
+}
+
+/// Appends `data` to `buf` without leaving a copy behind: when `buf` must grow, its bytes
+/// move to a larger buffer and the old one is zeroized as it drops (`Vec`'s own growth
+/// would free it as it is).
+pub fn extend_zeroizing(buf: &mut Zeroizing<Vec<u8>>, data: &[u8]) {
+    let needed = buf.len() + data.len();
+    if needed > buf.capacity() {
+        let mut larger = Zeroizing::new(Vec::with_capacity(needed.max(buf.capacity() * 2)));
+        larger.extend_from_slice(buf);
+        std::mem::swap(buf, &mut larger);
+    }
+    buf.extend_from_slice(data);
+}
+
+/// Reads `input` to its end into a buffer that leaves no copy behind as it grows.
+pub fn read_to_end_zeroizing(mut input: impl std::io::Read) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let mut all = Zeroizing::new(Vec::new());
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    loop {
+        match input.read(chunk.as_mut_slice()) {
+            Ok(0) => return Ok(all),
+            Ok(n) => extend_zeroizing(&mut all, &chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -202,7 +229,7 @@ pub fn open(sealed: &[u8], identity: &Identity) -> Result<Zeroizing<Vec<u8>>, Se
         match context.open(chunk, &[u8::from(last)]) {
             Ok(opened) => {
                 let opened = Zeroizing::new(opened);
-                plain.extend_from_slice(&opened);
+                extend_zeroizing(&mut plain, &opened);
             }
             Err(_) if last => {
                 // Either damaged, or a middle chunk with its successors cut off.
@@ -231,6 +258,20 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn zeroizing_buffers_keep_every_byte_in_order() {
+        let mut buf = Zeroizing::new(Vec::with_capacity(3));
+        let mut expected = Vec::new();
+        for n in 0..300u32 {
+            let piece: Vec<u8> = (0..n % 17).map(|i| (n + i) as u8).collect();
+            extend_zeroizing(&mut buf, &piece);
+            expected.extend_from_slice(&piece);
+        }
+        assert_eq!(buf.as_slice(), expected.as_slice());
+        let read = read_to_end_zeroizing(std::io::Cursor::new(expected.repeat(20))).unwrap();
+        assert_eq!(read.as_slice(), expected.repeat(20).as_slice());
+    }
 
     fn seal(plain: &[u8], recipient: &Recipient) -> Vec<u8> {
         let mut writer = SealedWriter::new(Vec::new(), recipient).unwrap();

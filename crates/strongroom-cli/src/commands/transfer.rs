@@ -3,7 +3,7 @@
 //! export (see [`crate::sealed_file`]).
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -70,14 +70,13 @@ pub fn transfer_key(file: &Path) -> Result<()> {
 
 /// Reads the whole input, opening it when it is a sealed export.
 fn read_input(args: &ImportArgs) -> Result<Zeroizing<Vec<u8>>> {
-    let mut raw = Zeroizing::new(Vec::new());
-    if args.file.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut raw).map_err(|e| CliError::io("stdin", e))?;
+    let raw = if args.file.as_os_str() == "-" {
+        sealed_file::read_to_end_zeroizing(std::io::stdin().lock()).map_err(|e| CliError::io("stdin", e))?
     } else {
         std::fs::File::open(&args.file)
-            .and_then(|mut f| f.read_to_end(&mut raw))
-            .map_err(|e| CliError::io(&args.file.display().to_string(), e))?;
-    }
+            .and_then(sealed_file::read_to_end_zeroizing)
+            .map_err(|e| CliError::io(&args.file.display().to_string(), e))?
+    };
     match (&args.identity, sealed_file::is_sealed(&raw)) {
         (None, false) => Ok(raw),
         (None, true) => Err(CliError::usage("this is a sealed export: pass --identity FILE to open it")),
