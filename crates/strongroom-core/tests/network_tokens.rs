@@ -88,6 +88,7 @@ fn tokens_are_deterministic_per_card_and_profile() {
     let second = t.scope.reveal_payment_method(&save_tokenized(&t, &b.id, number).id).unwrap();
     let (x, y) = (first.network_token.unwrap(), second.network_token.unwrap());
     assert_eq!(x.token_number.expose(), y.token_number.expose());
+    assert_ne!(x.token_ref, y.token_ref, "each payment method has its own reference: deleting one keeps the other");
     assert!(x.token_number.expose().starts_with("520474"));
     let other = create_profile(&t.vault, "pro_other");
     let c = new_customer(&other);
@@ -419,4 +420,94 @@ fn a_careless_provider_leaks_nothing_and_cannot_store_junk() {
             assert!(!contains(&bytes, number.as_bytes()), "{number} in {}", path.display());
         }
     }
+}
+
+/// The simulator, with something run during each provision (while the vault waits outside
+/// its locks).
+struct DuringProvision {
+    sim: SimulatedNetworkTokenProvider,
+    hook: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl std::fmt::Debug for DuringProvision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DuringProvision")
+    }
+}
+
+impl NetworkTokenProvider for DuringProvision {
+    fn provision(&self, request: &ProvisionRequest<'_>) -> Result<NetworkToken, ProviderError> {
+        let token = self.sim.provision(request);
+        if let Some(hook) = self.hook.lock().unwrap().take() {
+            hook();
+        }
+        token
+    }
+    fn status(&self, token_ref: &str) -> Result<NetworkTokenStatus, ProviderError> {
+        self.sim.status(token_ref)
+    }
+    fn delete(&self, token_ref: &str) -> Result<(), ProviderError> {
+        self.sim.delete(token_ref)
+    }
+    fn cryptogram(&self, token_ref: &str, request: &CryptogramRequest) -> Result<NetworkCryptogram, ProviderError> {
+        self.sim.cryptogram(token_ref, request)
+    }
+}
+
+/// A token issued for a payment method the vault can no longer store it on (its API key
+/// revoked, or the card deleted, during the provider's call) is deleted at the provider.
+#[test]
+fn a_token_the_vault_cannot_keep_is_deleted_at_the_provider() {
+    let provider = Arc::new(DuringProvision {
+        sim: SimulatedNetworkTokenProvider::new([5; 32]),
+        hook: std::sync::Mutex::new(None),
+    });
+    let t = open_with(provider.clone());
+    let customer = new_customer(&t.scope);
+    let key = t
+        .vault
+        .create_api_key(t.scope.profile_id(), ApiKeyCreate { name: "k".into(), scopes: Scopes::ALL, expires_at: None })
+        .unwrap();
+    let caller = t.vault.authenticate(key.secret.expose(), t.scope.profile_id()).unwrap();
+    let (vault, profile, key_id) = (t.vault.clone(), t.scope.profile_id().clone(), key.key.id.clone());
+    *provider.hook.lock().unwrap() = Some(Box::new(move || {
+        vault.revoke_api_key(&profile, &key_id).unwrap();
+    }));
+    let mut request = PaymentMethodCreate::card(customer.id.clone(), card("4111111111111111"));
+    request.network_tokenization = true;
+    assert_eq!(caller.create_payment_method(request).unwrap_err().code(), "IR_01");
+    assert_eq!(provider.sim.deleted().len(), 1, "the token issued during the revocation");
+
+    let pm = save_card(&t.scope, &customer.id, "5555555555554444");
+    let (scope, id) = (t.scope.clone(), pm.id.clone());
+    *provider.hook.lock().unwrap() = Some(Box::new(move || {
+        scope.delete_payment_method(&id).unwrap();
+    }));
+    assert_eq!(t.scope.provision_network_token(&pm.id).unwrap_err().code(), "HE_02");
+    assert_eq!(provider.sim.deleted().len(), 2, "the token of the card deleted meanwhile");
+}
+
+/// Collecting a profile's token references before a destroy skips a damaged record: the
+/// profile is still destroyed, and the readable cards' tokens deleted at the provider.
+#[test]
+fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let damaged = save_tokenized(&t, &customer.id, "4111111111111111");
+    let fine = save_tokenized(&t, &customer.id, "5555555555554444");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let records = db.cf_handle("payment_methods").unwrap();
+        let key = [b"pro_test\0".as_slice(), damaged.id.as_str().as_bytes()].concat();
+        let mut value = db.get_cf(records, &key).unwrap().unwrap();
+        value[3] ^= 0x20;
+        db.put_cf(records, &key, value).unwrap();
+    }
+    let mut opts = options(&t.clock);
+    opts.network_token_provider = Some(sim.clone());
+    let vault = Vault::open(t.path(), opts).unwrap();
+    vault.destroy_profile(&profile_id("pro_test")).unwrap();
+    assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
+    assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
 }

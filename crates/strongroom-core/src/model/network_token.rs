@@ -148,6 +148,10 @@ pub fn clean_reason(reason: &str) -> String {
             i += 1;
         }
     }
+    // A kept run is copied whole, so the last one may pass the limit.
+    if let Some((cut, _)) = out.char_indices().nth(200) {
+        out.truncate(cut);
+    }
     out
 }
 
@@ -191,6 +195,8 @@ mod tests {
         assert_eq!(clean_reason("HTTP 503 after 30 s"), "HTTP 503 after 30 s");
         assert_eq!(clean_reason("line\nbreak"), "linebreak");
         assert!(clean_reason(&"x".repeat(1000)).len() <= 200);
+        let spaced = format!("1{}2", " ".repeat(5000));
+        assert_eq!(clean_reason(&spaced).chars().count(), 200, "a long run of separators is cut too");
         // Whatever separates the digits.
         for echoed in [
             "pan 4111.1111.1111.1111",

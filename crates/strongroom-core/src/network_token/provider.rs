@@ -11,12 +11,17 @@ use crate::model::network_token::{
 /// blocks deleting the payment method. Errors must not carry card data (the vault cleans
 /// reasons of digit runs anyway).
 pub trait NetworkTokenProvider: Send + Sync + fmt::Debug {
-    /// Issues a token for the card; deterministic providers return the same token for the
-    /// same card and profile.
+    /// Issues a token for the card of `request.payment_method_id`. The reference returned
+    /// must be that payment method's own (the same card saved for two customers is two
+    /// payment methods): the vault deletes it when the payment method leaves (deleted,
+    /// expired, its profile destroyed) or when it cannot keep it, and another payment
+    /// method sharing it would lose its token too. Asked again for the same payment method,
+    /// a deterministic provider may return the same reference.
     fn provision(&self, request: &ProvisionRequest<'_>) -> Result<NetworkToken, ProviderError>;
 
     fn status(&self, token_ref: &str) -> Result<NetworkTokenStatus, ProviderError>;
 
+    /// Deletes a token the vault no longer holds (see `provision`).
     fn delete(&self, token_ref: &str) -> Result<(), ProviderError>;
 
     /// A one-time cryptogram for a payment of `request.amount_minor` in `request.currency`.

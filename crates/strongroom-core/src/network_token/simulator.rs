@@ -1,5 +1,5 @@
-//! A network token service in process, for demos and tests: deterministic per card and
-//! profile, Luhn-valid token numbers from a test range of the card's own network, a
+//! A network token service in process, for demos and tests: token numbers deterministic
+//! per card and profile, references per payment method, Luhn-valid token numbers from a test range of the card's own network, a
 //! plausible expiry, and faults on demand (fail the next calls, fail a share of calls,
 //! add latency).
 
@@ -132,7 +132,10 @@ impl NetworkTokenProvider for SimulatedNetworkTokenProvider {
         }
         let check = luhn::check_digit(&body);
         body.push(char::from(b'0' + check));
-        let token_ref = format!("ntr_{}", crate::crypto::hex::encode(&digest[16..32]));
+        // The number follows the card (as a network's token for one requestor); the
+        // reference is the payment method's own (the provider contract).
+        let reference = self.mac(&[b"ref", request.profile_id.as_bytes(), request.payment_method_id.as_bytes()]);
+        let token_ref = format!("ntr_{}", crate::crypto::hex::encode(&reference[..16]));
         // Three years from the card's own expiry year at most, never past it by more.
         let (year, month) = Timestamp::from_system_time(std::time::SystemTime::now()).year_month();
         let expiry_year = u16::try_from(year + 3).unwrap_or(u16::MAX).min(request.expiry_year.saturating_add(3));

@@ -158,7 +158,7 @@ impl Vault {
         if record.expires_at.is_some_and(|t| t <= op.engine.now()) {
             return Err(refuse(Some(&key_id), "the API key has expired"));
         }
-        let credential = KeyCredential::new(&record, &op.state, revocations);
+        let credential = KeyCredential::new(&record, &op, revocations);
         Ok(ProfileScope::for_key(self.clone(), profile_id.clone(), record.scopes, credential))
     }
 }

@@ -11,8 +11,8 @@ use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::{CardNetwork, CardNumber};
 use crate::model::ids::PaymentMethodId;
 use crate::model::network_token::{
-    CryptogramRequest, NetworkCryptogram, NetworkTokenInfo, NetworkTokenView, ProviderError, ProvisionRequest,
-    RevealedNetworkToken, clean_reason,
+    CryptogramRequest, NetworkCryptogram, NetworkToken, NetworkTokenInfo, NetworkTokenView, ProviderError,
+    ProvisionRequest, RevealedNetworkToken, clean_reason,
 };
 use crate::model::payment_method::PaymentMethod;
 use crate::model::scope::Scope;
@@ -102,7 +102,10 @@ pub(crate) struct TokenRequest {
 
 impl ProfileScope {
     /// Asks the provider for a token for the payment method (outside every lock), then
-    /// stores it, or why it is missing. Returns the payment method as it now is.
+    /// stores it, or why it is missing. Returns the payment method as it now is. A token
+    /// the vault does not keep (the payment method went away or was refused meanwhile, the
+    /// token was malformed, the write failed) is deleted at the provider again: none is
+    /// left live there with nothing pointing to it.
     pub(crate) fn attach_network_token(&self, id: &PaymentMethodId, card: TokenRequest) -> Result<PaymentMethod> {
         let provider = provider(&self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?)?;
         let profile = self.profile_id().as_str();
@@ -120,28 +123,37 @@ impl ProfileScope {
                 || card::holds_number(&token.token_ref, &token.token_number)
         });
         drop(card);
+        let mut kept = false;
+        let result = self.store_token_outcome(id, &outcome, ref_holds_a_number, &mut kept);
+        if let Ok(token) = &outcome
+            && !kept
+            && provider.delete(&token.token_ref).is_err()
+        {
+            tracing::warn!("could not delete a network token the vault did not keep");
+        }
+        result
+    }
 
+    /// Stores the provider's answer on the payment method; `kept` says whether the token
+    /// it issued (if any) is now held by it.
+    fn store_token_outcome(
+        &self,
+        id: &PaymentMethodId,
+        outcome: &std::result::Result<NetworkToken, ProviderError>,
+        ref_holds_a_number: bool,
+        kept: &mut bool,
+    ) -> Result<PaymentMethod> {
         let op = self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?;
         let (state, now) = (&op.state, op.engine.now());
-        let (_guard, mut record) = match lock_live(&op, id) {
-            Ok(found) => found,
-            Err(e) => {
-                // Deleted (or expired) during the provider's call: its new token would be
-                // left live at the provider with nothing pointing to it.
-                if let Ok(token) = &outcome
-                    && provider.delete(&token.token_ref).is_err()
-                {
-                    tracing::warn!("could not delete the network token of a payment method removed meanwhile");
-                }
-                return Err(e);
-            }
-        };
+        let (_guard, mut record) = lock_live(&op, id)?;
         let details = views::open_card_details(state, &record)?;
-        if active_ref(&record).is_some() {
-            // Someone else's call stored one meanwhile: keep it (ours is the same token
-            // for a deterministic provider; otherwise it stays unused at the provider).
+        if let Some(existing) = active_ref(&record) {
+            // Someone else's call stored one meanwhile: keep it (ours, if the provider
+            // issued the same reference again, is that one).
+            *kept = outcome.as_ref().is_ok_and(|token| token.token_ref == existing);
             return Ok(views::payment_method(state, record, details, now));
         }
+        let mut stored = false;
         let event = match outcome {
             Ok(token) => {
                 let digits = token.token_number.expose();
@@ -176,6 +188,7 @@ impl ProfileScope {
                         status: token.status,
                         provisioned_at: now,
                     });
+                    stored = true;
                     self.event(AuditAction::NetworkTokenProvisioned, id)
                 }
             }
@@ -195,6 +208,7 @@ impl ProfileScope {
         let mut batch = Batch::default();
         put_record(&mut batch, state.id(), &record)?;
         op.commit(batch, vec![event])?;
+        *kept = stored;
         Ok(views::payment_method(state, record, details, now))
     }
 
@@ -302,11 +316,18 @@ pub(crate) fn active_refs_of_profile(engine: &Engine, profile: &str) -> Result<V
         return Ok(Vec::new());
     }
     let mut refs = Vec::new();
+    let mut unreadable = 0u64;
     engine.scan_all(Cf::PaymentMethods, &KeyRange::prefix(keys::profile_prefix(profile)), |_, value| {
-        let record: PaymentMethodRecord = codec::decode(value)?;
-        refs.extend(active_ref(&record).map(str::to_owned));
+        // A damaged record must not keep its profile from being destroyed.
+        match codec::decode::<PaymentMethodRecord>(value) {
+            Ok(record) => refs.extend(active_ref(&record).map(str::to_owned)),
+            Err(_) => unreadable += 1,
+        }
         Ok(())
     })?;
+    if unreadable > 0 {
+        tracing::warn!(unreadable, "some payment methods of a destroyed profile could not be read for their tokens");
+    }
     Ok(refs)
 }
 

@@ -48,9 +48,12 @@ impl Vault {
             let Some(record) = readable(codec::decode::<ProfileRecord>(&value), &mut report.unreadable)? else {
                 continue;
             };
-            let Some(op) = readable(Op::enter(engine.clone(), record.id.as_str()), &mut report.unreadable)? else {
-                continue;
+            let op = match Op::enter(engine.clone(), record.id.as_str()) {
+                // Destroyed since the scan: nothing of it is left to purge.
+                Err(Error::NotFound { .. }) => continue,
+                entered => readable(entered, &mut report.unreadable)?,
             };
+            let Some(op) = op else { continue };
             report.payment_methods += purge_payment_methods(&op, &mut report.unreadable)?;
             report.cvcs += purge_cvcs(&op, &mut report.unreadable)?;
         }

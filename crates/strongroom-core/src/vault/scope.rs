@@ -2,8 +2,8 @@
 //! the rights of its holder and the identity the audit chain records.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
 
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
@@ -39,17 +39,21 @@ pub(crate) struct KeyCredential {
     /// The salt of the profile the key was checked against: a profile destroyed and made
     /// again under the same id has another one.
     salt: [u8; 32],
+    /// The profile's runtime whose revocations `checked_at_revocation` counts: a destroy
+    /// replaces it, and a new one counts from zero again.
+    runtime: Weak<ProfileRuntime>,
     /// The profile's revocation count when the key was last read and found live.
     checked_at_revocation: AtomicU64,
 }
 
 impl KeyCredential {
-    /// `revocations` is the profile's count read before `record` was.
-    pub(crate) fn new(record: &ApiKeyRecord, state: &ProfileState, revocations: u64) -> Self {
+    /// `revocations` is `runtime`'s count read before `record` was.
+    pub(crate) fn new(record: &ApiKeyRecord, op: &Op, revocations: u64) -> Self {
         Self {
             key_id: record.id.clone(),
             expires_at: record.expires_at,
-            salt: state.record.salt,
+            salt: op.state.record.salt,
+            runtime: Arc::downgrade(&op.runtime),
             checked_at_revocation: AtomicU64::new(revocations),
         }
     }
@@ -64,7 +68,8 @@ impl KeyCredential {
             return Err(Error::Unauthorized { reason: "the API key has expired" });
         }
         let revocations = op.runtime.revocations.load(Ordering::Acquire);
-        if revocations == self.checked_at_revocation.load(Ordering::Acquire) {
+        let same_runtime = std::ptr::eq(self.runtime.as_ptr(), Arc::as_ptr(&op.runtime));
+        if same_runtime && revocations == self.checked_at_revocation.load(Ordering::Acquire) {
             return Ok(());
         }
         let record: Option<ApiKeyRecord> =
@@ -75,7 +80,9 @@ impl KeyCredential {
                 Err(Error::Unauthorized { reason: "the API key was revoked" })
             }
             Some(_) => {
-                self.checked_at_revocation.store(revocations, Ordering::Release);
+                if same_runtime {
+                    self.checked_at_revocation.store(revocations, Ordering::Release);
+                }
                 Ok(())
             }
         }

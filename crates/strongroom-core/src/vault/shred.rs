@@ -20,13 +20,30 @@ fn owned_ranges(profile: &str) -> Vec<(Cf, KeyRange)> {
     ranges
 }
 
-/// Purges a destroyed profile's ranges from the files (flush, compaction, reopen), then
-/// forgets that its destroy was pending.
-fn finish_destroy(engine: &Engine, profile: &str) -> Result<()> {
-    engine.store.purge(&owned_ranges(profile))?;
+/// The note a destroy leaves until it is done: its cards' token references (references
+/// are letters, digits and `_-.:`, so one per line).
+fn pending_note(token_refs: &[String]) -> Vec<u8> {
+    token_refs.join("\n").into_bytes()
+}
+
+fn noted_refs(note: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(note).split('\n').filter(|r| !r.is_empty()).map(str::to_owned).collect()
+}
+
+/// Deletes a destroyed profile's tokens at the provider, then forgets that its destroy was
+/// pending.
+fn forget_destroy(engine: &Engine, profile: &str, token_refs: &[String]) -> Result<()> {
+    network_tokens::delete_refs_at_provider(engine, token_refs);
     let mut batch = Batch::default();
     batch.delete(Cf::Meta, keys::meta::destroying(profile));
     engine.store.write(batch)
+}
+
+/// Purges a destroyed profile's ranges from the files (flush, compaction, reopen), then
+/// deletes its tokens and forgets the destroy.
+fn finish_destroy(engine: &Engine, profile: &str, note: &[u8]) -> Result<()> {
+    engine.store.purge(&owned_ranges(profile))?;
+    forget_destroy(engine, profile, &noted_refs(note))
 }
 
 /// At open: finishes the destroys a crash or a failed purge interrupted, whose profiles are
@@ -34,9 +51,9 @@ fn finish_destroy(engine: &Engine, profile: &str) -> Result<()> {
 /// left for the next open (or a `destroy_profile` of the same id), and logged.
 pub(crate) fn finish_interrupted_destroys(engine: &Engine) -> Result<()> {
     let pending = engine.store.scan(Cf::Meta, &KeyRange::prefix(keys::meta::DESTROYING.to_vec()), usize::MAX)?;
-    for (key, _) in pending {
+    for (key, note) in pending {
         let Ok(profile) = std::str::from_utf8(&key[keys::meta::DESTROYING.len()..]) else { continue };
-        if let Err(e) = finish_destroy(engine, profile) {
+        if let Err(e) = finish_destroy(engine, profile, &note) {
             tracing::warn!(code = e.code(), "could not finish purging a destroyed profile's files; will retry");
         }
     }
@@ -53,9 +70,10 @@ impl Vault {
     /// checkpoint is running; the block cache starts empty after it). If the reopen fails,
     /// the error says why and every later call tries to open the database again.
     ///
-    /// The deletes are written with a note that the purge is pending, removed once it is
-    /// done: if the process stops or the purge fails in between, the next open (or calling
-    /// this again for the same id) finishes it.
+    /// The deletes are written with a note that the purge is pending (with the token
+    /// references), removed once the purge and the provider's deletes are done: if the
+    /// process stops or the purge fails in between, the next open (or calling this again
+    /// for the same id) finishes both.
     ///
     /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
     /// audit events in clear; destroy them too.
@@ -64,10 +82,11 @@ impl Vault {
         let profile = profile_id.as_str();
         let runtime = match engine.runtime(profile) {
             Ok(runtime) => runtime,
-            Err(Error::NotFound { object: ObjectKind::Profile, .. })
-                if engine.store.get(Cf::Meta, &keys::meta::destroying(profile))?.is_some() =>
-            {
-                return finish_destroy(&engine, profile);
+            Err(e @ Error::NotFound { object: ObjectKind::Profile, .. }) => {
+                return match engine.store.get(Cf::Meta, &keys::meta::destroying(profile))? {
+                    Some(note) => finish_destroy(&engine, profile, &note),
+                    None => Err(e),
+                };
             }
             Err(e) => return Err(e),
         };
@@ -80,14 +99,13 @@ impl Vault {
         for (cf, range) in owned_ranges(profile) {
             batch.delete_range(cf, range);
         }
-        batch.put(Cf::Meta, keys::meta::destroying(profile), Vec::new());
+        batch.put(Cf::Meta, keys::meta::destroying(profile), pending_note(&token_refs));
         engine.store.write(batch)?;
         engine.profiles.remove(profile);
         engine.runtimes.remove(profile);
-        let purged = finish_destroy(&engine, profile);
+        engine.store.purge(&owned_ranges(profile))?;
         // The provider's calls wait for no lock of the vault's.
         drop((_guard, _exclusive));
-        network_tokens::delete_refs_at_provider(&engine, &token_refs);
-        purged
+        forget_destroy(&engine, profile, &token_refs)
     }
 }
