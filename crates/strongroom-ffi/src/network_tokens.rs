@@ -69,11 +69,17 @@ impl From<ProviderFailure> for core::ProviderError {
     }
 }
 
-/// A card network token service implemented by the host.
+/// A card network token service implemented by the host. Raise `ProviderFailure` for a
+/// failure: any other exception is recorded as "the host's provider raised an unexpected
+/// error", without its text.
 #[uniffi::export(with_foreign)]
 pub trait NetworkTokenProvider: Send + Sync {
+    /// A token for the card of `request.payment_method_id`. Its reference must be that
+    /// payment method's own: the vault calls `delete` with it when the payment method
+    /// leaves (deleted, expired, its profile destroyed) or when it cannot keep the token.
     fn provision(&self, request: TokenProvisionRequest) -> Result<ProvisionedToken, ProviderFailure>;
     fn status(&self, token_ref: String) -> Result<NetworkTokenStatus, ProviderFailure>;
+    /// Deletes a token the vault no longer holds.
     fn delete(&self, token_ref: String) -> Result<(), ProviderFailure>;
     fn cryptogram(
         &self,
