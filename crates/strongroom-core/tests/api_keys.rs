@@ -253,3 +253,18 @@ fn a_scope_ends_with_its_key() {
     }
     assert_eq!(again.list_customers(&PageRequest::default()).unwrap().customers.len(), 1);
 }
+
+/// A key's scope does not reach a profile made again under its profile's id, even when
+/// neither profile ever revoked a key (so that no revocation count tells them apart).
+#[test]
+fn a_scope_does_not_reach_a_profile_made_again_under_its_id() {
+    let t = open();
+    let first = create_profile(&t.vault, "pro_reborn");
+    let scope = t.vault.authenticate(&key(&t.vault, &first, Scopes::ALL), first.profile_id()).unwrap();
+    assert!(scope.list_customers(&PageRequest::default()).is_ok());
+    t.vault.destroy_profile(first.profile_id()).unwrap();
+    let again = create_profile(&t.vault, "pro_reborn");
+    let theirs = new_customer(&again);
+    assert_eq!(scope.retrieve_customer(&theirs.id).unwrap_err().code(), "IR_01");
+    assert_eq!(scope.list_customers(&PageRequest::default()).unwrap_err().code(), "IR_01");
+}

@@ -127,9 +127,8 @@ impl ProfileScope {
         let result = self.store_token_outcome(id, &outcome, ref_holds_a_number, &mut kept);
         if let Ok(token) = &outcome
             && !kept
-            && provider.delete(&token.token_ref).is_err()
         {
-            tracing::warn!("could not delete a network token the vault did not keep");
+            delete_unheld(provider.as_ref(), std::slice::from_ref(&token.token_ref));
         }
         result
     }
@@ -331,12 +330,19 @@ pub(crate) fn active_refs_of_profile(engine: &Engine, profile: &str) -> Result<V
     Ok(refs)
 }
 
-/// Deletes tokens of a destroyed profile at the provider: best effort (its audit chain is
-/// gone with it, so a failure is only counted in the log, without the references).
+/// Deletes tokens of a destroyed profile at the provider (`delete_unheld`).
 pub(crate) fn delete_refs_at_provider(engine: &Engine, refs: &[String]) {
-    let Some(provider) = engine.network_tokens.clone() else { return };
+    if let Some(provider) = &engine.network_tokens {
+        delete_unheld(provider.as_ref(), refs);
+    }
+}
+
+/// Deletes at the provider tokens no payment method holds (any more): best effort, with no
+/// audit chain to record them in (a destroyed profile's is gone, a token never stored has
+/// no event), so a failure is only counted in the log, without the references.
+fn delete_unheld(provider: &dyn NetworkTokenProvider, refs: &[String]) {
     let failed = refs.iter().filter(|token_ref| provider.delete(token_ref).is_err()).count();
     if failed > 0 {
-        tracing::warn!(failed, "could not delete some network tokens of a destroyed profile at the provider");
+        tracing::warn!(failed, "could not delete network tokens the vault no longer holds at the provider");
     }
 }

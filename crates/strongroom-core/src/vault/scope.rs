@@ -36,11 +36,10 @@ pub struct ProfileScope {
 pub(crate) struct KeyCredential {
     key_id: ApiKeyId,
     expires_at: Option<Timestamp>,
-    /// The salt of the profile the key was checked against: a profile destroyed and made
-    /// again under the same id has another one.
-    salt: [u8; 32],
-    /// The profile's runtime whose revocations `checked_at_revocation` counts: a destroy
-    /// replaces it, and a new one counts from zero again.
+    /// The runtime of the profile the key was checked in, whose revocations
+    /// `checked_at_revocation` counts. Destroying the profile removes it: under another
+    /// runtime (a profile made again under the same id) the key is read again, and is not
+    /// found there.
     runtime: Weak<ProfileRuntime>,
     /// The profile's revocation count when the key was last read and found live.
     checked_at_revocation: AtomicU64,
@@ -52,7 +51,6 @@ impl KeyCredential {
         Self {
             key_id: record.id.clone(),
             expires_at: record.expires_at,
-            salt: op.state.record.salt,
             runtime: Arc::downgrade(&op.runtime),
             checked_at_revocation: AtomicU64::new(revocations),
         }
@@ -61,9 +59,6 @@ impl KeyCredential {
     /// `IR_01` unless the key is still live for the profile `op` runs in. Reads the key's
     /// record only if a key of the profile was revoked since it was last read.
     fn check(&self, op: &Op) -> Result<()> {
-        if op.state.record.salt != self.salt {
-            return Err(Error::Unauthorized { reason: "invalid API key" });
-        }
         if self.expires_at.is_some_and(|t| t <= op.engine.now()) {
             return Err(Error::Unauthorized { reason: "the API key has expired" });
         }
