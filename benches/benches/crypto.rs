@@ -22,6 +22,7 @@ fn ctx() -> SealContext<'static> {
         record_kind: "payment_method",
         record_id: "pm_01a2106bd55a7776a1d13e182257709d",
         field: "pan",
+        bound: &[],
     }
 }
 
@@ -108,8 +109,10 @@ fn audit_append(c: &mut Criterion) {
     let macs = internals::ChainMacs::new(&key);
     let event = vec![0x5Au8; 75];
     let head = vec![0x3Cu8; 42];
-    let event_ctx = SealContext { profile_id: "pro_bench", record_kind: "audit", record_id: "1234567", field: "event" };
-    let head_ctx = SealContext { profile_id: "pro_bench", record_kind: "audit", record_id: "head", field: "head" };
+    let event_ctx =
+        SealContext { profile_id: "pro_bench", record_kind: "audit", record_id: "1234567", field: "event", bound: &[] };
+    let head_ctx =
+        SealContext { profile_id: "pro_bench", record_kind: "audit", record_id: "head", field: "head", bound: &[] };
     let mut group = c.benchmark_group("audit_append");
     group.bench_function("format_2_seal_event_hash_seal_head", |b| {
         b.iter(|| {

@@ -23,7 +23,7 @@ struct Input {
 }
 
 const CTX: SealContext<'static> =
-    SealContext { profile_id: "pro_fuzz", record_kind: "payment_method", record_id: "pm_fuzz", field: "pan" };
+    SealContext { profile_id: "pro_fuzz", record_kind: "payment_method", record_id: "pm_fuzz", field: "pan", bound: &[] };
 
 fuzz_target!(|input: Input| {
     let key = internals::key([0x42; 32]);

@@ -1,5 +1,5 @@
 //! Seal then open with arbitrary plaintext and context: the plaintext comes back; any
-//! other context (profile, record, field) refuses it.
+//! other context (profile, record, field, bound fields) refuses it.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -15,9 +15,11 @@ struct Input {
     profile: String,
     record: String,
     field: u8,
+    bound: Vec<u8>,
     other_profile: String,
     other_record: String,
     other_field: u8,
+    other_bound: Vec<u8>,
     key_version: u32,
 }
 
@@ -28,10 +30,12 @@ fuzz_target!(|input: Input| {
         record_kind: "payment_method",
         record_id: &input.record,
         field: FIELDS[usize::from(input.field) % FIELDS.len()],
+        bound: &input.bound,
     };
     let Ok(sealed) = envelope::seal(&key, input.key_version, &ctx, &input.plaintext) else {
         // Only a context part longer than the format allows (u16 length) is refused.
-        assert!(input.profile.len() > usize::from(u16::MAX) || input.record.len() > usize::from(u16::MAX));
+        let limit = usize::from(u16::MAX);
+        assert!(input.profile.len() > limit || input.record.len() > limit || input.bound.len() > limit);
         return;
     };
     assert_eq!(envelope::key_version(&sealed).expect("header"), input.key_version);
@@ -41,8 +45,10 @@ fuzz_target!(|input: Input| {
         record_kind: "payment_method",
         record_id: &input.other_record,
         field: FIELDS[usize::from(input.other_field) % FIELDS.len()],
+        bound: &input.other_bound,
     };
-    let same = (other.profile_id, other.record_id, other.field) == (ctx.profile_id, ctx.record_id, ctx.field);
+    let same = (other.profile_id, other.record_id, other.field, other.bound)
+        == (ctx.profile_id, ctx.record_id, ctx.field, ctx.bound);
     assert_eq!(envelope::open(&key, &other, &sealed).is_ok(), same);
     assert!(envelope::open(&internals::key([8; 32]), &ctx, &sealed).is_err());
 });

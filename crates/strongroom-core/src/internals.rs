@@ -128,6 +128,34 @@ pub fn with_checksum(body: &[u8]) -> Vec<u8> {
     codec::with_checksum(body)
 }
 
+/// A change to a stored payment method record's clear fields (see
+/// [`edit_payment_method_record`]).
+#[derive(Clone, Debug)]
+pub enum ClearFieldEdit {
+    /// Another customer of the profile as the owner.
+    Customer(CustomerId),
+    /// A volatile card made persistent (no expiry).
+    Persistent,
+    /// Other last four digits.
+    Last4(String),
+}
+
+/// A stored payment method record with a clear field changed and its checksum computed
+/// again, as someone who can write the vault's files but holds no key could make it: the
+/// tests of the card binding (`vault/card_binding.rs`) write it back.
+pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<Vec<u8>> {
+    let mut record: PaymentMethodRecord = codec::decode(bytes)?;
+    match edit {
+        ClearFieldEdit::Customer(customer) => record.customer_id = customer,
+        ClearFieldEdit::Persistent => {
+            record.storage_type = StorageType::Persistent;
+            record.expires_at = None;
+        }
+        ClearFieldEdit::Last4(last4) => record.last4 = last4,
+    }
+    codec::encode(&record)
+}
+
 /// The audit chain's macs (vault format 3), for the benchmarks.
 pub struct ChainMacs(crate::crypto::chain_mac::ChainKey);
 

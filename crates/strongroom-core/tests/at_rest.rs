@@ -1,10 +1,12 @@
 //! What is on disk: no card number, CVC or holder name in plaintext in any file; values
-//! moved between profiles or records fail as integrity errors, never as wrong data.
+//! moved between profiles or records, and clear fields edited, fail as integrity errors,
+//! never as wrong data.
 
 mod common;
 
 use common::*;
-use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate};
+use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
+use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate, StorageType};
 
 /// A Luhn-valid 15-digit American Express number derived from `n`.
 fn amex(n: u64) -> String {
@@ -201,4 +203,65 @@ fn values_moved_at_the_storage_level_fail_integrity_checks() {
     // Untouched values still open.
     assert_eq!(t.scope.retrieve_payment_method(&my_pm.id).unwrap().card.last4_digits, "1111");
     assert_eq!(other.reveal_payment_method(&their_pm.id).unwrap().card_number.expose(), "378282246310005");
+}
+
+/// A record's clear fields carry a checksum anyone can compute again, not a MAC; the
+/// card's details are bound to them. A card moved to another customer, a volatile card
+/// made persistent and a card showing other last four digits all fail to open, wherever
+/// they are read; the cards left alone open.
+#[test]
+fn clear_fields_edited_at_the_storage_level_fail_integrity_checks() {
+    let mut t = open();
+    let (mine, theirs) = (new_customer(&t.scope), new_customer(&t.scope));
+    let moved = save_card(&t.scope, &mine.id, "4111111111111111");
+    let relabelled = save_card(&t.scope, &mine.id, "5555555555554444");
+    let kept = save_card(&t.scope, &mine.id, "378282246310005");
+    let volatile = t
+        .scope
+        .create_payment_method(PaymentMethodCreate {
+            storage_type: StorageType::Volatile,
+            ..PaymentMethodCreate::card(theirs.id.clone(), card("6011111111111117"))
+        })
+        .unwrap()
+        .payment_method;
+    t.vault.close();
+
+    {
+        let db = raw_db(t.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let by_customer = db.cf_handle("pm_by_customer").unwrap();
+        let key = |parts: &[&str]| parts.join("\0").into_bytes();
+        let rewrite = |id: &str, edit: ClearFieldEdit| {
+            let stored = db.get_cf(pms, key(&["pro_test", id])).unwrap().unwrap();
+            db.put_cf(pms, key(&["pro_test", id]), edit_payment_method_record(&stored, edit).unwrap()).unwrap();
+        };
+        // Moved to their customer, index entry and all.
+        rewrite(moved.id.as_str(), ClearFieldEdit::Customer(theirs.id.clone()));
+        db.delete_cf(by_customer, key(&["pro_test", mine.id.as_str(), moved.id.as_str()])).unwrap();
+        db.put_cf(by_customer, key(&["pro_test", theirs.id.as_str(), moved.id.as_str()]), b"").unwrap();
+        rewrite(volatile.id.as_str(), ClearFieldEdit::Persistent);
+        rewrite(relabelled.id.as_str(), ClearFieldEdit::Last4("0000".into()));
+    }
+    t.reopen();
+
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    for pm in [&moved, &volatile, &relabelled] {
+        integrity(t.scope.retrieve_payment_method(&pm.id).unwrap_err());
+        integrity(t.scope.reveal_payment_method(&pm.id).unwrap_err());
+    }
+    integrity(t.scope.list_payment_methods(&theirs.id, &PageRequest::default()).unwrap_err());
+    integrity(t.scope.list_payment_methods(&mine.id, &PageRequest::default()).unwrap_err());
+    assert_eq!(t.scope.retrieve_payment_method(&kept.id).unwrap(), kept, "untouched cards still open");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    let unopened: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.detail.starts_with("card details do not open"))
+        .map(|p| &p.location)
+        .collect();
+    let expected: Vec<_> = [&moved, &volatile, &relabelled].map(|pm| format!("payment_methods/{}", pm.id)).to_vec();
+    assert_eq!(unopened.len(), 3, "{report:?}");
+    assert!(expected.iter().all(|e| unopened.contains(&e)), "{unopened:?}");
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
+use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
 use strongroom_core::{AuditAction, CustomerId, ManualClock, PaymentMethodId, ReencryptOptions, Vault};
 
 struct Fixture {
@@ -188,4 +189,42 @@ fn tampering_where_the_sealed_chain_meets_the_maced_one_is_detected() {
         let chain = vault.verify_audit(&profile_id("pro_test")).unwrap();
         assert_eq!(chain.first_bad, Some(first_bad), "{what}: {chain:?}");
     }
+}
+
+/// The fixture's card details were sealed before they were bound to their record's clear
+/// fields: they open as they are, and re-encryption seals them bound (those already under
+/// the active key version too), after which a card moved to another customer at the
+/// storage level no longer opens.
+#[test]
+fn reencryption_binds_card_details_sealed_before_the_binding() {
+    let f = load_fixture();
+    let clock = Arc::new(ManualClock::new(start_time()));
+    let vault = open_at(f.dir.path(), &clock);
+    let profile = profile_id("pro_test");
+    let scope = vault.profile(&profile).unwrap();
+    let other_customer = new_customer(&scope);
+    let before = scope.retrieve_payment_method(&f.kept).unwrap();
+    let done = vault
+        .reencrypt_profile(&profile, ReencryptOptions::default(), &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
+    assert!(done.complete);
+    assert_eq!(vault.profile(&profile).unwrap().retrieve_payment_method(&f.kept).unwrap(), before);
+    let again = vault
+        .reencrypt_profile(&profile, ReencryptOptions::default(), &mut |_| std::ops::ControlFlow::Continue(()))
+        .unwrap();
+    assert_eq!(again.reencrypted, 0, "everything is bound and current after one run: {again:?}");
+    vault.close();
+    {
+        let db = raw_db(f.dir.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let key = [b"pro_test\0".as_slice(), f.kept.as_str().as_bytes()].concat();
+        let stored = db.get_cf(pms, &key).unwrap().unwrap();
+        let edit = ClearFieldEdit::Customer(other_customer.id.clone());
+        db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
+    }
+    let vault = open_at(f.dir.path(), &clock);
+    let err = vault.profile(&profile).unwrap().retrieve_payment_method(&f.kept).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    let other = vault.profile(&profile).unwrap().retrieve_payment_method(&f.other).unwrap();
+    assert_eq!(other.card.last4_digits, "4444", "the card left alone opens");
 }

@@ -5,8 +5,11 @@
 //! ```
 //!
 //! The associated data is the 8 header bytes followed by the length-prefixed (u16 BE)
-//! profile id, record kind, record id and field name. A value copied to another record,
-//! field or profile, or relabelled with another key version, fails to open.
+//! profile id, record kind, record id and field name, then, for a value bound to clear
+//! fields of its record, those fields' bytes, length-prefixed too (nothing for any other
+//! value, so its associated data is what it always was). A value copied to another record,
+//! field or profile, relabelled with another key version, or whose record's bound fields
+//! were changed, fails to open.
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
@@ -34,6 +37,10 @@ pub struct SealContext<'a> {
     pub record_id: &'a str,
     /// The field within the record: `pii`, `pan`, `details`, …
     pub field: &'static str,
+    /// Clear fields of the record the value is bound to, encoded (a card's details are
+    /// bound to its owner, storage type and expiry, `vault/card_binding.rs`); empty for
+    /// every other value.
+    pub bound: &'a [u8],
 }
 
 impl SealContext<'_> {
@@ -41,9 +48,16 @@ impl SealContext<'_> {
     /// 80–170 bytes), otherwise into `heap`, and returns it; a part longer than a u16 can
     /// count is refused before anything is written. Not secret: ids and names.
     fn aad<'b>(&self, header: &[u8], inline: &'b mut [u8; AAD_INLINE], heap: &'b mut Vec<u8>) -> Result<&'b [u8]> {
-        let parts: [&[u8]; 4] =
-            [self.profile_id.as_bytes(), self.record_kind.as_bytes(), self.record_id.as_bytes(), self.field.as_bytes()];
-        let mut lens = [[0u8; 2]; 4];
+        let parts: [&[u8]; 5] = [
+            self.profile_id.as_bytes(),
+            self.record_kind.as_bytes(),
+            self.record_id.as_bytes(),
+            self.field.as_bytes(),
+            self.bound,
+        ];
+        // The bound fields take no bytes at all when there are none.
+        let parts = if self.bound.is_empty() { &parts[..4] } else { &parts[..] };
+        let mut lens = [[0u8; 2]; 5];
         for (len, part) in lens.iter_mut().zip(parts) {
             *len = u16::try_from(part.len()).map_err(|_| Error::integrity("seal context"))?.to_be_bytes();
         }
@@ -147,7 +161,7 @@ mod tests {
     }
 
     fn ctx<'a>(profile: &'a str, id: &'a str, field: &'static str) -> SealContext<'a> {
-        SealContext { profile_id: profile, record_kind: "payment_method", record_id: id, field }
+        SealContext { profile_id: profile, record_kind: "payment_method", record_id: id, field, bound: &[] }
     }
 
     #[test]
@@ -178,6 +192,7 @@ mod tests {
             record_kind: "payment_method",
             record_id: "pm_0190000000007000800000000000000a",
             field: "pan",
+            bound: &[],
         };
         let nonce: [u8; 24] = std::array::from_fn(|i| i as u8);
         let sealed = seal_with_nonce(&key(0x42), 1, &c, &nonce, b"4111111111111111").unwrap();
@@ -203,6 +218,24 @@ mod tests {
         }
     }
 
+    /// A value bound to its record's clear fields opens only with those same fields, and
+    /// never without them; one sealed without opens only without.
+    #[test]
+    fn bound_fields_are_part_of_the_context() {
+        let plain = ctx("pro_a", "pm_1", "details");
+        let bound = SealContext { bound: b"\x05cus_1\x00", ..plain };
+        let sealed = seal(&key(7), 1, &bound, b"details").unwrap();
+        assert_eq!(open(&key(7), &bound, &sealed).unwrap().as_slice(), b"details");
+        for other in
+            [plain, SealContext { bound: b"\x05cus_2\x00", ..plain }, SealContext { bound: b"\x05cus_1", ..plain }]
+        {
+            assert!(open(&key(7), &other, &sealed).is_err(), "{other:?}");
+        }
+        let unbound = seal(&key(7), 1, &plain, b"details").unwrap();
+        assert!(open(&key(7), &bound, &unbound).is_err());
+        assert_eq!(open(&key(7), &plain, &unbound).unwrap().as_slice(), b"details");
+    }
+
     /// A part a u16 cannot count is refused (as a seal context integrity error); the
     /// longest it can count is taken.
     #[test]
@@ -221,16 +254,22 @@ mod tests {
 
     proptest! {
         /// The associated data, inline or on the heap, is the header and the four
-        /// length-prefixed parts, at every length around the inline size.
+        /// length-prefixed parts, then the bound fields length-prefixed when there are
+        /// any, at every length around the inline size.
         #[test]
         fn associated_data_is_the_header_and_the_prefixed_parts(
             profile in proptest::collection::vec(any::<char>(), 0..300).prop_map(String::from_iter),
             id in "[a-z0-9_]{0,120}",
+            bound in proptest::collection::vec(any::<u8>(), 0..100),
             version in any::<u32>(),
         ) {
-            let c = ctx(&profile, &id, "details");
+            let c = SealContext { bound: &bound, ..ctx(&profile, &id, "details") };
             let mut expected = header(version).to_vec();
-            for part in [profile.as_bytes(), b"payment_method", id.as_bytes(), b"details"] {
+            let mut parts: Vec<&[u8]> = vec![profile.as_bytes(), b"payment_method", id.as_bytes(), b"details"];
+            if !bound.is_empty() {
+                parts.push(&bound);
+            }
+            for part in parts {
                 expected.extend_from_slice(&(part.len() as u16).to_be_bytes());
                 expected.extend_from_slice(part);
             }
@@ -288,7 +327,7 @@ mod tests {
         #[test]
         fn another_context_fails(
             plaintext in proptest::collection::vec(any::<u8>(), 0..256),
-            which in 0usize..5,
+            which in 0usize..6,
         ) {
             let c = ctx("pro_a", "pm_1", "pan");
             let sealed = seal(&key(5), 1, &c, &plaintext).unwrap();
@@ -297,6 +336,7 @@ mod tests {
                 1 => ctx("pro_a", "pm_2", "pan"),
                 2 => ctx("pro_a", "pm_1", "details"),
                 3 => SealContext { record_kind: "customer", ..c },
+                4 => SealContext { bound: b"cus_1", ..c },
                 // Length prefixes keep ("pro_a", "pm_1") apart from ("pro_ap", "m_1").
                 _ => ctx("pro_ap", "m_1", "pan"),
             };

@@ -125,7 +125,8 @@ mod tests {
     fn seal_open_across_versions() {
         let k1 = MasterKeyId::parse("k1").unwrap();
         let old = ProfileKeys::new("pro_a", [5; 32], [(1, k1.clone())], 1, ring());
-        let ctx = SealContext { profile_id: "pro_a", record_kind: "customer", record_id: "cus_1", field: "pii" };
+        let ctx =
+            SealContext { profile_id: "pro_a", record_kind: "customer", record_id: "cus_1", field: "pii", bound: &[] };
         let sealed = old.seal(KeyPurpose::Data, &ctx, b"Joseph").unwrap();
         let rotated = ProfileKeys::new("pro_a", [5; 32], [(1, k1.clone()), (2, k1)], 2, ring());
         assert_eq!(rotated.open(KeyPurpose::Data, &ctx, &sealed).unwrap().as_slice(), b"Joseph");

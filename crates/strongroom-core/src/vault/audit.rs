@@ -174,6 +174,28 @@ pub(crate) fn read_head(state: &ProfileState, value: &[u8]) -> Result<ChainHead>
 impl Engine {
     /// Commits `batch` and appends `events` to the profile's audit chain, atomically.
     pub(crate) fn commit(&self, profile: &str, batch: Batch, events: Vec<PendingEvent>) -> Result<()> {
+        self.commit_in(profile, None, batch, events)
+    }
+
+    /// Commits a new profile's first write. Its keys come from `state`, which is not cached
+    /// yet: the caller caches it once the write is in, so that no other call can reach the
+    /// profile before it exists.
+    pub(crate) fn commit_new_profile(
+        &self,
+        state: &Arc<ProfileState>,
+        batch: Batch,
+        events: Vec<PendingEvent>,
+    ) -> Result<()> {
+        self.commit_in(state.id(), Some(state), batch, events)
+    }
+
+    fn commit_in(
+        &self,
+        profile: &str,
+        new_profile: Option<&Arc<ProfileState>>,
+        batch: Batch,
+        events: Vec<PendingEvent>,
+    ) -> Result<()> {
         let runtime = self.runtimes.get(profile);
         let result = Arc::new(OnceLock::new());
         runtime.queue.lock().push(Pending { batch, events, result: result.clone() });
@@ -183,7 +205,7 @@ impl Engine {
         }
         let pending = std::mem::take(&mut *runtime.queue.lock());
         let slots: Vec<_> = pending.iter().map(|p| p.result.clone()).collect();
-        let outcome = self.commit_group(profile, &mut head, pending);
+        let outcome = self.commit_group(profile, new_profile, &mut head, pending);
         for slot in slots {
             // Each queued write learns the group's outcome; ours is among them.
             let _ = slot.set(outcome.clone());
@@ -191,8 +213,17 @@ impl Engine {
         outcome
     }
 
-    fn commit_group(&self, profile: &str, head: &mut Option<ChainHead>, pending: Vec<Pending>) -> Result<()> {
-        let state = self.profile_state(profile)?;
+    fn commit_group(
+        &self,
+        profile: &str,
+        new_profile: Option<&Arc<ProfileState>>,
+        head: &mut Option<ChainHead>,
+        pending: Vec<Pending>,
+    ) -> Result<()> {
+        let state = match new_profile {
+            Some(state) => state.clone(),
+            None => self.profile_state(profile)?,
+        };
         let start = match *head {
             Some(h) => h,
             None => self.load_chain_head(&state)?,

@@ -3,33 +3,50 @@
 use crate::crypto::SealContext;
 
 pub(crate) fn customer_pii<'a>(profile: &'a str, customer: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "customer", record_id: customer, field: "pii" }
+    SealContext { profile_id: profile, record_kind: "customer", record_id: customer, field: "pii", bound: &[] }
 }
 
 pub(crate) fn card_details<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "details" }
+    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "details", bound: &[] }
+}
+
+/// A card's details bound to clear fields of its record (`vault/card_binding.rs`).
+pub(crate) fn card_details_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
+    SealContext { bound, ..card_details(profile, pm) }
 }
 
 pub(crate) fn card_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "pan" }
+    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "pan", bound: &[] }
 }
 
 pub(crate) fn network_token_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "network_token" }
+    SealContext {
+        profile_id: profile,
+        record_kind: "payment_method",
+        record_id: pm,
+        field: "network_token",
+        bound: &[],
+    }
 }
 
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc" }
+    SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc", bound: &[] }
 }
 
 pub(crate) fn audit_event<'a>(profile: &'a str, seq: &'a str) -> SealContext<'a> {
-    SealContext { profile_id: profile, record_kind: "audit", record_id: seq, field: "event" }
+    SealContext { profile_id: profile, record_kind: "audit", record_id: seq, field: "event", bound: &[] }
 }
 
 pub(crate) fn audit_head(profile: &str) -> SealContext<'_> {
-    SealContext { profile_id: profile, record_kind: "audit", record_id: "head", field: "head" }
+    SealContext { profile_id: profile, record_kind: "audit", record_id: "head", field: "head", bound: &[] }
 }
 
 pub(crate) fn api_key_hmac_key(profile: &str) -> SealContext<'_> {
-    SealContext { profile_id: profile, record_kind: "profile", record_id: profile, field: "api_key_hmac_key" }
+    SealContext {
+        profile_id: profile,
+        record_kind: "profile",
+        record_id: profile,
+        field: "api_key_hmac_key",
+        bound: &[],
+    }
 }

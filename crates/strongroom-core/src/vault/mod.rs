@@ -7,6 +7,7 @@
 mod api_keys;
 mod audit;
 mod backup;
+mod card_binding;
 mod contexts;
 mod customers;
 mod engine;

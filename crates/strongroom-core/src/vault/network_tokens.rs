@@ -20,6 +20,7 @@ use crate::network_token::NetworkTokenProvider;
 use crate::store::records::{PaymentMethodRecord, StoredNetworkToken};
 use crate::store::{Batch, Cf, KeyRange, codec, keys};
 use crate::vault::audit::PendingEvent;
+use crate::vault::card_binding;
 use crate::vault::engine::Engine;
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::profiles::ProfileState;
@@ -145,7 +146,7 @@ impl ProfileScope {
         let op = self.begin(Scope::Write, AuditAction::NetworkTokenProvisioned)?;
         let (state, now) = (&op.state, op.engine.now());
         let (_guard, mut record) = lock_live(&op, id)?;
-        let details = views::open_card_details(state, &record)?;
+        let details = card_binding::open_details(state, &record)?;
         if let Some(existing) = active_ref(&record) {
             // Someone else's call stored one meanwhile: keep it (ours, if the provider
             // issued the same reference again, is that one).
@@ -220,7 +221,7 @@ impl ProfileScope {
             provider(&op)?;
             let state = &op.state;
             let (_guard, record) = lock_live(&op, id)?;
-            let details = views::open_card_details(state, &record)?;
+            let details = card_binding::open_details(state, &record)?;
             if active_ref(&record).is_some() {
                 return Ok(views::payment_method(state, record, details, op.engine.now()));
             }

@@ -22,6 +22,7 @@ use crate::store::codec;
 use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::PendingEvent;
+use crate::vault::card_binding;
 use crate::vault::customers::{load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
 use crate::vault::network_tokens::{self, TokenRequest};
@@ -118,11 +119,6 @@ pub(crate) fn lock_live<'o>(
         return Err(not_found());
     }
     Ok((guard, record))
-}
-
-fn seal_details(state: &ProfileState, id: &PaymentMethodId, details: &CardDetails) -> Result<Vec<u8>> {
-    let plaintext = codec::encode_secret(details)?;
-    state.keys.seal(KeyPurpose::Data, &contexts::card_details(state.id(), id.as_str()), &plaintext)
 }
 
 /// Stores `cvc` for the payment method, replacing any earlier one, until the profile's
@@ -281,10 +277,11 @@ impl ProfileScope {
             fingerprint,
             fingerprint_version: state.keys.active_version(),
             cvc_expires_at: None,
-            details: seal_details(state, &id, &details)?,
+            details: Vec::new(),
             pan: state.keys.seal(KeyPurpose::Pan, &pan_ctx, card.number.expose().as_bytes())?,
             network_token: None,
         };
+        record.details = card_binding::seal_details(state, &record, &details)?;
         let (profile, customer, pm) = (state.id(), request.customer_id.as_str(), id.as_str());
         if let Some(cvc) = &card.cvc {
             store_cvc(batch, state, &mut record, cvc, now)?;
@@ -308,7 +305,7 @@ impl ProfileScope {
         mut events: Vec<PendingEvent>,
     ) -> Result<PaymentMethodCreated> {
         let (state, now) = (&op.state, op.engine.now());
-        let mut details = views::open_card_details(state, &existing)?;
+        let mut details = card_binding::open_details(state, &existing)?;
         let mut details_changed = false;
         if (details.exp_month, details.exp_year) != (card.expiry.month, card.expiry.year) {
             (details.exp_month, details.exp_year) = (card.expiry.month, card.expiry.year);
@@ -324,6 +321,8 @@ impl ProfileScope {
                 batch.delete(Cf::PmExpiry, keys::pm_expiry(state.id(), expires_at, existing.id.as_str()));
             }
             existing.storage_type = StorageType::Persistent;
+            // The details are bound to the storage type and expiry.
+            details_changed = true;
             changed = true;
         }
         if let Some(cvc) = &card.cvc {
@@ -331,7 +330,7 @@ impl ProfileScope {
             changed = true;
         }
         if details_changed {
-            existing.details = seal_details(state, &existing.id, &details)?;
+            existing.details = card_binding::seal_details(state, &existing, &details)?;
         }
         if changed {
             existing.modified_at = now;
@@ -353,7 +352,7 @@ impl ProfileScope {
         // One instant for the expiry check and the view (the CVC's liveness).
         let now = op.engine.now();
         let record = load_live(&op, id, now)?;
-        let details = views::open_card_details(&op.state, &record)?;
+        let details = card_binding::open_details(&op.state, &record)?;
         Ok(views::payment_method(&op.state, record, details, now))
     }
 
@@ -394,7 +393,7 @@ impl ProfileScope {
                     expired.push(record.id);
                     continue;
                 }
-                let details = views::open_card_details(state, &record)?;
+                let details = card_binding::open_details(state, &record)?;
                 methods.push(views::payment_method(state, record, details, now));
             }
             if exhausted || methods.len() > limit {
@@ -438,7 +437,7 @@ impl ProfileScope {
             )?;
             card::refuse_number("nick_name", update.nick_name.as_deref(), &number)?;
         }
-        let mut details = views::open_card_details(state, &record)?;
+        let mut details = card_binding::open_details(state, &record)?;
         if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
             return Ok(views::payment_method(state, record, details, now));
         }
@@ -457,7 +456,7 @@ impl ProfileScope {
             store_cvc(&mut batch, state, &mut record, cvc, now)?;
         }
         if details_changed {
-            record.details = seal_details(state, id, &details)?;
+            record.details = card_binding::seal_details(state, &record, &details)?;
         }
         record.modified_at = now;
         put_record(&mut batch, state.id(), &record)?;

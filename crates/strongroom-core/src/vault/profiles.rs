@@ -146,11 +146,11 @@ impl ProfileCache {
     }
 
     /// Replaces the cached state after the profile record changed.
-    pub(crate) fn replace(&self, state: ProfileState) -> Arc<ProfileState> {
+    pub(crate) fn replace(&self, state: impl Into<Arc<ProfileState>>) -> Arc<ProfileState> {
         let mut entries = self.entries.write();
         self.changes.fetch_add(1, Ordering::AcqRel);
         self.make_room(&mut entries);
-        let state = Arc::new(state);
+        let state: Arc<ProfileState> = state.into();
         entries.insert(state.id().to_owned(), state.clone());
         state
     }
@@ -198,15 +198,11 @@ impl Vault {
             keys_only.keys.seal(KeyPurpose::Data, &contexts::api_key_hmac_key(id), hmac_key.as_slice())?;
         let mut batch = Batch::default();
         batch.put(Cf::Profiles, keys::profile(id), codec::encode(&record)?);
-        // The commit lane reads the profile's keys from the cache, so the new profile is
-        // cached first, and forgotten again if the write fails.
-        let state = engine.profiles.replace(ProfileState::new(record, engine.ring.clone()));
+        // Cached only once written: until then no other call finds the profile.
+        let state = Arc::new(ProfileState::new(record, engine.ring.clone()));
         let event = PendingEvent::success(AuditActor::Internal, AuditAction::ProfileCreated, Some(id.to_owned()));
-        if let Err(e) = engine.commit(id, batch, vec![event]) {
-            engine.profiles.remove(id);
-            return Err(e);
-        }
-        Ok(state.view())
+        engine.commit_new_profile(&state, batch, vec![event])?;
+        Ok(engine.profiles.replace(state).view())
     }
 
     pub fn get_profile(&self, id: &ProfileId) -> Result<Profile> {
@@ -249,13 +245,14 @@ impl Vault {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::crypto::{MasterKey, MasterKeyId};
     use crate::model::ids::MerchantId;
     use crate::model::time::Timestamp;
 
-    fn state(id: &str, versions: u32) -> ProfileState {
+    /// A profile's state with `versions` key versions (the last one active), no vault.
+    pub(crate) fn profile_state(id: &str, versions: u32) -> ProfileState {
         let ring = Arc::new(MasterKeyRing::single(
             MasterKeyId::parse("k1").unwrap(),
             MasterKey::from_slice(&[7; 32]).unwrap(),
@@ -287,19 +284,19 @@ mod tests {
     fn a_state_read_before_a_change_is_not_cached() {
         let cache = ProfileCache::new(1);
         let seen = cache.changes();
-        let before_rotation = state("pro_a", 1);
-        cache.replace(state("pro_a", 2));
-        cache.replace(state("pro_b", 1)); // evicts pro_a
+        let before_rotation = profile_state("pro_a", 1);
+        cache.replace(profile_state("pro_a", 2));
+        cache.replace(profile_state("pro_b", 1)); // evicts pro_a
         assert!(cache.get("pro_a").is_none());
         let refused = cache.insert_read(before_rotation, seen).err().expect("refused");
         assert_eq!(refused.keys.active_version(), 1, "handed back, not cached");
         assert!(cache.get("pro_a").is_none());
 
         let seen = cache.changes();
-        let read_now = cache.insert_read(state("pro_a", 2), seen).ok().expect("cached");
+        let read_now = cache.insert_read(profile_state("pro_a", 2), seen).ok().expect("cached");
         assert_eq!(read_now.keys.active_version(), 2);
         assert_eq!(cache.get("pro_a").map(|s| s.keys.active_version()), Some(2));
-        let older = cache.insert_read(state("pro_a", 1), seen).ok().expect("the cached one");
+        let older = cache.insert_read(profile_state("pro_a", 1), seen).ok().expect("the cached one");
         assert_eq!(older.keys.active_version(), 2, "an entry already cached wins");
     }
 }

@@ -22,6 +22,7 @@ use crate::store::records::{
 };
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::{self, PendingEvent, head_value};
+use crate::vault::card_binding;
 use crate::vault::customers::customer_lock_key;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
@@ -111,7 +112,7 @@ impl Engine {
                 let stale: Vec<PaymentMethodRecord> = entries
                     .iter()
                     .map(|(_, v)| codec::decode::<PaymentMethodRecord>(v))
-                    .filter(|r| r.as_ref().map_or(true, |r| Self::pm_is_stale(r, active)))
+                    .filter(|r| r.as_ref().map_or(true, |r| Self::pm_is_stale(state, r, active)))
                     .collect::<Result<_>>()?;
                 let _guards =
                     self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.customer_id.as_str())));
@@ -120,12 +121,13 @@ impl Engine {
                     let Some(mut record) = self.get_record::<PaymentMethodRecord>(Cf::PaymentMethods, &key)? else {
                         continue;
                     };
-                    if !Self::pm_is_stale(&record, active) {
+                    if !Self::pm_is_stale(state, &record, active) {
                         continue;
                     }
                     let id = record.id.to_string();
-                    record.details =
-                        reseal(state, KeyPurpose::Data, &contexts::card_details(profile, &id), &record.details)?;
+                    // Details sealed before they were bound to the record's clear fields
+                    // are sealed bound here.
+                    record.details = card_binding::reseal_details(state, &record)?;
                     let pan_ctx = contexts::card_number(profile, &id);
                     let pan = state.keys.open(KeyPurpose::Pan, &pan_ctx, &record.pan)?;
                     record.pan = state.keys.seal(KeyPurpose::Pan, &pan_ctx, &pan)?;
@@ -225,7 +227,9 @@ impl Engine {
         Ok(moved)
     }
 
-    fn pm_is_stale(record: &PaymentMethodRecord, active: u32) -> bool {
+    /// Whether a payment method has a value to move to the active version, or details
+    /// sealed before they were bound to the record (which re-encryption binds).
+    fn pm_is_stale(state: &ProfileState, record: &PaymentMethodRecord, active: u32) -> bool {
         let token_stale = match &record.network_token {
             Some(StoredNetworkToken::Active { sealed_number, .. }) => is_stale(sealed_number, active),
             _ => false,
@@ -234,6 +238,7 @@ impl Engine {
             || is_stale(&record.pan, active)
             || token_stale
             || record.fingerprint_version != active
+            || card_binding::sealed_before_the_binding(state, record)
     }
 
     /// Re-seals the profile's API key HMAC key under the active version.
@@ -418,5 +423,35 @@ impl Vault {
             }
         }
         Ok(reports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::card_binding::tests::{details, record};
+    use crate::vault::profiles::tests::profile_state;
+
+    /// Details sealed before the binding are stale even under the active key version, so
+    /// that re-encryption binds them; bound ones are not, nor damaged ones under the active
+    /// version (verify reports those).
+    #[test]
+    fn details_sealed_before_the_binding_are_stale() {
+        let state = profile_state("pro_a", 1);
+        let mut record = record();
+        record.pan = state
+            .keys
+            .seal(KeyPurpose::Pan, &contexts::card_number("pro_a", record.id.as_str()), b"4111111111111111")
+            .unwrap();
+        let bound = card_binding::seal_details(&state, &record, &details()).unwrap();
+        record.details = bound.clone();
+        assert!(!Engine::pm_is_stale(&state, &record, 1));
+        let plain = codec::encode_secret(&details()).unwrap();
+        let unbound = contexts::card_details("pro_a", record.id.as_str());
+        record.details = state.keys.seal(KeyPurpose::Data, &unbound, &plain).unwrap();
+        assert!(Engine::pm_is_stale(&state, &record, 1));
+        record.details = bound;
+        *record.details.last_mut().unwrap() ^= 1;
+        assert!(!Engine::pm_is_stale(&state, &record, 1), "damaged details are left to verify");
     }
 }

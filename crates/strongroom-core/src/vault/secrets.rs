@@ -12,6 +12,7 @@ use crate::model::payment_method::RevealedCard;
 use crate::model::scope::Scope;
 use crate::store::records::CvcRecord;
 use crate::store::{Batch, Cf, keys};
+use crate::vault::card_binding;
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::scope::ProfileScope;
 use crate::vault::{contexts, views};
@@ -31,7 +32,7 @@ impl ProfileScope {
         let state = &op.state;
         let (_guard, mut record) = lock_live(&op, id)?;
         let card_number = views::open_card_number(state, &record)?;
-        let details = views::open_card_details(state, &record)?;
+        let details = card_binding::open_details(state, &record)?;
         let network_token = crate::vault::network_tokens::reveal(state, &record)?;
         record.last_used_at = op.engine.now();
         let mut batch = Batch::default();

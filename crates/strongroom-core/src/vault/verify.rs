@@ -10,6 +10,7 @@ use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyRe
 use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
 use crate::store::{Cf, KeyRange, keys, stored_id};
+use crate::vault::card_binding;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts, views};
 
@@ -138,10 +139,11 @@ impl Checker<'_> {
                 self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "record stored under another id");
                 continue;
             }
-            match views::open_card_details(state, &record) {
+            match card_binding::open_details(state, &record) {
                 Ok(_) => self.report.values_opened += 1,
                 Err(_) => {
-                    self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "card details do not open")
+                    let detail = "card details do not open (damaged, or the record's clear fields were changed)";
+                    self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, detail)
                 }
             }
             match state.keys.open(KeyPurpose::Pan, &contexts::card_number(profile, id), &record.pan) {

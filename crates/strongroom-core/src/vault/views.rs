@@ -54,12 +54,6 @@ pub(crate) fn customer(record: &CustomerRecord, pii: CustomerPii) -> Customer {
     }
 }
 
-/// Opens a card's sealed details (data key: never a PAN key).
-pub(crate) fn open_card_details(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Box<CardDetails>> {
-    let ctx = contexts::card_details(state.id(), record.id.as_str());
-    codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, &record.details)?)
-}
-
 /// The masked view of a payment method, made of the record (its fields moved out of the
 /// boxes, not copied).
 pub(crate) fn payment_method(
