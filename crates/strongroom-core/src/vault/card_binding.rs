@@ -284,7 +284,10 @@ pub(crate) mod tests {
         isin: &str,
     ) -> PaymentMethodRecord {
         let mut record = record();
-        record.customer_id = CustomerId::parse(&format!("cus_01900000000070008000000000000{customer:03}")).unwrap();
+        // Half the ids carry a cell prefix.
+        let cell = if customer % 2 == 0 { "" } else { "eu1_" };
+        let id = format!("{cell}cus_01900000000070008000000000000{:03}", customer / 2);
+        record.customer_id = CustomerId::parse(&id).unwrap();
         record.payment_method_subtype =
             if subtype { PaymentMethodSubtype::Debit } else { PaymentMethodSubtype::Credit };
         record.storage_type = if volatile_at.is_some() { StorageType::Volatile } else { StorageType::Persistent };
@@ -298,7 +301,7 @@ pub(crate) mod tests {
 
     fn fields() -> impl Strategy<Value = PaymentMethodRecord> {
         (
-            0u8..4,
+            0u8..8,
             any::<bool>(),
             proptest::option::of(prop_oneof![Just(0i64), Just(-1), any::<i64>()]),
             any::<bool>(),
