@@ -138,6 +138,8 @@ pub enum ClearFieldEdit {
     Persistent,
     /// Other last four digits.
     Last4(String),
+    /// Another provider reference for the card's network token.
+    TokenRef(String),
 }
 
 /// A stored payment method record with a clear field changed and its checksum computed
@@ -152,6 +154,11 @@ pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<
             record.expires_at = None;
         }
         ClearFieldEdit::Last4(last4) => record.last4 = last4,
+        ClearFieldEdit::TokenRef(new_ref) => {
+            if let Some(records::StoredNetworkToken::Active { token_ref, .. }) = &mut record.network_token {
+                *token_ref = new_ref;
+            }
+        }
     }
     codec::encode(&record)
 }

@@ -192,9 +192,10 @@ fn tampering_where_the_sealed_chain_meets_the_maced_one_is_detected() {
 }
 
 /// The fixture's card details were sealed before they were bound to their record's clear
-/// fields: they open as they are, and re-encryption seals them bound (those already under
-/// the active key version too), after which a card moved to another customer at the
-/// storage level no longer opens.
+/// fields: they open as they are, and re-encryption (after the fixture's own rotation)
+/// seals them bound and retires the version they were under, after which a card moved to
+/// another customer at the storage level no longer opens. (Values left unbound under the
+/// active version count as stale too: `vault/rotation.rs`'s unit test.)
 #[test]
 fn reencryption_binds_card_details_sealed_before_the_binding() {
     let f = load_fixture();

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
 use strongroom_core::{
     ApiKeyCreate, CryptogramRequest, ManualClock, NetworkCryptogram, NetworkToken, NetworkTokenInfo,
     NetworkTokenProvider, NetworkTokenStatus, PageRequest, PaymentMethod, PaymentMethodCreate, ProfileId,
@@ -510,4 +511,50 @@ fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
     vault.destroy_profile(&profile_id("pro_test")).unwrap();
     assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
     assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
+}
+
+/// A network token's reference is bound to its sealed number, and the card's storage type
+/// and expiry to its details: a card pointed at another card's token, or a volatile card
+/// made persistent, at the storage level, gets no cryptogram and no reveal.
+#[test]
+fn cryptograms_refuse_clear_fields_edited_at_the_storage_level() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let mine = save_tokenized(&t, &customer.id, "4111111111111111");
+    let theirs = save_tokenized(&t, &customer.id, "5555555555554444");
+    let kept = save_tokenized(&t, &customer.id, "378282246310005");
+    let mut request = PaymentMethodCreate::card(customer.id.clone(), card("6011111111111117"));
+    request.network_tokenization = true;
+    request.storage_type = strongroom_core::StorageType::Volatile;
+    let volatile = t.scope.create_payment_method(request).unwrap().payment_method;
+    let their_ref = t.scope.reveal_payment_method(&theirs.id).unwrap().network_token.unwrap().token_ref;
+    let TestVault { dir, clock, vault, .. } = t;
+    vault.close();
+    {
+        let db = raw_db(dir.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let rewrite = |id: &str, edit: ClearFieldEdit| {
+            let key = [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+            let stored = db.get_cf(pms, &key).unwrap().unwrap();
+            db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
+        };
+        rewrite(mine.id.as_str(), ClearFieldEdit::TokenRef(their_ref));
+        rewrite(volatile.id.as_str(), ClearFieldEdit::Persistent);
+    }
+    let mut opts = options(&clock);
+    opts.network_token_provider = Some(sim.clone());
+    let vault = Vault::open(dir.path(), opts).unwrap();
+    let scope = vault.profile(&profile_id("pro_test")).unwrap();
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    for pm in [&mine, &volatile] {
+        integrity(scope.network_cryptogram(&pm.id, &eur(100)).unwrap_err());
+        integrity(scope.reveal_payment_method(&pm.id).unwrap_err());
+    }
+    assert_eq!(scope.network_cryptogram(&kept.id, &eur(100)).unwrap().eci, "05");
+    assert!(scope.network_cryptogram(&theirs.id, &eur(100)).is_ok(), "the card whose reference was copied");
+    let report = vault.verify(&mut |_| {}).unwrap();
+    let token_problems = report.problems.iter().filter(|p| p.detail == "network token number does not open").count();
+    assert_eq!(token_problems, 1, "{report:?}");
 }

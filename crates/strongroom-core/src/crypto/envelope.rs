@@ -37,15 +37,14 @@ pub struct SealContext<'a> {
     pub record_id: &'a str,
     /// The field within the record: `pii`, `pan`, `details`, …
     pub field: &'static str,
-    /// Clear fields of the record the value is bound to, encoded (a card's details are
-    /// bound to its owner, storage type and expiry, `vault/card_binding.rs`); empty for
-    /// every other value.
+    /// Clear fields of the record the value is bound to, encoded (a card's details and its
+    /// network token number, `vault/card_binding.rs`); empty for every other value.
     pub bound: &'a [u8],
 }
 
 impl SealContext<'_> {
     /// Writes the associated data into `inline` when it fits (the vault's own contexts take
-    /// 80–170 bytes), otherwise into `heap`, and returns it; a part longer than a u16 can
+    /// 80–170 bytes, up to about 240 with bound fields), otherwise into `heap`, and returns it; a part longer than a u16 can
     /// count is refused before anything is written. Not secret: ids and names.
     fn aad<'b>(&self, header: &[u8], inline: &'b mut [u8; AAD_INLINE], heap: &'b mut Vec<u8>) -> Result<&'b [u8]> {
         let parts: [&[u8]; 5] = [

@@ -12,7 +12,8 @@ pub struct ReencryptProgress {
     pub phase: &'static str,
     /// Records looked at so far.
     pub scanned: u64,
-    /// Records whose sealed values were moved to the newest key version so far.
+    /// Records whose sealed values were sealed again so far: moved to the newest key
+    /// version, or (a card's) bound to the record's clear fields.
     pub reencrypted: u64,
 }
 
@@ -21,6 +22,7 @@ pub struct ReencryptProgress {
 pub struct ReencryptReport {
     pub profile_id: ProfileId,
     pub scanned: u64,
+    /// Records whose sealed values were sealed again (see [`ReencryptProgress`]).
     pub reencrypted: u64,
     /// `false` when the progress callback stopped the run; running it again resumes.
     pub complete: bool,

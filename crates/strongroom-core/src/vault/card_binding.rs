@@ -1,33 +1,39 @@
-//! A card's sealed details are bound to the clear fields of its record.
+//! A card's sealed values are bound to the clear fields of its record.
 //!
 //! A payment method record keeps some fields in clear, so that lists and purges need no
 //! key: its owner, type, storage type and expiry, whether it may be used for recurring
-//! payments, its last four digits, BIN range and network. The record's checksum
+//! payments, its last four digits, BIN range and network; and of its network token the
+//! provider's reference, last four digits and expiry. The record's checksum
 //! (`store/codec.rs`) catches corruption, not edits: someone who can write the vault's files
 //! but holds no key could recompute it, and move a card to another customer, make a
-//! volatile card persistent, or show other last four digits. So those fields are bound
-//! into the associated data of the card's details, which every read of the card opens
-//! (retrieve, list, reveal, update, provisioning, verification): an edited field makes the
-//! details fail to open, an integrity error.
+//! volatile card persistent, show other last four digits, or point a card at another
+//! card's network token. So those fields are bound into the associated data of the card's
+//! details, which every read of the card opens (retrieve, list, reveal, update,
+//! provisioning, cryptograms, verification), and of its network token number, which reveal
+//! and cryptograms open: an edited field makes the value fail to open, an integrity error.
 //!
-//! Details sealed before the binding (by builds before 2026-12-02) have no bound fields
-//! and open under their unbound context, so their clear fields are only as safe as
-//! before; re-encryption (`reencrypt_profile`, with or without a key rotation) seals them
-//! bound. A value sealed bound never opens unbound, nor the other way round.
+//! Values sealed before the binding (by builds before 2026-12-02) have no bound fields and
+//! open under their unbound context, so their clear fields are only as safe as before.
+//! Re-encryption (`reencrypt_profile`) seals them bound. Copies of the unbound values can
+//! stay in older files (tables not yet compacted, a reused log, a checkpoint), and would
+//! open again if written back: a key rotation before the re-encryption retires the key
+//! version they were sealed under, after which none opens. A value sealed bound never
+//! opens unbound, nor the other way round.
 
 use zeroize::Zeroizing;
 
-use crate::crypto::KeyPurpose;
+use crate::crypto::{KeyPurpose, SealContext};
 use crate::error::{Error, Result};
 use crate::store::codec;
-use crate::store::records::{CardDetails, PaymentMethodRecord};
+use crate::store::records::{CardDetails, PaymentMethodRecord, StoredNetworkToken};
 use crate::vault::contexts;
 use crate::vault::profiles::ProfileState;
 
-/// Room for the encoded fields: ids are at most 71 bytes, the rest at most 35.
-const BINDING_MAX: usize = 128;
+/// Room for the encoded fields: a card's are at most 82 bytes (a customer id of at most 53),
+/// a network token's at most 137 (a provider reference of at most 128).
+const BINDING_MAX: usize = 192;
 
-/// One record's bound fields, encoded on the stack:
+/// One value's bound fields, encoded on the stack. A card's details:
 ///
 /// ```text
 /// customer_id (u8 length, text) | payment_method_type u8 | payment_method_subtype u8
@@ -36,16 +42,23 @@ const BINDING_MAX: usize = 128;
 /// | isin (u8 length, text)
 /// ```
 ///
+/// A network token's number:
+///
+/// ```text
+/// token_ref (u8 length, text) | last4 (u8 length, text) | expiry_month u8 | expiry_year u16 BE
+/// ```
+///
 /// An enum's tag is its variant's index, as the records' own encoding (bincode) stores it.
-/// Pinned by the golden vector `card_binding_v1`: details sealed with it must open
-/// forever, so a field added later needs a layout of its own.
+/// Every 16 bytes are one more Poly1305 block on each open. Pinned by the golden vectors
+/// `card_binding_v1` and `token_binding_v1`: values sealed with them must open forever,
+/// so a field added later needs a layout of its own.
 struct Binding {
     bytes: [u8; BINDING_MAX],
     len: usize,
 }
 
 impl Binding {
-    fn of(record: &PaymentMethodRecord) -> Result<Self> {
+    fn card(record: &PaymentMethodRecord) -> Result<Self> {
         let mut binding = Self { bytes: [0; BINDING_MAX], len: 0 };
         binding.text(record.customer_id.as_str())?;
         binding.put(&[
@@ -64,6 +77,15 @@ impl Binding {
         }
         binding.text(&record.last4)?;
         binding.text(&record.isin)?;
+        Ok(binding)
+    }
+
+    fn token(token: &TokenFields<'_>) -> Result<Self> {
+        let mut binding = Self { bytes: [0; BINDING_MAX], len: 0 };
+        binding.text(token.token_ref)?;
+        binding.text(token.last4)?;
+        binding.put(&[token.expiry_month])?;
+        binding.put(&token.expiry_year.to_be_bytes())?;
         Ok(binding)
     }
 
@@ -86,6 +108,47 @@ impl Binding {
     }
 }
 
+/// A sealed value's context bound to its fields, and the unbound one values sealed
+/// before the binding have.
+struct Contexts<'a> {
+    purpose: KeyPurpose,
+    bound: SealContext<'a>,
+    unbound: SealContext<'a>,
+}
+
+impl Contexts<'_> {
+    fn seal(&self, state: &ProfileState, plaintext: &[u8]) -> Result<Vec<u8>> {
+        state.keys.seal(self.purpose, &self.bound, plaintext)
+    }
+
+    /// Opens a value sealed bound, or sealed before the binding.
+    fn open(&self, state: &ProfileState, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        state.keys.open(self.purpose, &self.bound, sealed).or_else(|error| {
+            // Only values sealed before the binding open here: a bound value cannot.
+            state.keys.open(self.purpose, &self.unbound, sealed).map_err(|_| error)
+        })
+    }
+
+    /// Whether the value opens only unbound. Damaged values (which open neither way) do not.
+    fn only_unbound(&self, state: &ProfileState, sealed: &[u8]) -> bool {
+        state.keys.open(self.purpose, &self.bound, sealed).is_err()
+            && state.keys.open(self.purpose, &self.unbound, sealed).is_ok()
+    }
+}
+
+fn details_contexts<'a>(
+    state: &'a ProfileState,
+    record: &'a PaymentMethodRecord,
+    binding: &'a Binding,
+) -> Contexts<'a> {
+    let (profile, id) = (state.id(), record.id.as_str());
+    Contexts {
+        purpose: KeyPurpose::Data,
+        bound: contexts::card_details_bound(profile, id, binding.as_bytes()),
+        unbound: contexts::card_details(profile, id),
+    }
+}
+
 /// Seals a card's details for `record`, bound to its clear fields as they are now: a
 /// change to any of them must seal the details again.
 pub(crate) fn seal_details(
@@ -93,44 +156,91 @@ pub(crate) fn seal_details(
     record: &PaymentMethodRecord,
     details: &CardDetails,
 ) -> Result<Vec<u8>> {
-    seal_plain(state, record, &codec::encode_secret(details)?)
+    let binding = Binding::card(record)?;
+    details_contexts(state, record, &binding).seal(state, &codec::encode_secret(details)?)
 }
 
 /// Opens a card's details (data key: never a PAN key).
 pub(crate) fn open_details(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Box<CardDetails>> {
-    codec::decode(&open_plain(state, record)?)
+    let binding = Binding::card(record)?;
+    codec::decode(&details_contexts(state, record, &binding).open(state, &record.details)?)
 }
 
 /// The details sealed again under the active key version, and bound (re-encryption).
 pub(crate) fn reseal_details(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Vec<u8>> {
-    seal_plain(state, record, &open_plain(state, record)?)
+    let binding = Binding::card(record)?;
+    let contexts = details_contexts(state, record, &binding);
+    contexts.seal(state, &contexts.open(state, &record.details)?)
 }
 
-/// Whether the details open only unbound: sealed before the binding, and to be sealed
-/// again. Damaged details (which open neither way) are not.
+/// The clear fields of a network token that its sealed number is bound to.
+pub(crate) struct TokenFields<'a> {
+    pub token_ref: &'a str,
+    pub last4: &'a str,
+    pub expiry_month: u8,
+    pub expiry_year: u16,
+}
+
+fn token_contexts<'a>(state: &'a ProfileState, pm: &'a str, binding: &'a Binding) -> Contexts<'a> {
+    let profile = state.id();
+    Contexts {
+        purpose: KeyPurpose::Pan,
+        bound: contexts::network_token_number_bound(profile, pm, binding.as_bytes()),
+        unbound: contexts::network_token_number(profile, pm),
+    }
+}
+
+/// A stored token's sealed number and its clear fields.
+fn stored_token(record: &PaymentMethodRecord) -> Option<(&[u8], TokenFields<'_>)> {
+    let Some(StoredNetworkToken::Active { sealed_number, last4, expiry_month, expiry_year, token_ref, .. }) =
+        &record.network_token
+    else {
+        return None;
+    };
+    let fields = TokenFields { token_ref, last4, expiry_month: *expiry_month, expiry_year: *expiry_year };
+    Some((sealed_number, fields))
+}
+
+/// Seals a network token's number (PAN key) for payment method `pm`, bound to `token`.
+pub(crate) fn seal_token_number(
+    state: &ProfileState,
+    pm: &str,
+    token: &TokenFields<'_>,
+    number: &[u8],
+) -> Result<Vec<u8>> {
+    let binding = Binding::token(token)?;
+    token_contexts(state, pm, &binding).seal(state, number)
+}
+
+/// Opens the number of the card's network token, `None` when it has none.
+pub(crate) fn open_token_number(
+    state: &ProfileState,
+    record: &PaymentMethodRecord,
+) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    let Some((sealed, fields)) = stored_token(record) else { return Ok(None) };
+    let binding = Binding::token(&fields)?;
+    token_contexts(state, record.id.as_str(), &binding).open(state, sealed).map(Some)
+}
+
+/// The token number sealed again under the active key version, and bound (re-encryption);
+/// `None` when the card has no network token.
+pub(crate) fn reseal_token_number(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<Vec<u8>>> {
+    let Some((sealed, fields)) = stored_token(record) else { return Ok(None) };
+    let binding = Binding::token(&fields)?;
+    let contexts = token_contexts(state, record.id.as_str(), &binding);
+    contexts.seal(state, &contexts.open(state, sealed)?).map(Some)
+}
+
+/// Whether a card's details or token number open only unbound: sealed before the
+/// binding, and to be sealed again. Damaged values (which open neither way) are not.
 pub(crate) fn sealed_before_the_binding(state: &ProfileState, record: &PaymentMethodRecord) -> bool {
-    let Ok(binding) = Binding::of(record) else { return false };
-    let (profile, id) = (state.id(), record.id.as_str());
-    let bound = contexts::card_details_bound(profile, id, binding.as_bytes());
-    state.keys.open(KeyPurpose::Data, &bound, &record.details).is_err()
-        && state.keys.open(KeyPurpose::Data, &contexts::card_details(profile, id), &record.details).is_ok()
-}
-
-fn seal_plain(state: &ProfileState, record: &PaymentMethodRecord, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let binding = Binding::of(record)?;
-    let ctx = contexts::card_details_bound(state.id(), record.id.as_str(), binding.as_bytes());
-    state.keys.seal(KeyPurpose::Data, &ctx, plaintext)
-}
-
-/// The details' plaintext: sealed bound, or sealed before the binding.
-fn open_plain(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Zeroizing<Vec<u8>>> {
-    let binding = Binding::of(record)?;
-    let (profile, id) = (state.id(), record.id.as_str());
-    let bound = contexts::card_details_bound(profile, id, binding.as_bytes());
-    state.keys.open(KeyPurpose::Data, &bound, &record.details).or_else(|error| {
-        // Only details sealed before the binding open here: a bound value cannot.
-        state.keys.open(KeyPurpose::Data, &contexts::card_details(profile, id), &record.details).map_err(|_| error)
-    })
+    let details = Binding::card(record)
+        .is_ok_and(|binding| details_contexts(state, record, &binding).only_unbound(state, &record.details));
+    details
+        || stored_token(record).is_some_and(|(sealed, fields)| {
+            Binding::token(&fields)
+                .is_ok_and(|binding| token_contexts(state, record.id.as_str(), &binding).only_unbound(state, sealed))
+        })
 }
 
 #[cfg(test)]
@@ -197,7 +307,7 @@ pub(crate) mod tests {
     /// Pins the bound fields' bytes: details sealed with them must open forever.
     #[test]
     fn golden_binding() {
-        let binding = Binding::of(&record()).unwrap();
+        let binding = Binding::card(&record()).unwrap();
         let golden = include_str!("../../tests/golden/card_binding_v1.hex").trim();
         assert_eq!(crate::crypto::hex::encode(binding.as_bytes()), golden);
     }
@@ -273,25 +383,25 @@ pub(crate) mod tests {
         assert!(is_integrity(open_details(&state, &record)));
     }
 
-    /// A record's clear fields as the binding reads them, from a proptest's draws.
+    /// A record's clear fields as the binding reads them, from a proptest's draws (the
+    /// storage type drawn apart from the expiry, so that either alone tells records apart).
+    #[allow(clippy::too_many_arguments)]
     fn with_fields(
         customer: u8,
         subtype: bool,
-        volatile_at: Option<i64>,
+        volatile: bool,
+        expires_at: Option<i64>,
         recurring: bool,
         network: Option<usize>,
         last4: &str,
         isin: &str,
     ) -> PaymentMethodRecord {
         let mut record = record();
-        // Half the ids carry a cell prefix.
-        let cell = if customer % 2 == 0 { "" } else { "eu1_" };
-        let id = format!("{cell}cus_01900000000070008000000000000{:03}", customer / 2);
-        record.customer_id = CustomerId::parse(&id).unwrap();
+        record.customer_id = customer_id(customer);
         record.payment_method_subtype =
             if subtype { PaymentMethodSubtype::Debit } else { PaymentMethodSubtype::Credit };
-        record.storage_type = if volatile_at.is_some() { StorageType::Volatile } else { StorageType::Persistent };
-        record.expires_at = volatile_at.map(Timestamp::from_millis);
+        record.storage_type = if volatile { StorageType::Volatile } else { StorageType::Persistent };
+        record.expires_at = expires_at.map(Timestamp::from_millis);
         record.recurring_enabled = recurring;
         record.network = network.map(|n| CardNetwork::ALL[n]);
         record.last4 = last4.into();
@@ -299,9 +409,16 @@ pub(crate) mod tests {
         record
     }
 
+    /// Customer `n`: odd ones carry a cell prefix.
+    fn customer_id(n: u8) -> CustomerId {
+        let cell = if n.is_multiple_of(2) { "" } else { "eu1_" };
+        CustomerId::parse(&format!("{cell}cus_01900000000070008000000000000{:03}", n / 2)).unwrap()
+    }
+
     fn fields() -> impl Strategy<Value = PaymentMethodRecord> {
         (
             0u8..8,
+            any::<bool>(),
             any::<bool>(),
             proptest::option::of(prop_oneof![Just(0i64), Just(-1), any::<i64>()]),
             any::<bool>(),
@@ -309,20 +426,168 @@ pub(crate) mod tests {
             "[0-9]{0,4}",
             "[0-9]{0,8}",
         )
-            .prop_map(|(c, s, v, r, n, l, i)| with_fields(c, s, v, r, n, &l, &i))
+            .prop_map(|(c, s, v, e, r, n, l, i)| with_fields(c, s, v, e, r, n, &l, &i))
+    }
+
+    /// `record` with one bound field changed, or a digit moved from one text field to the
+    /// next (`which` 0 changes nothing).
+    fn edited(record: &PaymentMethodRecord, which: u8, draw: u8) -> PaymentMethodRecord {
+        let mut r = record.clone();
+        match which {
+            1 => r.customer_id = customer_id(draw % 8),
+            2 => r.payment_method_subtype = PaymentMethodSubtype::Debit,
+            3 => r.storage_type = StorageType::Volatile,
+            4 => r.expires_at = r.expires_at.map_or(Some(Timestamp::from_millis(i64::from(draw))), |_| None),
+            5 => r.recurring_enabled = !r.recurring_enabled,
+            6 => r.network = Some(CardNetwork::ALL[usize::from(draw) % CardNetwork::ALL.len()]),
+            7 => match r.last4.pop() {
+                Some(digit) => r.isin.insert(0, digit),
+                None => r.isin.push('7'),
+            },
+            8 => match r.isin.is_empty() {
+                false => {
+                    let digit = r.isin.remove(0);
+                    r.last4.push(digit);
+                }
+                true => r.last4.push('7'),
+            },
+            9 => r.last4 = format!("{:04}", u16::from(draw) * 37),
+            _ => {}
+        }
+        r
+    }
+
+    fn bound_fields(r: &PaymentMethodRecord) -> impl PartialEq + '_ {
+        let clear = (r.payment_method_subtype, r.storage_type, r.expires_at, r.recurring_enabled, r.network);
+        (&r.customer_id, clear, &r.last4, &r.isin)
     }
 
     proptest! {
         /// Two records' bindings are the same bytes exactly when their bound fields are the
-        /// same: the layout tells every field apart (lengths, flags), so no edit of one
-        /// field can be made up by another.
+        /// same: each field changed alone, and a digit moved between the last four and
+        /// the BIN range, changes the bytes (the layout tells every field apart by its
+        /// length prefix or its place), and equal fields give equal bytes.
         #[test]
-        fn bindings_differ_exactly_when_the_fields_do(a in fields(), b in fields()) {
-            let same = (&a.customer_id, a.payment_method_subtype, a.storage_type, a.expires_at, a.recurring_enabled, a.network, &a.last4, &a.isin)
-                == (&b.customer_id, b.payment_method_subtype, b.storage_type, b.expires_at, b.recurring_enabled, b.network, &b.last4, &b.isin);
-            let (x, y) = (Binding::of(&a).unwrap(), Binding::of(&b).unwrap());
+        fn bindings_differ_exactly_when_the_fields_do(a in fields(), which in 0u8..10, draw in any::<u8>()) {
+            let b = edited(&a, which, draw);
+            let same = bound_fields(&a) == bound_fields(&b);
+            prop_assert!(which == 0 || !same || matches!(which, 1..=3 | 6 | 9), "edit {} changed nothing", which);
+            let (x, y) = (Binding::card(&a).unwrap(), Binding::card(&b).unwrap());
+            prop_assert_eq!(x.as_bytes() == y.as_bytes(), same, "edit {}", which);
+        }
+
+        /// Of two independent records, too.
+        #[test]
+        fn bindings_of_independent_records_differ_with_their_fields(a in fields(), b in fields()) {
+            let same = bound_fields(&a) == bound_fields(&b);
+            let (x, y) = (Binding::card(&a).unwrap(), Binding::card(&b).unwrap());
             prop_assert_eq!(x.as_bytes() == y.as_bytes(), same);
         }
+    }
+
+    fn token(token_ref: &str) -> StoredNetworkToken {
+        StoredNetworkToken::Active {
+            sealed_number: Vec::new(),
+            last4: "4242".into(),
+            expiry_month: 12,
+            expiry_year: 2031,
+            token_ref: token_ref.into(),
+            status: crate::model::network_token::NetworkTokenStatus::Active,
+            provisioned_at: Timestamp::from_millis(1),
+        }
+    }
+
+    /// `record` with a network token whose number is sealed bound (or, `unbound`, as before
+    /// the binding).
+    fn with_token(state: &ProfileState, record: PaymentMethodRecord, unbound: bool) -> PaymentMethodRecord {
+        let mut record = PaymentMethodRecord { network_token: Some(token("tok_ref-1")), ..record };
+        let number = b"4895370000000002";
+        let sealed = if unbound {
+            let ctx = contexts::network_token_number(state.id(), record.id.as_str());
+            state.keys.seal(KeyPurpose::Pan, &ctx, number).unwrap()
+        } else {
+            let (_, fields) = stored_token(&record).unwrap();
+            seal_token_number(state, record.id.as_str(), &fields, number).unwrap()
+        };
+        if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut record.network_token {
+            *sealed_number = sealed;
+        }
+        record
+    }
+
+    fn token_number(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Vec<u8>> {
+        open_token_number(state, record).map(|n| n.unwrap().to_vec())
+    }
+
+    /// Pins the token binding's bytes.
+    #[test]
+    fn golden_token_binding() {
+        let fields = TokenFields { token_ref: "tok_ref-1", last4: "4242", expiry_month: 12, expiry_year: 2031 };
+        let golden = include_str!("../../tests/golden/token_binding_v1.hex").trim();
+        assert_eq!(crate::crypto::hex::encode(Binding::token(&fields).unwrap().as_bytes()), golden);
+    }
+
+    /// A token number opens only with the token's reference, last four and expiry as they
+    /// were sealed, and only for its own card.
+    #[test]
+    fn a_token_number_is_bound_to_its_reference_and_card() {
+        let state = profile_state("pro_a", 1);
+        let record = with_token(&state, sealed(&state), false);
+        assert_eq!(token_number(&state, &record).unwrap(), b"4895370000000002");
+        assert!(!sealed_before_the_binding(&state, &record));
+        type Edit = fn(&mut StoredNetworkToken);
+        let edits: [Edit; 4] = [
+            |t| {
+                if let StoredNetworkToken::Active { token_ref, .. } = t {
+                    *token_ref = "tok_ref-2".into()
+                }
+            },
+            |t| {
+                if let StoredNetworkToken::Active { last4, .. } = t {
+                    *last4 = "4243".into()
+                }
+            },
+            |t| {
+                if let StoredNetworkToken::Active { expiry_month, .. } = t {
+                    *expiry_month = 11
+                }
+            },
+            |t| {
+                if let StoredNetworkToken::Active { expiry_year, .. } = t {
+                    *expiry_year = 2032
+                }
+            },
+        ];
+        for edit in edits {
+            let mut edited = record.clone();
+            edit(edited.network_token.as_mut().unwrap());
+            assert!(token_number(&state, &edited).is_err_and(|e| e.internal_kind() == Some("integrity")));
+            assert!(reseal_token_number(&state, &edited).is_err());
+        }
+        let mut moved = record.clone();
+        moved.id = PaymentMethodId::parse("pm_0190000000007000800000000000000d").unwrap();
+        assert!(token_number(&state, &moved).is_err());
+        let without = PaymentMethodRecord { network_token: None, ..record };
+        assert!(open_token_number(&state, &without).unwrap().is_none());
+    }
+
+    /// A token number sealed before the binding opens, counts as sealed before the binding,
+    /// and is bound once sealed again.
+    #[test]
+    fn a_token_number_sealed_before_the_binding_opens_until_sealed_again() {
+        let state = profile_state("pro_a", 1);
+        let mut record = with_token(&state, sealed(&state), true);
+        assert_eq!(token_number(&state, &record).unwrap(), b"4895370000000002");
+        assert!(sealed_before_the_binding(&state, &record), "the details are bound, the token is not");
+        let resealed = reseal_token_number(&state, &record).unwrap().unwrap();
+        if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut record.network_token {
+            *sealed_number = resealed;
+        }
+        assert!(!sealed_before_the_binding(&state, &record));
+        assert_eq!(token_number(&state, &record).unwrap(), b"4895370000000002");
+        let unbound = contexts::network_token_number(state.id(), record.id.as_str());
+        let Some((sealed, _)) = stored_token(&record) else { unreachable!() };
+        assert!(state.keys.open(KeyPurpose::Pan, &unbound, sealed).is_err(), "never opens unbound");
     }
 
     /// Details moved to another card of the profile do not open there, bound or not.

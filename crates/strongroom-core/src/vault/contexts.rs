@@ -29,6 +29,11 @@ pub(crate) fn network_token_number<'a>(profile: &'a str, pm: &'a str) -> SealCon
     }
 }
 
+/// A network token's number bound to its clear fields (`vault/card_binding.rs`).
+pub(crate) fn network_token_number_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
+    SealContext { bound, ..network_token_number(profile, pm) }
+}
+
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc", bound: &[] }
 }

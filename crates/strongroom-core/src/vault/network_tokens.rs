@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use crate::card;
-use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::{CardNetwork, CardNumber};
@@ -20,12 +19,12 @@ use crate::network_token::NetworkTokenProvider;
 use crate::store::records::{PaymentMethodRecord, StoredNetworkToken};
 use crate::store::{Batch, Cf, KeyRange, codec, keys};
 use crate::vault::audit::PendingEvent;
-use crate::vault::card_binding;
+use crate::vault::card_binding::{self, TokenFields};
 use crate::vault::engine::Engine;
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
-use crate::vault::{contexts, views};
+use crate::vault::views;
 
 /// A provider's error as the vault reports it, its reason cleaned again: the fields of a
 /// `ProviderError` are public, so it may not have come through `ProviderError::new`.
@@ -77,13 +76,10 @@ fn active_ref(record: &PaymentMethodRecord) -> Option<&str> {
 
 /// Opens the token number for `reveal` (PAN key).
 pub(crate) fn reveal(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<RevealedNetworkToken>> {
-    let Some(StoredNetworkToken::Active { sealed_number, expiry_month, expiry_year, token_ref, .. }) =
-        &record.network_token
-    else {
+    let Some(StoredNetworkToken::Active { expiry_month, expiry_year, token_ref, .. }) = &record.network_token else {
         return Ok(None);
     };
-    let ctx = contexts::network_token_number(state.id(), record.id.as_str());
-    let plain = state.keys.open(KeyPurpose::Pan, &ctx, sealed_number)?;
+    let Some(plain) = card_binding::open_token_number(state, record)? else { return Ok(None) };
     let digits = std::str::from_utf8(&plain).map_err(|_| Error::integrity("network token"))?;
     Ok(Some(RevealedNetworkToken {
         token_number: CardNumber::from_checked_digits(digits.to_owned()),
@@ -178,9 +174,14 @@ impl ProfileScope {
                         &e,
                     )
                 } else {
-                    let ctx = contexts::network_token_number(state.id(), id.as_str());
+                    let fields = TokenFields {
+                        token_ref: &token.token_ref,
+                        last4: token.token_number.last4(),
+                        expiry_month: token.expiry_month,
+                        expiry_year: token.expiry_year,
+                    };
                     record.network_token = Some(StoredNetworkToken::Active {
-                        sealed_number: state.keys.seal(KeyPurpose::Pan, &ctx, digits.as_bytes())?,
+                        sealed_number: card_binding::seal_token_number(state, id.as_str(), &fields, digits.as_bytes())?,
                         last4: token.token_number.last4().to_owned(),
                         expiry_month: token.expiry_month,
                         expiry_year: token.expiry_year,
@@ -254,6 +255,10 @@ impl ProfileScope {
         let provider = provider(&op)?;
         let token_ref = {
             let (_guard, record) = lock_live(&op, id)?;
+            // Both open only with the record's clear fields as they were sealed: the card's
+            // storage type and expiry, and the token's reference.
+            card_binding::open_details(&op.state, &record)?;
+            card_binding::open_token_number(&op.state, &record)?;
             active_ref(&record)
                 .map(str::to_owned)
                 .ok_or(Error::NotFound { object: ObjectKind::NetworkToken, field: "network_token".into() })?

@@ -3,8 +3,10 @@
 //! with the new version derived under the ring's new active master key.
 //!
 //! Re-encryption is resumable by construction: old versions stay readable until the very
-//! end, every batch is atomic, and values already on the newest version are skipped. A run
-//! stopped (by its progress callback, or by a crash) is resumed by running it again.
+//! end, every batch is atomic, and values already on the newest version are skipped (but
+//! for a card's details or token number sealed before they were bound to the record's
+//! clear fields, which are sealed again bound, `vault/card_binding.rs`). A run stopped (by
+//! its progress callback, or by a crash) is resumed by running it again.
 
 use std::ops::ControlFlow;
 
@@ -125,19 +127,16 @@ impl Engine {
                         continue;
                     }
                     let id = record.id.to_string();
-                    // Details sealed before they were bound to the record's clear fields
-                    // are sealed bound here.
+                    // Values sealed before they were bound to the record's clear fields are
+                    // sealed bound here.
                     record.details = card_binding::reseal_details(state, &record)?;
                     let pan_ctx = contexts::card_number(profile, &id);
                     let pan = state.keys.open(KeyPurpose::Pan, &pan_ctx, &record.pan)?;
                     record.pan = state.keys.seal(KeyPurpose::Pan, &pan_ctx, &pan)?;
-                    if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut record.network_token {
-                        *sealed_number = reseal(
-                            state,
-                            KeyPurpose::Pan,
-                            &contexts::network_token_number(profile, &id),
-                            sealed_number,
-                        )?;
+                    if let Some(resealed) = card_binding::reseal_token_number(state, &record)?
+                        && let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut record.network_token
+                    {
+                        *sealed_number = resealed;
                     }
                     if record.fingerprint_version != active {
                         // Re-fingerprint under the new key, so duplicates are still found

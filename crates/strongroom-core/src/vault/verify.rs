@@ -152,8 +152,8 @@ impl Checker<'_> {
                     self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "card number does not open")
                 }
             }
-            if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &record.network_token {
-                match state.keys.open(KeyPurpose::Pan, &contexts::network_token_number(profile, id), sealed_number) {
+            if let Some(StoredNetworkToken::Active { .. }) = &record.network_token {
+                match card_binding::open_token_number(state, &record) {
                     Ok(_) => self.report.values_opened += 1,
                     Err(_) => self.problem(
                         ProblemKind::UnreadableValue,
