@@ -265,3 +265,40 @@ fn clear_fields_edited_at_the_storage_level_fail_integrity_checks() {
     assert_eq!(unopened.len(), 3, "{report:?}");
     assert!(expected.iter().all(|e| unopened.contains(&e)), "{unopened:?}");
 }
+
+/// The fingerprint index is in clear too. Pointed at another card of the same customer at
+/// the storage level, creating the first card again is an integrity error: it neither
+/// returns the other card as the duplicate nor refreshes it (its expiry, holder name and
+/// CVC stay as they were).
+#[test]
+fn a_fingerprint_index_pointed_at_another_card_is_an_integrity_error() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let first = save_card(&t.scope, &customer.id, "4111111111111111");
+    let second = save_card(&t.scope, &customer.id, "5555555555554444");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let fingerprints = db.cf_handle("fingerprints").unwrap();
+        let prefix = [b"pro_test\0", customer.id.as_str().as_bytes(), b"\0"].concat();
+        let entries: Vec<(Vec<u8>, Vec<u8>)> = db
+            .iterator_cf(fingerprints, rocksdb::IteratorMode::Start)
+            .map(Result::unwrap)
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        assert_eq!(entries.len(), 2);
+        // Each card's fingerprint now names the other card.
+        db.put_cf(fingerprints, &entries[0].0, &entries[1].1).unwrap();
+        db.put_cf(fingerprints, &entries[1].0, &entries[0].1).unwrap();
+    }
+    t.reopen();
+    let mut again = card("4111111111111111");
+    again.card_exp_year = "2031".into();
+    again.card_cvc = Some("123".into());
+    let err = t.scope.create_payment_method(PaymentMethodCreate::card(customer.id.clone(), again)).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    assert_eq!(t.scope.retrieve_payment_method(&second.id).unwrap(), second, "the other card is untouched");
+    assert_eq!(t.scope.retrieve_payment_method(&first.id).unwrap(), first);
+    assert_eq!(t.scope.take_cvc(&second.id).unwrap().unwrap().expose(), "737", "its own CVC");
+}

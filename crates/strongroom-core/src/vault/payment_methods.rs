@@ -2,6 +2,7 @@
 //! and list (masked), update, delete.
 
 use parking_lot::MutexGuard;
+use subtle::ConstantTimeEq;
 
 use crate::card::{self, CheckedCard, Expiry, mask};
 use crate::crypto::{Fingerprint, KeyPurpose};
@@ -212,6 +213,12 @@ impl ProfileScope {
                     return Err(Error::integrity("fingerprint index"));
                 }
                 Some(existing) if !is_expired(&existing, now) => {
+                    // The index is in clear: the card it names must hold this very number,
+                    // or the refresh would update (and return) another card.
+                    let stored = views::open_card_number(state, &existing)?;
+                    if !bool::from(stored.expose().as_bytes().ct_eq(card.number.expose().as_bytes())) {
+                        return Err(Error::integrity("fingerprint index"));
+                    }
                     let created = self.refresh_duplicate(&op, existing, &request, &card, batch, events)?;
                     drop(guard);
                     network_tokens::delete_at_provider(&op, &AuditActor::Internal, &expired);
