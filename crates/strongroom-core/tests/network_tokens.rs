@@ -558,3 +558,42 @@ fn cryptograms_refuse_clear_fields_edited_at_the_storage_level() {
     let token_problems = report.problems.iter().filter(|p| p.detail == "network token number does not open").count();
     assert_eq!(token_problems, 1, "{report:?}");
 }
+
+/// A token reference edited at the storage level to name another card's token is never sent
+/// to the provider for deletion: not when its card is deleted, not when its profile is
+/// destroyed. The other card keeps its token.
+#[test]
+fn an_edited_token_reference_deletes_no_other_cards_token() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let deleted_one = save_tokenized(&t, &customer.id, "4111111111111111");
+    let destroyed_one = save_tokenized(&t, &customer.id, "378282246310005");
+    let theirs = save_tokenized(&t, &customer.id, "5555555555554444");
+    let their_ref = active(&theirs).token_ref.clone();
+    let TestVault { dir, clock, vault, .. } = t;
+    vault.close();
+    {
+        let db = raw_db(dir.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        for pm in [&deleted_one, &destroyed_one] {
+            let key = [b"pro_test\0".as_slice(), pm.id.as_str().as_bytes()].concat();
+            let stored = db.get_cf(pms, &key).unwrap().unwrap();
+            let edited = edit_payment_method_record(&stored, ClearFieldEdit::TokenRef(their_ref.clone())).unwrap();
+            db.put_cf(pms, &key, edited).unwrap();
+        }
+    }
+    let mut opts = options(&clock);
+    opts.network_token_provider = Some(sim.clone());
+    let vault = Vault::open(dir.path(), opts).unwrap();
+    let scope = vault.profile(&profile_id("pro_test")).unwrap();
+
+    scope.delete_payment_method(&deleted_one.id).unwrap();
+    assert!(sim.deleted().is_empty(), "{:?}", sim.deleted());
+    assert!(scope.network_cryptogram(&theirs.id, &eur(100)).is_ok(), "their token is live");
+    let events = vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    let refused = events.iter().find(|e| e.action.as_str() == "network_token_deleted").unwrap();
+    assert_eq!(refused.outcome, strongroom_core::AuditOutcome::Failure { code: "HE_00".into() });
+
+    vault.destroy_profile(&profile_id("pro_test")).unwrap();
+    assert_eq!(sim.deleted(), vec![their_ref], "their token once, by their own card");
+}

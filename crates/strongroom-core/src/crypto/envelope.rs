@@ -44,7 +44,7 @@ pub struct SealContext<'a> {
 
 impl SealContext<'_> {
     /// Writes the associated data into `inline` when it fits (the vault's own contexts take
-    /// 80–170 bytes, up to about 240 with bound fields), otherwise into `heap`, and returns it; a part longer than a u16 can
+    /// 80–170 bytes, up to about 310 with bound fields), otherwise into `heap`, and returns it; a part longer than a u16 can
     /// count is refused before anything is written. Not secret: ids and names.
     fn aad<'b>(&self, header: &[u8], inline: &'b mut [u8; AAD_INLINE], heap: &'b mut Vec<u8>) -> Result<&'b [u8]> {
         let parts: [&[u8]; 5] = [

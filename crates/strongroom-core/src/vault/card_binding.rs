@@ -9,8 +9,10 @@
 //! volatile card persistent, show other last four digits, or point a card at another
 //! card's network token. So those fields are bound into the associated data of the card's
 //! details, which every read of the card opens (retrieve, list, reveal, update,
-//! provisioning, cryptograms, verification), and of its network token number, which reveal
-//! and cryptograms open: an edited field makes the value fail to open, an integrity error.
+//! provisioning, cryptograms, verification), and of its network token number, which
+//! reveal, cryptograms, token deletion at the provider and verification open: an edited
+//! field makes the value fail to open, an integrity error. Masked views (retrieve, list)
+//! show the token's clear fields without opening its number, which takes a PAN key.
 //!
 //! Values sealed before the binding (by builds before 2026-12-02) have no bound fields and
 //! open under their unbound context, so their clear fields are only as safe as before.
@@ -499,7 +501,7 @@ pub(crate) mod tests {
 
     /// `record` with a network token whose number is sealed bound (or, `unbound`, as before
     /// the binding).
-    fn with_token(state: &ProfileState, record: PaymentMethodRecord, unbound: bool) -> PaymentMethodRecord {
+    pub(crate) fn with_token(state: &ProfileState, record: PaymentMethodRecord, unbound: bool) -> PaymentMethodRecord {
         let mut record = PaymentMethodRecord { network_token: Some(token("tok_ref-1")), ..record };
         let number = b"4895370000000002";
         let sealed = if unbound {

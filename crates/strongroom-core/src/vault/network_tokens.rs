@@ -291,13 +291,19 @@ impl ProfileScope {
 
 /// Deletes tokens at the provider after their payment methods were removed (deleted, or
 /// expired by `actor`): best effort, each outcome recorded in the audit chain, never an
-/// error for the caller. Call it outside every customer lock.
+/// error for the caller. Call it outside every customer lock. A reference is sent only
+/// when the token's number opens with it (it is bound to it): an edited reference, which
+/// could name another card's token, is recorded as a failed deletion instead.
 pub(crate) fn delete_at_provider(op: &Op, actor: &AuditActor, removed: &[PaymentMethodRecord]) {
     let Some(provider) = op.engine.network_tokens.clone() else { return };
     let mut events = Vec::new();
     for record in removed {
         let Some(token_ref) = active_ref(record) else { continue };
         let object = Some(record.id.to_string());
+        if let Err(e) = card_binding::open_token_number(&op.state, record) {
+            events.push(PendingEvent::failure(actor.clone(), AuditAction::NetworkTokenDeleted, object, &e));
+            continue;
+        }
         events.push(match provider.delete(token_ref) {
             Ok(()) => PendingEvent::success(actor.clone(), AuditAction::NetworkTokenDeleted, object),
             Err(e) => {
@@ -315,17 +321,24 @@ pub(crate) fn delete_at_provider(op: &Op, actor: &AuditActor, removed: &[Payment
 }
 
 /// The active token references of every payment method of a profile about to be destroyed,
-/// so that they can be deleted at the provider afterwards (`delete_refs_at_provider`).
-pub(crate) fn active_refs_of_profile(engine: &Engine, profile: &str) -> Result<Vec<String>> {
+/// so that they can be deleted at the provider afterwards (`delete_refs_at_provider`). Only
+/// references the token's number opens with count (see `delete_at_provider`).
+pub(crate) fn active_refs_of_profile(engine: &Engine, state: &ProfileState) -> Result<Vec<String>> {
     if engine.network_tokens.is_none() {
         return Ok(Vec::new());
     }
     let mut refs = Vec::new();
     let mut unreadable = 0u64;
-    engine.scan_all(Cf::PaymentMethods, &KeyRange::prefix(keys::profile_prefix(profile)), |_, value| {
+    engine.scan_all(Cf::PaymentMethods, &KeyRange::prefix(keys::profile_prefix(state.id())), |_, value| {
         // A damaged record must not keep its profile from being destroyed.
         match codec::decode::<PaymentMethodRecord>(value) {
-            Ok(record) => refs.extend(active_ref(&record).map(str::to_owned)),
+            Ok(record) => match active_ref(&record) {
+                Some(token_ref) if card_binding::open_token_number(state, &record).is_ok() => {
+                    refs.push(token_ref.to_owned());
+                }
+                Some(_) => unreadable += 1,
+                None => {}
+            },
             Err(_) => unreadable += 1,
         }
         Ok(())

@@ -428,12 +428,12 @@ impl Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vault::card_binding::tests::{details, record};
+    use crate::vault::card_binding::tests::{details, record, with_token};
     use crate::vault::profiles::tests::profile_state;
 
-    /// Details sealed before the binding are stale even under the active key version, so
-    /// that re-encryption binds them; bound ones are not, nor damaged ones under the active
-    /// version (verify reports those).
+    /// Details or a token number sealed before the binding are stale even under the active
+    /// key version, so that re-encryption binds them; bound ones are not, nor damaged ones
+    /// under the active version (verify reports those).
     #[test]
     fn details_sealed_before_the_binding_are_stale() {
         let state = profile_state("pro_a", 1);
@@ -449,8 +449,19 @@ mod tests {
         let unbound = contexts::card_details("pro_a", record.id.as_str());
         record.details = state.keys.seal(KeyPurpose::Data, &unbound, &plain).unwrap();
         assert!(Engine::pm_is_stale(&state, &record, 1));
-        record.details = bound;
+        record.details = bound.clone();
         *record.details.last_mut().unwrap() ^= 1;
         assert!(!Engine::pm_is_stale(&state, &record, 1), "damaged details are left to verify");
+
+        // The same for the network token's number, the details bound.
+        record.details = bound;
+        let unbound_token = with_token(&state, record.clone(), true);
+        assert!(Engine::pm_is_stale(&state, &unbound_token, 1));
+        let mut bound_token = with_token(&state, record, false);
+        assert!(!Engine::pm_is_stale(&state, &bound_token, 1));
+        if let Some(StoredNetworkToken::Active { sealed_number, .. }) = &mut bound_token.network_token {
+            *sealed_number.last_mut().unwrap() ^= 1;
+        }
+        assert!(!Engine::pm_is_stale(&state, &bound_token, 1), "damaged token numbers are left to verify");
     }
 }

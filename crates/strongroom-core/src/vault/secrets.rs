@@ -1,5 +1,8 @@
 //! The two operations that hand out card data: `reveal` and `take_cvc`. Both need the
-//! `reveal` right and are the only paths that derive or use a PAN key for reading.
+//! `reveal` right. Other paths open a value under a PAN key only to check it, never
+//! handing it out: an update's names (against the number), a duplicate create (its
+//! number), provisioning (the number sent to the provider), and cryptograms and token
+//! deletion (the token number's binding, `vault/card_binding.rs`).
 
 use zeroize::Zeroizing;
 

@@ -92,8 +92,8 @@ impl Vault {
         };
         let _exclusive = runtime.gate.write();
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
-        engine.profile_state(profile)?;
-        let token_refs = network_tokens::active_refs_of_profile(&engine, profile)?;
+        let state = engine.profile_state(profile)?;
+        let token_refs = network_tokens::active_refs_of_profile(&engine, &state)?;
 
         let mut batch = Batch::default();
         for (cf, range) in owned_ranges(profile) {
