@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
+use strongroom_core::internals::ClearFieldEdit;
 use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate, StorageType};
 
 /// A Luhn-valid 15-digit American Express number derived from `n`.
@@ -228,13 +228,9 @@ fn clear_fields_edited_at_the_storage_level_fail_integrity_checks() {
 
     {
         let db = raw_db(t.path());
-        let pms = db.cf_handle("payment_methods").unwrap();
         let by_customer = db.cf_handle("pm_by_customer").unwrap();
         let key = |parts: &[&str]| parts.join("\0").into_bytes();
-        let rewrite = |id: &str, edit: ClearFieldEdit| {
-            let stored = db.get_cf(pms, key(&["pro_test", id])).unwrap().unwrap();
-            db.put_cf(pms, key(&["pro_test", id]), edit_payment_method_record(&stored, edit).unwrap()).unwrap();
-        };
+        let rewrite = |id: &str, edit: ClearFieldEdit| rewrite_payment_method(&db, id, edit);
         // Moved to their customer, index entry and all.
         rewrite(moved.id.as_str(), ClearFieldEdit::Customer(theirs.id.clone()));
         db.delete_cf(by_customer, key(&["pro_test", mine.id.as_str(), moved.id.as_str()])).unwrap();

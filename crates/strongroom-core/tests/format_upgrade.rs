@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use common::*;
-use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
+use strongroom_core::internals::ClearFieldEdit;
 use strongroom_core::{AuditAction, CustomerId, ManualClock, PaymentMethodId, ReencryptOptions, Vault};
 
 struct Fixture {
@@ -217,11 +217,7 @@ fn reencryption_binds_card_details_sealed_before_the_binding() {
     vault.close();
     {
         let db = raw_db(f.dir.path());
-        let pms = db.cf_handle("payment_methods").unwrap();
-        let key = [b"pro_test\0".as_slice(), f.kept.as_str().as_bytes()].concat();
-        let stored = db.get_cf(pms, &key).unwrap().unwrap();
-        let edit = ClearFieldEdit::Customer(other_customer.id.clone());
-        db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
+        rewrite_payment_method(&db, f.kept.as_str(), ClearFieldEdit::Customer(other_customer.id.clone()));
     }
     let vault = open_at(f.dir.path(), &clock);
     let err = vault.profile(&profile).unwrap().retrieve_payment_method(&f.kept).unwrap_err();

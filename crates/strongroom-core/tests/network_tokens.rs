@@ -6,7 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
+use strongroom_core::internals::ClearFieldEdit;
 use strongroom_core::{
     ApiKeyCreate, CryptogramRequest, ManualClock, NetworkCryptogram, NetworkToken, NetworkTokenInfo,
     NetworkTokenProvider, NetworkTokenStatus, PageRequest, PaymentMethod, PaymentMethodCreate, ProfileId,
@@ -27,6 +27,13 @@ fn open_with(provider: Arc<dyn NetworkTokenProvider>) -> TestVault {
     let vault = Vault::open(dir.path(), opts).unwrap();
     let scope = create_profile(&vault, "pro_test");
     TestVault { dir, clock, vault, scope }
+}
+
+/// The vault at `path` opened again with `sim` as its provider (after raw edits).
+fn reopen_with(path: &std::path::Path, clock: &Arc<ManualClock>, sim: &Arc<SimulatedNetworkTokenProvider>) -> Vault {
+    let mut opts = options(clock);
+    opts.network_token_provider = Some(sim.clone());
+    Vault::open(path, opts).unwrap()
 }
 
 fn tokenized() -> Tokenized {
@@ -505,9 +512,7 @@ fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
         value[3] ^= 0x20;
         db.put_cf(records, &key, value).unwrap();
     }
-    let mut opts = options(&t.clock);
-    opts.network_token_provider = Some(sim.clone());
-    let vault = Vault::open(t.path(), opts).unwrap();
+    let vault = reopen_with(t.path(), &t.clock, &sim);
     vault.destroy_profile(&profile_id("pro_test")).unwrap();
     assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
     assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
@@ -532,18 +537,10 @@ fn cryptograms_refuse_clear_fields_edited_at_the_storage_level() {
     vault.close();
     {
         let db = raw_db(dir.path());
-        let pms = db.cf_handle("payment_methods").unwrap();
-        let rewrite = |id: &str, edit: ClearFieldEdit| {
-            let key = [b"pro_test\0".as_slice(), id.as_bytes()].concat();
-            let stored = db.get_cf(pms, &key).unwrap().unwrap();
-            db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
-        };
-        rewrite(mine.id.as_str(), ClearFieldEdit::TokenRef(their_ref));
-        rewrite(volatile.id.as_str(), ClearFieldEdit::Persistent);
+        rewrite_payment_method(&db, mine.id.as_str(), ClearFieldEdit::TokenRef(their_ref));
+        rewrite_payment_method(&db, volatile.id.as_str(), ClearFieldEdit::Persistent);
     }
-    let mut opts = options(&clock);
-    opts.network_token_provider = Some(sim.clone());
-    let vault = Vault::open(dir.path(), opts).unwrap();
+    let vault = reopen_with(dir.path(), &clock, &sim);
     let scope = vault.profile(&profile_id("pro_test")).unwrap();
     let integrity = |err: strongroom_core::Error| {
         assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
@@ -574,17 +571,11 @@ fn an_edited_token_reference_deletes_no_other_cards_token() {
     vault.close();
     {
         let db = raw_db(dir.path());
-        let pms = db.cf_handle("payment_methods").unwrap();
         for pm in [&deleted_one, &destroyed_one] {
-            let key = [b"pro_test\0".as_slice(), pm.id.as_str().as_bytes()].concat();
-            let stored = db.get_cf(pms, &key).unwrap().unwrap();
-            let edited = edit_payment_method_record(&stored, ClearFieldEdit::TokenRef(their_ref.clone())).unwrap();
-            db.put_cf(pms, &key, edited).unwrap();
+            rewrite_payment_method(&db, pm.id.as_str(), ClearFieldEdit::TokenRef(their_ref.clone()));
         }
     }
-    let mut opts = options(&clock);
-    opts.network_token_provider = Some(sim.clone());
-    let vault = Vault::open(dir.path(), opts).unwrap();
+    let vault = reopen_with(dir.path(), &clock, &sim);
     let scope = vault.profile(&profile_id("pro_test")).unwrap();
 
     scope.delete_payment_method(&deleted_one.id).unwrap();

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
+use strongroom_core::internals::{ClearFieldEdit, edit_payment_method_record};
 use strongroom_core::{
     CardInput, Customer, CustomerCreate, CustomerId, ManualClock, MasterKey, MasterKeyId, MasterKeyRing, MerchantId,
     PaymentMethod, PaymentMethodCreate, ProfileCreate, ProfileId, ProfileScope, ProfileSettings, Timestamp, Vault,
@@ -165,6 +166,15 @@ pub fn raw_dump(path: &Path) -> RawDump {
 pub fn raw_db(path: &Path) -> rocksdb::DB {
     let opts = rocksdb::Options::default();
     rocksdb::DB::open_cf(&opts, path, COLUMN_FAMILIES).unwrap()
+}
+
+/// Rewrites payment method `id` of `pro_test` in `db` (from `raw_db`) with a clear field
+/// changed and its checksum computed again, as someone holding no key could.
+pub fn rewrite_payment_method(db: &rocksdb::DB, id: &str, edit: ClearFieldEdit) {
+    let pms = db.cf_handle("payment_methods").unwrap();
+    let key = [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+    let stored = db.get_cf(pms, &key).unwrap().unwrap();
+    db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
 }
 
 /// Every file under `dir`, recursively, with its bytes.
