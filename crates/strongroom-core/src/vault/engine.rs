@@ -95,7 +95,16 @@ impl Engine {
                 }
             }
         }
-        for record in self.all_profile_records()? {
+        let profiles = self.stored_profiles()?;
+        if !profiles.damaged.is_empty() {
+            // Their keys cannot be checked; every call on them fails with an integrity error.
+            tracing::warn!(
+                code = "HE_00",
+                damaged = ?profiles.damaged,
+                "profile records that do not decode were skipped; `verify` reports them"
+            );
+        }
+        for record in &profiles.readable {
             for version in &record.key_versions {
                 if self.ring.get(&version.master_key_id).is_none() {
                     return Err(InternalError::MissingMasterKey { key_id: version.master_key_id.to_string() }.into());
@@ -112,12 +121,20 @@ impl Engine {
         self.clock.now()
     }
 
-    pub(crate) fn all_profile_records(&self) -> Result<Vec<ProfileRecord>> {
-        self.store
-            .scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)?
-            .into_iter()
-            .map(|(_, value)| codec::decode(&value))
-            .collect()
+    /// Every profile's record, and the ids of those whose record is damaged: one damaged
+    /// record must not keep the other profiles from opening, listing or rotating.
+    pub(crate) fn stored_profiles(&self) -> Result<StoredProfiles> {
+        let mut profiles = StoredProfiles::default();
+        for (key, value) in self.store.scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)? {
+            match profile_record(&key, &value) {
+                Ok(record) => profiles.readable.push(record),
+                Err(Error::Internal(InternalError::Integrity { .. })) => {
+                    profiles.damaged.push(String::from_utf8_lossy(&key).into_owned());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(profiles)
     }
 
     /// The profile's settings and keys, from the cache or the store. A state read while a
@@ -129,9 +146,12 @@ impl Engine {
         let mut tries = 0;
         loop {
             let seen = self.profiles.changes();
-            let record: ProfileRecord = self
-                .get_record(Cf::Profiles, &keys::profile(id))?
+            let key = keys::profile(id);
+            let bytes = self
+                .store
+                .get(Cf::Profiles, &key)?
                 .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
+            let record = profile_record(&key, &bytes)?;
             match self.profiles.insert_read(ProfileState::new(record, self.ring.clone()), seen) {
                 Ok(state) => return Ok(state),
                 Err(state) if tries == 2 => return Ok(state),
@@ -169,6 +189,25 @@ impl Engine {
         })?;
         Ok(record)
     }
+}
+
+/// The profiles' records as stored (`Engine::stored_profiles`).
+#[derive(Default)]
+pub(crate) struct StoredProfiles {
+    /// In id order.
+    pub(crate) readable: Vec<ProfileRecord>,
+    /// The ids of profiles whose record does not decode (damaged or edited in the files)
+    /// or names another profile: calls on them fail with an integrity error.
+    pub(crate) damaged: Vec<String>,
+}
+
+/// A profile's record stored under `key`, which must be its id.
+fn profile_record(key: &[u8], bytes: &[u8]) -> Result<ProfileRecord> {
+    let record: ProfileRecord = codec::decode(bytes)?;
+    if record.id.as_str().as_bytes() != key {
+        return Err(Error::integrity("profile (stored under another id)"));
+    }
+    Ok(record)
 }
 
 #[cfg(all(test, feature = "rocksdb"))]

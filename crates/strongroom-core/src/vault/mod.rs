@@ -60,7 +60,9 @@ impl Vault {
     ///
     /// Fails with `HE_00` `wrong_master_key` if a supplied master key is not the one the
     /// vault knows under that id, and `missing_master_key` if stored keys depend on a
-    /// master key that was not supplied.
+    /// master key that was not supplied. A profile whose record is damaged does not stop
+    /// the open: calls on that profile fail with `HE_00` `integrity`, and `verify` reports
+    /// it.
     #[cfg(feature = "rocksdb")]
     pub fn open(path: impl AsRef<std::path::Path>, options: VaultOptions) -> Result<Self> {
         let config = crate::store::rocks::RocksConfig::from_options(&options);

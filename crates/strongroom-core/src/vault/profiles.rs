@@ -209,11 +209,13 @@ impl Vault {
         Ok(self.engine()?.profile_state(id.as_str())?.view())
     }
 
-    /// Every profile, ordered by id.
+    /// Every profile, ordered by id. A profile whose record is damaged is left out: calls on
+    /// it fail with an integrity error, and `verify` reports it.
     pub fn list_profiles(&self) -> Result<Vec<Profile>> {
         let engine = self.engine()?;
         Ok(engine
-            .all_profile_records()?
+            .stored_profiles()?
+            .readable
             .into_iter()
             .map(|record| ProfileState::new(record, engine.ring.clone()).view())
             .collect())

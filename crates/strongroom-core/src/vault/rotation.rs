@@ -400,11 +400,13 @@ impl Vault {
 
     /// Moves every profile whose active key version was derived under another master key
     /// to a new version under the ring's active master key, re-encrypting everything.
-    /// Afterwards the old master key is no longer needed to open the vault.
+    /// Afterwards the old master key is no longer needed to open the vault. A profile whose
+    /// record is damaged is skipped (`verify` reports it): restore or destroy it before
+    /// dropping the old master key, as a restored record may still need that key.
     pub fn rotate_master_key(&self, progress: &mut ProgressCallback<'_>) -> Result<Vec<ReencryptReport>> {
         let engine = self.engine()?;
         let mut reports = Vec::new();
-        for record in engine.all_profile_records()? {
+        for record in engine.stored_profiles()?.readable {
             let current = record.active_version().map(|v| &v.master_key_id);
             let needs_rotation = current != Some(engine.ring.active_id());
             let has_old_versions = record.key_versions.len() > 1;

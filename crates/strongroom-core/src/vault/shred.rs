@@ -1,7 +1,7 @@
 //! Crypto-shredding: destroying a profile removes its salt and key set, so nothing sealed
 //! for it can ever be derived again, and removes its records from the files.
 
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, InternalError, ObjectKind, Result};
 use crate::model::ids::ProfileId;
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
@@ -75,6 +75,10 @@ impl Vault {
     /// process stops or the purge fails in between, the next open (or calling this again
     /// for the same id) finishes both.
     ///
+    /// A profile whose record is damaged (`verify` reports it) can be destroyed too: its
+    /// records go the same way, but no network token reference is sent to the provider,
+    /// since without the profile's keys none can be checked against its token.
+    ///
     /// Backups taken before (checkpoints, copies) still hold the salt, and the profile's
     /// audit events in clear; destroy them too.
     pub fn destroy_profile(&self, profile_id: &ProfileId) -> Result<()> {
@@ -88,12 +92,25 @@ impl Vault {
                     None => Err(e),
                 };
             }
+            // A damaged profile record: its records can still be removed.
+            Err(Error::Internal(InternalError::Integrity { .. })) => engine.runtimes.get(profile),
             Err(e) => return Err(e),
         };
         let _exclusive = runtime.gate.write();
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
-        let state = engine.profile_state(profile)?;
-        let token_refs = network_tokens::active_refs_of_profile(&engine, &state)?;
+        let token_refs = match engine.profile_state(profile) {
+            Ok(state) => network_tokens::active_refs_of_profile(&engine, &state)?,
+            Err(Error::Internal(InternalError::Integrity { .. })) => {
+                // Without the profile's keys no token number opens, so no reference can be
+                // trusted to name this profile's token: none is sent to the provider.
+                tracing::warn!(
+                    code = "HE_00",
+                    "destroying a profile whose record is damaged: its cards' network tokens, if any, stay at the provider"
+                );
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
 
         let mut batch = Batch::default();
         for (cf, range) in owned_ranges(profile) {

@@ -86,11 +86,12 @@ impl Engine {
 }
 
 impl Vault {
-    /// Counts for the whole vault and for each profile.
+    /// Counts for the whole vault and for each profile. A profile whose record is damaged
+    /// is not counted (`verify` reports it).
     pub fn stats(&self) -> Result<VaultStats> {
         let engine = self.engine()?;
         let mut stats = VaultStats::default();
-        for record in engine.all_profile_records()? {
+        for record in engine.stored_profiles()?.readable {
             let op = Op::enter(engine.clone(), record.id.as_str())?;
             let profile = engine.profile_stats(&op.state)?;
             stats.total.add(&profile);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::crypto::KeyPurpose;
 use crate::error::Result;
+use crate::model::ids::ProfileId;
 use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyReport};
 use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
@@ -22,6 +23,18 @@ fn location(cf: Cf, key: &[u8]) -> String {
     };
     let printable: String = tail.iter().map(|b| if b.is_ascii_graphic() { char::from(*b) } else { '.' }).collect();
     format!("{}/{printable}", cf.name())
+}
+
+/// The id a damaged profile record is reported under: the key it is stored under, which
+/// is the profile's id unless the key itself was altered (then every byte outside the id
+/// alphabet becomes `_`, as no call can name that profile anyway).
+fn reported_profile_id(key: &str) -> Result<ProfileId> {
+    let mut cleaned: String =
+        key.chars().take(64).map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    if cleaned.is_empty() {
+        cleaned.push('_');
+    }
+    ProfileId::parse(&cleaned)
 }
 
 struct Checker<'a> {
@@ -268,10 +281,24 @@ impl Vault {
     /// `progress` is called every few hundred records and after each profile.
     pub fn verify(&self, progress: &mut dyn FnMut(&VerifyProgress)) -> Result<VerifyReport> {
         let engine = self.engine()?;
-        let profiles = engine.all_profile_records()?;
-        let total = profiles.len() as u64;
+        let profiles = engine.stored_profiles()?;
+        let total = (profiles.readable.len() + profiles.damaged.len()) as u64;
         let mut report = VerifyReport::default();
-        for (done, record) in profiles.into_iter().enumerate() {
+        for id in &profiles.damaged {
+            report.records_checked += 1;
+            report.problems.push(VerifyProblem {
+                profile_id: reported_profile_id(id)?,
+                kind: ProblemKind::UnreadableValue,
+                location: location(Cf::Profiles, id.as_bytes()),
+                detail: "profile record does not decode or names another profile; none of the profile's records \
+                         can be opened"
+                    .to_owned(),
+            });
+            report.profiles += 1;
+        }
+        let damaged = profiles.damaged.len();
+        for (done, record) in profiles.readable.into_iter().enumerate() {
+            let done = done + damaged;
             let op = Op::enter(engine.clone(), record.id.as_str())?;
             Checker {
                 op: &op,

@@ -1,0 +1,108 @@
+//! One tenant's damaged profile record does not take the others down: the vault opens,
+//! lists, counts, verifies and rotates the other profiles; calls on the damaged one fail
+//! with an integrity error; `verify` names it, and it can be destroyed.
+
+mod common;
+
+use std::ops::ControlFlow;
+
+use common::*;
+use strongroom_core::{MasterKey, MasterKeyId, MasterKeyRing, ProblemKind, Vault};
+
+fn keep_going(_: &strongroom_core::ReencryptProgress) -> ControlFlow<()> {
+    ControlFlow::Continue(())
+}
+
+/// How the profile record of `damaged` is spoiled, at the storage level.
+enum Damage {
+    /// One byte of the record flipped: it no longer decodes (checksum).
+    FlippedByte,
+    /// A readable record of another profile copied under this profile's key.
+    AnotherProfilesRecord(&'static str),
+}
+
+/// Two profiles with a card each, `pro_test` (kept) and `pro_other` (its record damaged
+/// as `damage` says while the vault is closed); returns the test vault reopened and the
+/// kept card's id.
+fn with_a_damaged_profile(damage: Damage) -> (TestVault, strongroom_core::PaymentMethodId) {
+    let mut t = open();
+    let other = create_profile(&t.vault, "pro_other");
+    let customer = new_customer(&t.scope);
+    let kept = save_card(&t.scope, &customer.id, "4111111111111111");
+    let their_customer = new_customer(&other);
+    save_card(&other, &their_customer.id, "5555555555554444");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let profiles = db.cf_handle("profiles").unwrap();
+        let value = match damage {
+            Damage::FlippedByte => {
+                let mut value = db.get_cf(profiles, b"pro_other").unwrap().unwrap();
+                value[12] ^= 0x01;
+                value
+            }
+            Damage::AnotherProfilesRecord(source) => db.get_cf(profiles, source.as_bytes()).unwrap().unwrap(),
+        };
+        db.put_cf(profiles, b"pro_other", value).unwrap();
+    }
+    t.reopen();
+    (t, kept.id)
+}
+
+fn assert_integrity(err: strongroom_core::Error) {
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+}
+
+#[test]
+fn a_damaged_profile_record_leaves_the_other_profiles_working() {
+    for damage in [Damage::FlippedByte, Damage::AnotherProfilesRecord("pro_test")] {
+        let (t, kept) = with_a_damaged_profile(damage);
+        let (test, other) = (profile_id("pro_test"), profile_id("pro_other"));
+
+        assert_eq!(t.scope.retrieve_payment_method(&kept).unwrap().id, kept);
+        assert_integrity(t.vault.profile(&other).unwrap_err());
+        assert_integrity(t.vault.get_profile(&other).unwrap_err());
+        let listed: Vec<_> = t.vault.list_profiles().unwrap().into_iter().map(|p| p.id).collect();
+        assert_eq!(listed, vec![test.clone()]);
+        let stats = t.vault.stats().unwrap();
+        assert_eq!((stats.profiles, stats.total.payment_methods), (1, 1));
+
+        let report = t.vault.verify(&mut |_| {}).unwrap();
+        let problems: Vec<_> =
+            report.problems.iter().map(|p| (p.profile_id.as_str(), p.kind, p.location.as_str())).collect();
+        assert_eq!(problems, vec![("pro_other", ProblemKind::UnreadableValue, "profiles/pro_other")]);
+        assert_eq!(report.profiles, 2);
+    }
+}
+
+/// Master key rotation moves the readable profiles and skips the damaged one; destroying
+/// the damaged one then removes every record it had, and the vault verifies clean.
+#[test]
+fn a_damaged_profile_is_skipped_by_rotation_and_can_be_destroyed() {
+    let (t, kept) = with_a_damaged_profile(Damage::FlippedByte);
+    t.vault.close();
+    let k1 = MasterKeyId::parse("k1").unwrap();
+    let k2 = MasterKeyId::parse("k2").unwrap();
+    let mut both = options(&t.clock);
+    both.master_keys = MasterKeyRing::new(
+        vec![(k1, MasterKey::from_hex(MASTER_KEY_HEX).unwrap()), (k2.clone(), MasterKey::from_bytes([0x42; 32]))],
+        k2,
+    )
+    .unwrap();
+    let vault = Vault::open(t.path(), both).unwrap();
+    let reports = vault.rotate_master_key(&mut keep_going).unwrap();
+    let rotated: Vec<_> = reports.iter().map(|r| (r.profile_id.as_str(), r.complete)).collect();
+    assert_eq!(rotated, vec![("pro_test", true)]);
+
+    let other = profile_id("pro_other");
+    vault.destroy_profile(&other).unwrap();
+    assert_eq!(vault.profile(&other).unwrap_err().code(), "HE_02");
+    assert!(vault.verify(&mut |_| {}).unwrap().is_clean());
+    let scope = vault.profile(&profile_id("pro_test")).unwrap();
+    assert_eq!(scope.reveal_payment_method(&kept).unwrap().card_number.expose(), "4111111111111111");
+    vault.close();
+    for (family, entries) in raw_dump(t.path()) {
+        let left: Vec<_> = entries.iter().filter(|(key, _)| key.starts_with(b"pro_other")).collect();
+        assert!(left.is_empty(), "{family} still holds {} entries of the destroyed profile", left.len());
+    }
+}
