@@ -25,6 +25,8 @@ cp "$lib" "$out/native/linux-x86-64/"
 python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry TokenProvisionRequest ProvisionedToken NetworkCryptogram
 # A method whose argument fails to encode releases the handle it cloned.
 python3 "$here/release_unlowered_handles.py" "$out/generated/io/strongroom/strongroom.kt"
+# A vault's destroy() / close() / use {} closes it, though scopes not yet collected hold handles.
+python3 "$here/shutdown_on_close.py" "$out/generated/io/strongroom/strongroom.kt"
 # Calls into the library reuse their call status (src/io/strongroom/CallStatusPool.kt).
 python3 "$here/pool_call_status.py" "$out/generated/io/strongroom/strongroom.kt"
 

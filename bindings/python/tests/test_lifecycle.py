@@ -58,6 +58,29 @@ def test_vault_is_locked_while_open(vault, vault_path):
     assert ei.value.kind == "storage"
 
 
+def test_a_dropped_vault_stays_open_for_its_scopes(vault_path):
+    import gc
+
+    with open_vault(vault_path) as v:
+        v.create_profile("pro_shop", "merchant_shop", None)
+    scope = open_vault(vault_path).profile("pro_shop")  # the vault object is gone at once
+    gc.collect()
+    customer = scope.create_customer(strongroom.CustomerCreate(name="Kept"))
+    assert scope.retrieve_customer(customer.id).name == "Kept"
+    with pytest.raises(strongroom.StrongroomError.Internal) as ei:
+        open_vault(vault_path)  # still held by the scope
+    assert ei.value.kind == "storage"
+    del scope
+    gc.collect()
+    with open_vault(vault_path) as again:
+        held = again.profile("pro_shop")
+        assert held.retrieve_customer(customer.id).name == "Kept"
+    # Closing the vault closes it for the scopes still held.
+    with pytest.raises(strongroom.StrongroomError.Internal) as ei:
+        held.list_customers(None, None)
+    assert ei.value.kind == "closed"
+
+
 def test_dropping_the_vault_releases_it(vault_path):
     v = open_vault(vault_path)
     del v

@@ -8,16 +8,20 @@ use crate::convert::page;
 use crate::error::Result;
 use crate::revealed::RevealedCard;
 use crate::types::*;
+use crate::vault::Vault;
 
 /// Operations inside one profile, with the rights of whoever obtained it.
 #[derive(uniffi::Object)]
 pub struct ProfileScope {
     inner: core::ProfileScope,
+    /// Keeps the vault open while the scope is in use, though the host dropped the vault's
+    /// own handle (`Vault`'s `Drop` closes it).
+    _vault: Arc<Vault>,
 }
 
-impl From<core::ProfileScope> for ProfileScope {
-    fn from(inner: core::ProfileScope) -> Self {
-        Self { inner }
+impl ProfileScope {
+    pub(crate) fn new(inner: core::ProfileScope, vault: Arc<Vault>) -> Self {
+        Self { inner, _vault: vault }
     }
 }
 

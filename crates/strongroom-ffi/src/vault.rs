@@ -11,9 +11,12 @@ use crate::revealed::ApiKeyCreated;
 use crate::scope::ProfileScope;
 use crate::types::*;
 
-/// An open vault. `shutdown()` closes it (Python: also `close()` and `with`; Kotlin: `use {}`
-/// — dropping the object closes the vault too). After closing, every call fails with an
-/// `Internal` error of kind `closed`.
+/// An open vault. `shutdown()` closes it at once, for every holder (Python: also `close()`
+/// and `with`; Kotlin: also `close()` and `use {}`). Releasing the last handle closes it
+/// too, and the scopes taken from it are handles as well: a vault dropped by the host (or
+/// collected by the JVM's garbage collector) while one of its scopes is still in use stays
+/// open for that scope. After closing, every call fails with an `Internal` error of kind
+/// `closed`.
 #[derive(uniffi::Object)]
 pub struct Vault {
     inner: core::Vault,
@@ -21,7 +24,7 @@ pub struct Vault {
 
 impl Drop for Vault {
     fn drop(&mut self) {
-        // The foreign handle is gone: release the directory even if scopes still exist.
+        // The last handle is gone (the vault's and its scopes'): release the directory.
         self.inner.close();
     }
 }
@@ -123,13 +126,15 @@ impl Vault {
     }
 
     /// The profile with every right (for the trusted host process).
-    pub fn profile(&self, profile_id: String) -> Result<Arc<ProfileScope>> {
-        Ok(Arc::new(self.inner.profile(&self::profile_id(&profile_id)?)?.into()))
+    pub fn profile(self: Arc<Self>, profile_id: String) -> Result<Arc<ProfileScope>> {
+        let scope = self.inner.profile(&self::profile_id(&profile_id)?)?;
+        Ok(Arc::new(ProfileScope::new(scope, self)))
     }
 
     /// The profile as an API key may use it (limited to the key's scopes).
-    pub fn authenticate(&self, api_key: String, profile_id: String) -> Result<Arc<ProfileScope>> {
-        Ok(Arc::new(self.inner.authenticate(&api_key, &self::profile_id(&profile_id)?)?.into()))
+    pub fn authenticate(self: Arc<Self>, api_key: String, profile_id: String) -> Result<Arc<ProfileScope>> {
+        let scope = self.inner.authenticate(&api_key, &self::profile_id(&profile_id)?)?;
+        Ok(Arc::new(ProfileScope::new(scope, self)))
     }
 
     pub fn create_api_key(&self, profile_id: String, request: ApiKeyCreate) -> Result<Arc<ApiKeyCreated>> {

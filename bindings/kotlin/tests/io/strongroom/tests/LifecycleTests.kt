@@ -54,6 +54,36 @@ fun lifecycleTests() = Suite().apply {
         testVault(path).use { assertEquals(listOf("pro_shop"), it.listProfiles().map { p -> p.id }) }
         dir.deleteRecursively()
     }
+    test("a vault the program dropped stays open for its scopes, and close() closes it for them") {
+        val dir = tempDir()
+        val path = dir.resolve("vault").path
+        testVault(path).use { it.createProfile("pro_shop", "m", null) }
+        // The vault object itself is unreachable at once; its scope keeps it open.
+        val scope = testVault(path).profile("pro_shop")
+        repeat(5) {
+            System.gc()
+            Thread.sleep(20)
+        }
+        val c = scope.createCustomer(CustomerCreate(name = "Kept"))
+        assertEquals("Kept", scope.retrieveCustomer(c.id).name)
+        // The directory is still held: another open is refused.
+        assertEquals("storage", assertFailsWith<StrongroomException.Internal> { testVault(path) }.kind)
+        scope.close()
+        var reopened: Vault? = null
+        for (attempt in 1..50) { // the collector's cleaner releases the vault's own handle
+            System.gc()
+            reopened = runCatching { testVault(path) }.getOrNull()
+            if (reopened != null) break
+            Thread.sleep(20)
+        }
+        val vault = assertNotNull(reopened, "the directory was released once every handle was")
+        val held = vault.profile("pro_shop")
+        vault.close()
+        assertEquals("closed", assertFailsWith<StrongroomException.Internal> { held.listCustomers(null, null) }.kind)
+        testVault(path).use { assertEquals("Kept", it.profile("pro_shop").retrieveCustomer(c.id).name) }
+        held.close()
+        dir.deleteRecursively()
+    }
     test("a vault open elsewhere in the process is refused") {
         withVault { _, path ->
             assertEquals("storage", assertFailsWith<StrongroomException.Internal> { testVault(path) }.kind)
