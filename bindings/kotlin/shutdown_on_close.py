@@ -6,7 +6,10 @@ every `ProfileScope` taken from the vault holds one, so that a vault the host dr
 the garbage collector collected: its cleaner releases the handle without `destroy()`) does
 not close under a scope still in use. An explicit close must still close it then, though
 scopes not yet collected hold handles: this makes `Vault.destroy()` call `shutdown()`
-before releasing the handle. Fails loudly unless the generated file has exactly the shape
+before releasing the handle (a failure of that call, such as another thread's destroy
+coming first, does not keep the handle from being released). A Vault object is the only
+one of its vault (only the constructors return one), so this closes what the program
+opened, nothing more. Fails loudly unless the generated file has exactly the shape
 it was written against (uniffi 0.32.2).
 """
 
@@ -22,8 +25,13 @@ GENERATED = """\
 SHUTTING_DOWN = """\
     override fun destroy() {
         // Closes the vault for its scopes too (they hold handles), then releases this one.
-        if (!this.wasDestroyed.get()) {
-            this.shutdown()
+        // A Vault object is the only one of its vault: only the constructors return one.
+        try {
+            if (!this.wasDestroyed.get()) {
+                this.shutdown()
+            }
+        } catch (e: Exception) {
+            // Destroyed meanwhile by another thread; the handle is released below either way.
         }
         // Only allow a single call to this method.
 """

@@ -1,6 +1,7 @@
 //! One tenant's damaged profile record does not take the others down: the vault opens,
 //! lists, counts, verifies and rotates the other profiles; calls on the damaged one fail
-//! with an integrity error; `verify` names it, and it can be destroyed.
+//! with an integrity error; `verify` names it, `purge_expired` counts it, master key
+//! rotation waits for it, and it can be destroyed.
 
 mod common;
 
@@ -67,18 +68,30 @@ fn a_damaged_profile_record_leaves_the_other_profiles_working() {
         let stats = t.vault.stats().unwrap();
         assert_eq!((stats.profiles, stats.total.payment_methods), (1, 1));
 
+        assert_integrity(t.vault.rotate_profile_key(&other).unwrap_err());
+        assert_integrity(t.vault.list_audit(&other, 0, 10).unwrap_err());
+        assert_eq!(t.vault.purge_expired().unwrap().unreadable, 1);
+
         let report = t.vault.verify(&mut |_| {}).unwrap();
         let problems: Vec<_> =
             report.problems.iter().map(|p| (p.profile_id.as_str(), p.kind, p.location.as_str())).collect();
         assert_eq!(problems, vec![("pro_other", ProblemKind::UnreadableValue, "profiles/pro_other")]);
         assert_eq!(report.profiles, 2);
+
+        // Destroying it leaves the other profile whole, whatever the damaged record held.
+        t.vault.destroy_profile(&other).unwrap();
+        assert_eq!(t.vault.profile(&other).unwrap_err().code(), "HE_02");
+        assert_eq!(t.scope.reveal_payment_method(&kept).unwrap().card_number.expose(), "4111111111111111");
+        assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+        assert_eq!(t.vault.stats().unwrap().profiles, 1);
     }
 }
 
-/// Master key rotation moves the readable profiles and skips the damaged one; destroying
-/// the damaged one then removes every record it had, and the vault verifies clean.
+/// Master key rotation is refused while a profile's record is damaged (its values could
+/// not move to the new key); once that profile is destroyed, with every record it had,
+/// rotation moves the others and the vault opens with the new key alone.
 #[test]
-fn a_damaged_profile_is_skipped_by_rotation_and_can_be_destroyed() {
+fn master_key_rotation_waits_for_a_damaged_profile_to_be_destroyed() {
     let (t, kept) = with_a_damaged_profile(Damage::FlippedByte);
     t.vault.close();
     let k1 = MasterKeyId::parse("k1").unwrap();
@@ -90,15 +103,23 @@ fn a_damaged_profile_is_skipped_by_rotation_and_can_be_destroyed() {
     )
     .unwrap();
     let vault = Vault::open(t.path(), both).unwrap();
-    let reports = vault.rotate_master_key(&mut keep_going).unwrap();
-    let rotated: Vec<_> = reports.iter().map(|r| (r.profile_id.as_str(), r.complete)).collect();
-    assert_eq!(rotated, vec![("pro_test", true)]);
+    assert_integrity(vault.rotate_master_key(&mut keep_going).unwrap_err());
+    let test = profile_id("pro_test");
+    assert_eq!(vault.get_profile(&test).unwrap().active_key_version, 1, "nothing rotated");
 
     let other = profile_id("pro_other");
     vault.destroy_profile(&other).unwrap();
     assert_eq!(vault.profile(&other).unwrap_err().code(), "HE_02");
     assert!(vault.verify(&mut |_| {}).unwrap().is_clean());
-    let scope = vault.profile(&profile_id("pro_test")).unwrap();
+    let reports = vault.rotate_master_key(&mut keep_going).unwrap();
+    let rotated: Vec<_> = reports.iter().map(|r| (r.profile_id.as_str(), r.complete)).collect();
+    assert_eq!(rotated, vec![("pro_test", true)]);
+    vault.close();
+
+    let mut only_new = options(&t.clock);
+    only_new.master_keys = MasterKeyRing::single(MasterKeyId::parse("k2").unwrap(), MasterKey::from_bytes([0x42; 32]));
+    let vault = Vault::open(t.path(), only_new).unwrap();
+    let scope = vault.profile(&test).unwrap();
     assert_eq!(scope.reveal_payment_method(&kept).unwrap().card_number.expose(), "4111111111111111");
     vault.close();
     for (family, entries) in raw_dump(t.path()) {

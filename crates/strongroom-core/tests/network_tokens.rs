@@ -518,6 +518,30 @@ fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
     assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
 }
 
+/// A profile whose record is damaged can be destroyed, but none of its cards' token
+/// references is sent to the provider: without the profile's keys none can be checked.
+#[test]
+fn destroying_a_profile_whose_record_is_damaged_deletes_no_token() {
+    let Tokenized { t, sim } = tokenized();
+    let customer = new_customer(&t.scope);
+    let pm = save_tokenized(&t, &customer.id, "4111111111111111");
+    assert!(matches!(pm.network_token, Some(NetworkTokenInfo::Active(_))));
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let profiles = db.cf_handle("profiles").unwrap();
+        let mut value = db.get_cf(profiles, b"pro_test").unwrap().unwrap();
+        value[12] ^= 0x01;
+        db.put_cf(profiles, b"pro_test", value).unwrap();
+    }
+    let vault = reopen_with(t.path(), &t.clock, &sim);
+    let err = vault.profile(&profile_id("pro_test")).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    vault.destroy_profile(&profile_id("pro_test")).unwrap();
+    assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
+    assert!(sim.deleted().is_empty(), "no reference sent: {:?}", sim.deleted());
+}
+
 /// A network token's reference is bound to its sealed number, and the card's storage type
 /// and expiry to its details: a card pointed at another card's token, or a volatile card
 /// made persistent, at the storage level, gets no cryptogram and no reveal.

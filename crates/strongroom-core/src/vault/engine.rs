@@ -100,8 +100,9 @@ impl Engine {
             // Their keys cannot be checked; every call on them fails with an integrity error.
             tracing::warn!(
                 code = "HE_00",
-                damaged = ?profiles.damaged,
-                "profile records that do not decode were skipped; `verify` reports them"
+                damaged = profiles.damaged.len(),
+                first = ?profiles.damaged.iter().take(10).collect::<Vec<_>>(),
+                "profile records that do not decode or name another profile were skipped; `verify` reports them"
             );
         }
         for record in &profiles.readable {

@@ -4,7 +4,7 @@
 use crate::error::{Error, InternalError, Result};
 use crate::model::ids::CustomerId;
 use crate::store::codec;
-use crate::store::records::{CvcRecord, PaymentMethodRecord, ProfileRecord};
+use crate::store::records::{CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::customers::lock_customer;
@@ -43,11 +43,9 @@ impl Vault {
     pub fn purge_expired(&self) -> Result<PurgeReport> {
         let engine = self.engine()?;
         let mut report = PurgeReport::default();
-        let profiles = engine.store.scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)?;
-        for (_, value) in profiles {
-            let Some(record) = readable(codec::decode::<ProfileRecord>(&value), &mut report.unreadable)? else {
-                continue;
-            };
+        let profiles = engine.stored_profiles()?;
+        report.unreadable += profiles.damaged.len() as u64;
+        for record in profiles.readable {
             let op = match Op::enter(engine.clone(), record.id.as_str()) {
                 // Destroyed since the scan: nothing of it is left to purge.
                 Err(Error::NotFound { .. }) => continue,

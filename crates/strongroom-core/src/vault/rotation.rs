@@ -268,7 +268,7 @@ impl Engine {
     /// Adds a key version derived under the ring's active master key and makes it the one
     /// new values are sealed with. Waits for running operations of the profile to finish.
     pub(crate) fn add_key_version(&self, profile: &str) -> Result<ProfileRecord> {
-        let runtime = self.runtimes.get(profile);
+        let runtime = self.runtime(profile)?;
         let _exclusive = runtime.gate.write();
         let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
         let mut record = self.profile_state(profile)?.record.clone();
@@ -292,7 +292,7 @@ impl Engine {
     /// Retires every version but the active one, once no value is sealed under them.
     /// Returns the retired versions, or `None` if values remain on old versions.
     fn retire_old_versions(&self, profile: &str) -> Result<Option<Vec<u32>>> {
-        let runtime = self.runtimes.get(profile);
+        let runtime = self.runtime(profile)?;
         let _exclusive = runtime.gate.write();
         let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
         let state = self.profile_state(profile)?;
@@ -400,13 +400,21 @@ impl Vault {
 
     /// Moves every profile whose active key version was derived under another master key
     /// to a new version under the ring's active master key, re-encrypting everything.
-    /// Afterwards the old master key is no longer needed to open the vault. A profile whose
-    /// record is damaged is skipped (`verify` reports it): restore or destroy it before
-    /// dropping the old master key, as a restored record may still need that key.
+    /// Afterwards the old master key is no longer needed to open the vault.
+    ///
+    /// Refused (`HE_00` `integrity`) while a profile's record is damaged (`verify` names
+    /// it): that profile's values cannot be moved, and would be lost with the old key if
+    /// its record were restored later. Restore or destroy it first.
     pub fn rotate_master_key(&self, progress: &mut ProgressCallback<'_>) -> Result<Vec<ReencryptReport>> {
         let engine = self.engine()?;
+        let profiles = engine.stored_profiles()?;
+        if !profiles.damaged.is_empty() {
+            return Err(Error::integrity(
+                "profile record: restore or destroy the damaged profile (`verify` names it) before rotating the master key",
+            ));
+        }
         let mut reports = Vec::new();
-        for record in engine.stored_profiles()?.readable {
+        for record in profiles.readable {
             let current = record.active_version().map(|v| &v.master_key_id);
             let needs_rotation = current != Some(engine.ring.active_id());
             let has_old_versions = record.key_versions.len() > 1;

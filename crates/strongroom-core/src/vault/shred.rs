@@ -109,7 +109,14 @@ impl Vault {
                 );
                 Vec::new()
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                if matches!(e, Error::NotFound { .. }) {
+                    // Destroyed meanwhile: leave no runtime behind for an id that names no
+                    // profile (the profile lock keeps a new one from being created now).
+                    engine.runtimes.remove(profile);
+                }
+                return Err(e);
+            }
         };
 
         let mut batch = Batch::default();

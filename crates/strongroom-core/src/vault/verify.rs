@@ -286,13 +286,21 @@ impl Vault {
         let mut report = VerifyReport::default();
         for id in &profiles.damaged {
             report.records_checked += 1;
+            let profile_id = reported_profile_id(id)?;
+            let mut detail = "profile record does not decode or names another profile; none of the profile's \
+                              records can be opened"
+                .to_owned();
+            if profile_id.as_str() != id {
+                detail.push_str(
+                    "; it is stored under a key that is no profile id, reported here with `_` for the bytes outside \
+                     the id alphabet (another profile may have that id)",
+                );
+            }
             report.problems.push(VerifyProblem {
-                profile_id: reported_profile_id(id)?,
+                profile_id,
                 kind: ProblemKind::UnreadableValue,
                 location: location(Cf::Profiles, id.as_bytes()),
-                detail: "profile record does not decode or names another profile; none of the profile's records \
-                         can be opened"
-                    .to_owned(),
+                detail,
             });
             report.profiles += 1;
         }

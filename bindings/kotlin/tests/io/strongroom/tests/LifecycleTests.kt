@@ -1,6 +1,7 @@
 package io.strongroom.tests
 
 import io.strongroom.*
+import java.lang.ref.WeakReference
 import kotlin.test.*
 
 fun lifecycleTests() = Suite().apply {
@@ -59,11 +60,14 @@ fun lifecycleTests() = Suite().apply {
         val path = dir.resolve("vault").path
         testVault(path).use { it.createProfile("pro_shop", "m", null) }
         // The vault object itself is unreachable at once; its scope keeps it open.
-        val scope = testVault(path).profile("pro_shop")
-        repeat(5) {
+        val (vaultRef, scope) = testVault(path).let { WeakReference(it) to it.profile("pro_shop") }
+        for (attempt in 1..50) {
+            if (vaultRef.get() == null) break
             System.gc()
             Thread.sleep(20)
         }
+        assertNull(vaultRef.get(), "the vault object was collected")
+        Thread.sleep(200) // its cleaner releases the vault object's handle meanwhile
         val c = scope.createCustomer(CustomerCreate(name = "Kept"))
         assertEquals("Kept", scope.retrieveCustomer(c.id).name)
         // The directory is still held: another open is refused.
