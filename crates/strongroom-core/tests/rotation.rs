@@ -214,3 +214,77 @@ fn master_key_rotation_frees_the_old_key() {
     let err = Vault::open(t.path(), options(&t.clock)).unwrap_err();
     assert_eq!(err.internal_kind(), Some("missing_master_key"));
 }
+
+/// A card whose record cannot be read keeps re-encryption from finishing (its values
+/// cannot move); `verify` names it, deleting it removes it with every index entry that
+/// names it, and re-encryption then retires the old key version. Both ways a record can
+/// be unreadable: damaged bytes, and another card's record copied under its key.
+#[test]
+fn an_unreadable_card_can_be_deleted_so_that_re_encryption_finishes() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let kept = save_card(&t.scope, &customer.id, &visa(1));
+    let damaged = save_card(&t.scope, &customer.id, &visa(2));
+    let mut volatile = PaymentMethodCreate::card(customer.id.clone(), card(&visa(3)));
+    volatile.storage_type = strongroom_core::StorageType::Volatile;
+    let copied_over = t.scope.create_payment_method(volatile).unwrap().payment_method;
+    let profile = t.scope.profile_id().clone();
+    t.vault.rotate_profile_key(&profile).unwrap();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let records = db.cf_handle("payment_methods").unwrap();
+        let key = |pm: &PaymentMethodId| [b"pro_test\0".as_slice(), pm.as_str().as_bytes()].concat();
+        let mut value = db.get_cf(records, key(&damaged.id)).unwrap().unwrap();
+        value[3] ^= 0x01;
+        db.put_cf(records, key(&damaged.id), value).unwrap();
+        let other = db.get_cf(records, key(&kept.id)).unwrap().unwrap();
+        db.put_cf(records, key(&copied_over.id), other).unwrap();
+    }
+    t.reopen();
+    let err = t.vault.reencrypt_profile(&profile, ReencryptOptions::default(), &mut keep_going).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    // (The copied record's index entries are also reported, as orphans: they name a key
+    // whose record is another card's.)
+    let unreadable: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.kind == strongroom_core::ProblemKind::UnreadableValue)
+        .map(|p| p.location.clone())
+        .collect();
+    assert_eq!(
+        unreadable,
+        [&damaged.id, &copied_over.id].map(|pm| format!("payment_methods/{pm}")).to_vec(),
+        "{:?}",
+        report.problems
+    );
+
+    for pm in [&damaged.id, &copied_over.id] {
+        let err = t.scope.retrieve_payment_method(pm).unwrap_err();
+        assert_eq!(err.internal_kind(), Some("integrity"), "{err}");
+        assert_eq!(&t.scope.delete_payment_method(pm).unwrap().id, pm);
+        assert_eq!(t.scope.delete_payment_method(pm).unwrap_err().code(), "HE_02");
+        assert_eq!(t.scope.retrieve_payment_method(pm).unwrap_err().code(), "HE_02");
+    }
+    let report = t.vault.reencrypt_profile(&profile, ReencryptOptions::default(), &mut keep_going).unwrap();
+    assert!(report.complete && report.retired_versions == vec![1], "{report:?}");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert!(report.is_clean(), "no index entry names a deleted card: {:?}", report.problems);
+    let listed = t.scope.list_payment_methods(&customer.id, &PageRequest::default()).unwrap();
+    assert_eq!(listed.payment_methods.iter().map(|pm| &pm.id).collect::<Vec<_>>(), vec![&kept.id]);
+    assert_eq!(t.scope.reveal_payment_method(&kept.id).unwrap().card_number.expose(), visa(1));
+    let stats = t.vault.profile_stats(&profile).unwrap();
+    assert_eq!((stats.payment_methods, stats.stored_cvcs), (1, 1));
+    // The same cards can be stored again: their fingerprint entries went with them.
+    save_card(&t.scope, &customer.id, &visa(2));
+    t.vault.close();
+    let dump = raw_dump(t.path());
+    for family in ["payment_methods", "pm_by_customer", "pm_expiry", "cvc"] {
+        for (key, _) in &dump[family] {
+            for pm in [&damaged.id, &copied_over.id] {
+                assert!(!contains(key, pm.as_str().as_bytes()), "{family} still names {pm}");
+            }
+        }
+    }
+}

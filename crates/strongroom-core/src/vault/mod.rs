@@ -24,6 +24,7 @@ mod scope;
 mod secrets;
 mod shred;
 mod stats;
+mod unreadable;
 mod verify;
 mod views;
 

@@ -6,7 +6,7 @@ use subtle::ConstantTimeEq;
 
 use crate::card::{self, CheckedCard, Expiry, mask};
 use crate::crypto::{Fingerprint, KeyPurpose};
-use crate::error::{Error, ObjectKind, Result};
+use crate::error::{Error, InternalError, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::Cvc;
 use crate::model::ids::{CustomerId, PaymentMethodId};
@@ -29,7 +29,7 @@ use crate::vault::engine::Engine;
 use crate::vault::network_tokens::{self, TokenRequest};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
-use crate::vault::{contexts, views};
+use crate::vault::{contexts, unreadable, views};
 
 fn not_found() -> Error {
     Error::not_found(ObjectKind::PaymentMethod, "payment_method_id")
@@ -473,14 +473,44 @@ impl ProfileScope {
 
     /// Deletes the payment method, its stored CVC and its index entries. A second delete
     /// is `HE_02`.
+    ///
+    /// A payment method whose record cannot be read (`verify` reports it unreadable; every
+    /// other call on it fails with `HE_00` `integrity`) is deleted too, with every index
+    /// entry that names it, so that it no longer keeps `reencrypt_profile` from finishing.
+    /// Its network token, if it had one, is not deleted at the provider: no reference of
+    /// an unreadable record can be checked.
     pub fn delete_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethodDeleted> {
         let op = self.begin(Scope::Write, AuditAction::PaymentMethodDeleted)?;
-        let (_guard, record) = lock_live(&op, id)?;
+        let (_guard, record) = match lock_live(&op, id) {
+            Err(e @ Error::Internal(InternalError::Integrity { .. })) => return self.delete_unreadable(&op, id, e),
+            found => found?,
+        };
         let mut batch = Batch::default();
         delete_payment_method_writes(&mut batch, op.profile(), &record);
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
         drop(_guard);
         self.delete_network_tokens(&op, std::slice::from_ref(&record));
+        Ok(PaymentMethodDeleted { id: id.clone() })
+    }
+
+    /// Deletes payment method `id`, whose record failed to load with `error`.
+    fn delete_unreadable(&self, op: &Op, id: &PaymentMethodId, error: Error) -> Result<PaymentMethodDeleted> {
+        let (engine, profile) = (&op.engine, op.profile());
+        // Its customer is unknown: concurrent deletes of it meet on a lock of its own.
+        let _guard = engine.locks.lock(&[b"unreadable payment method", profile.as_bytes(), id.as_str().as_bytes()]);
+        match load(engine, &op.state, id.as_str()) {
+            Ok(None) => return Err(not_found()),
+            // Readable after all: the error came from elsewhere, and the normal path decides.
+            Ok(Some(_)) => return Err(error),
+            Err(Error::Internal(InternalError::Integrity { .. })) => {}
+            Err(e) => return Err(e),
+        }
+        let batch = unreadable::removal_writes(engine, profile, id.as_str())?;
+        op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
+        tracing::warn!(
+            code = "HE_00",
+            "deleted a payment method whose record could not be read; a network token it had stays at the provider"
+        );
         Ok(PaymentMethodDeleted { id: id.clone() })
     }
 }

@@ -1,0 +1,37 @@
+//! Removing a payment method whose record cannot be read (damaged in the files, or another
+//! card's record copied under its key), so that a card `verify` reports as unreadable can
+//! be deleted like any other, and stops blocking re-encryption of its profile.
+//!
+//! Its clear fields cannot be trusted or even read, so the index entries that point to it
+//! are found by looking at every entry of the profile's indexes (a repair, rare enough for
+//! a scan of the profile), not by the record's customer, fingerprint and expiry.
+
+use crate::error::Result;
+use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
+use crate::vault::engine::Engine;
+
+/// The deletes that remove payment method `pm` of `profile`: its record, its CVC and
+/// every entry of the customer, fingerprint and expiry indexes that names it.
+pub(crate) fn removal_writes(engine: &Engine, profile: &str, pm: &str) -> Result<Batch> {
+    let mut batch = Batch::default();
+    batch.delete(Cf::PaymentMethods, keys::record(profile, pm));
+    batch.delete(Cf::Cvc, keys::record(profile, pm));
+    let owned = KeyRange::prefix(keys::profile_prefix(profile));
+    // Both indexes end their keys with the payment method's id.
+    for cf in [Cf::PmByCustomer, Cf::PmExpiry] {
+        engine.scan_all(cf, &owned, |key, _| {
+            if keys::last_part(key) == pm.as_bytes() {
+                batch.delete(cf, key.to_vec());
+            }
+            Ok(())
+        })?;
+    }
+    // The fingerprint index names it in its values.
+    engine.scan_all(Cf::Fingerprints, &owned, |key, value| {
+        if stored_id::from_index_value(value, "fingerprint index").is_ok_and(|id| id == pm) {
+            batch.delete(Cf::Fingerprints, key.to_vec());
+        }
+        Ok(())
+    })?;
+    Ok(batch)
+}
