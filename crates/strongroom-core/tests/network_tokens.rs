@@ -495,24 +495,32 @@ fn a_token_the_vault_cannot_keep_is_deleted_at_the_provider() {
     assert_eq!(provider.sim.deleted().len(), 2, "the token of the card deleted meanwhile");
 }
 
-/// Collecting a profile's token references before a destroy skips a damaged record: the
-/// profile is still destroyed, and the readable cards' tokens deleted at the provider.
-#[test]
-fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
+/// Two tokenized cards of `pro_test`, `damaged` (its record no longer decodes) and `fine`,
+/// in a vault reopened with the simulator.
+struct DamagedCard {
+    t: TestVault,
+    sim: Arc<SimulatedNetworkTokenProvider>,
+    vault: Vault,
+    damaged: PaymentMethod,
+    fine: PaymentMethod,
+}
+
+fn one_damaged_card() -> DamagedCard {
     let Tokenized { t, sim } = tokenized();
     let customer = new_customer(&t.scope);
     let damaged = save_tokenized(&t, &customer.id, "4111111111111111");
     let fine = save_tokenized(&t, &customer.id, "5555555555554444");
     t.vault.close();
-    {
-        let db = raw_db(t.path());
-        let records = db.cf_handle("payment_methods").unwrap();
-        let key = [b"pro_test\0".as_slice(), damaged.id.as_str().as_bytes()].concat();
-        let mut value = db.get_cf(records, &key).unwrap().unwrap();
-        value[3] ^= 0x20;
-        db.put_cf(records, &key, value).unwrap();
-    }
+    damage_payment_method(&raw_db(t.path()), damaged.id.as_str());
     let vault = reopen_with(t.path(), &t.clock, &sim);
+    DamagedCard { t, sim, vault, damaged, fine }
+}
+
+/// Collecting a profile's token references before a destroy skips a damaged record: the
+/// profile is still destroyed, and the readable cards' tokens deleted at the provider.
+#[test]
+fn a_damaged_card_does_not_keep_its_profile_from_being_destroyed() {
+    let DamagedCard { t: _t, sim, vault, fine, .. } = one_damaged_card();
     vault.destroy_profile(&profile_id("pro_test")).unwrap();
     assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
     assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
@@ -540,6 +548,26 @@ fn destroying_a_profile_whose_record_is_damaged_deletes_no_token() {
     vault.destroy_profile(&profile_id("pro_test")).unwrap();
     assert_eq!(vault.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
     assert!(sim.deleted().is_empty(), "no reference sent: {:?}", sim.deleted());
+}
+
+/// Deleting a card whose record does not decode sends no token reference to the provider
+/// (none can be read or checked) and records the token deletion as failed.
+#[test]
+fn deleting_an_unreadable_card_records_its_token_as_not_deleted() {
+    let DamagedCard { t: _t, sim, vault, damaged, fine } = one_damaged_card();
+    let scope = vault.profile(&profile_id("pro_test")).unwrap();
+    scope.delete_payment_method(&damaged.id).unwrap();
+    assert!(sim.deleted().is_empty(), "{:?}", sim.deleted());
+    let events = vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    let token_events: Vec<_> = events
+        .iter()
+        .filter(|e| e.action.as_str() == "network_token_deleted")
+        .map(|e| (e.object_id.as_deref(), e.outcome.clone()))
+        .collect();
+    let failed = strongroom_core::AuditOutcome::Failure { code: "HE_00".into() };
+    assert_eq!(token_events, vec![(Some(damaged.id.as_str()), failed)]);
+    scope.delete_payment_method(&fine.id).unwrap();
+    assert_eq!(sim.deleted(), vec![active(&fine).token_ref.clone()]);
 }
 
 /// A network token's reference is bound to its sealed number, and the card's storage type

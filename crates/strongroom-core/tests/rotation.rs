@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
 use common::*;
+use strongroom_core::internals::ClearFieldEdit;
 use strongroom_core::{
     MasterKey, MasterKeyId, MasterKeyRing, PageRequest, PaymentMethodCreate, PaymentMethodId, ReencryptOptions, Vault,
 };
@@ -235,9 +236,7 @@ fn an_unreadable_card_can_be_deleted_so_that_re_encryption_finishes() {
         let db = raw_db(t.path());
         let records = db.cf_handle("payment_methods").unwrap();
         let key = |pm: &PaymentMethodId| [b"pro_test\0".as_slice(), pm.as_str().as_bytes()].concat();
-        let mut value = db.get_cf(records, key(&damaged.id)).unwrap().unwrap();
-        value[3] ^= 0x01;
-        db.put_cf(records, key(&damaged.id), value).unwrap();
+        damage_payment_method(&db, damaged.id.as_str());
         let other = db.get_cf(records, key(&kept.id)).unwrap().unwrap();
         db.put_cf(records, key(&copied_over.id), other).unwrap();
     }
@@ -276,8 +275,6 @@ fn an_unreadable_card_can_be_deleted_so_that_re_encryption_finishes() {
     assert_eq!(t.scope.reveal_payment_method(&kept.id).unwrap().card_number.expose(), visa(1));
     let stats = t.vault.profile_stats(&profile).unwrap();
     assert_eq!((stats.payment_methods, stats.stored_cvcs), (1, 1));
-    // The same cards can be stored again: their fingerprint entries went with them.
-    save_card(&t.scope, &customer.id, &visa(2));
     t.vault.close();
     let dump = raw_dump(t.path());
     for family in ["payment_methods", "pm_by_customer", "pm_expiry", "cvc"] {
@@ -287,4 +284,32 @@ fn an_unreadable_card_can_be_deleted_so_that_re_encryption_finishes() {
             }
         }
     }
+    // The fingerprint index names cards in its values: only the kept card's entry is left.
+    assert_eq!(dump["fingerprints"].len(), 1);
+}
+
+/// A card whose owner was changed in the files (its record decodes, its details no longer
+/// open) is deleted by the index entries that name it, not by its edited clear fields: the
+/// customer it was moved to, who holds the same card, keeps that card's entries.
+#[test]
+fn deleting_an_edited_card_leaves_the_other_customers_card_alone() {
+    let mut t = open();
+    let (owner, other) = (new_customer(&t.scope), new_customer(&t.scope));
+    let edited = save_card(&t.scope, &owner.id, &visa(7));
+    let theirs = save_card(&t.scope, &other.id, &visa(7));
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        rewrite_payment_method(&db, edited.id.as_str(), ClearFieldEdit::Customer(other.id.clone()));
+    }
+    t.reopen();
+    assert_eq!(t.scope.retrieve_payment_method(&edited.id).unwrap_err().internal_kind(), Some("integrity"));
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert!(report.is_clean(), "the owner's entries went with the card: {:?}", report.problems);
+    let again = t.scope.create_payment_method(PaymentMethodCreate::card(other.id.clone(), card(&visa(7)))).unwrap();
+    assert!(again.duplicate, "the other customer's fingerprint entry is still there");
+    assert_eq!(again.payment_method.id, theirs.id);
+    let listed = t.scope.list_payment_methods(&owner.id, &PageRequest::default()).unwrap();
+    assert!(listed.payment_methods.is_empty());
 }

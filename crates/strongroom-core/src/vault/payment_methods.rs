@@ -24,7 +24,7 @@ use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::PendingEvent;
 use crate::vault::card_binding;
-use crate::vault::customers::{load_active_customer, lock_customer};
+use crate::vault::customers::{customer_lock_key, load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
 use crate::vault::network_tokens::{self, TokenRequest};
 use crate::vault::profiles::ProfileState;
@@ -474,39 +474,59 @@ impl ProfileScope {
     /// Deletes the payment method, its stored CVC and its index entries. A second delete
     /// is `HE_02`.
     ///
-    /// A payment method whose record cannot be read (`verify` reports it unreadable; every
-    /// other call on it fails with `HE_00` `integrity`) is deleted too, with every index
-    /// entry that names it, so that it no longer keeps `reencrypt_profile` from finishing.
-    /// Its network token, if it had one, is not deleted at the provider: no reference of
-    /// an unreadable record can be checked.
+    /// A payment method whose record cannot be read (`verify` reports it unreadable: it does
+    /// not decode, or its clear fields were edited so that its details no longer open;
+    /// other calls on it fail with `HE_00` `integrity`) is deleted too, with every index
+    /// entry that names it, found by looking through the profile's indexes rather than by
+    /// its clear fields, which cannot be trusted. Then it no longer keeps
+    /// `reencrypt_profile` from finishing. Its network token, if it had one, is not deleted
+    /// at the provider, as no reference of such a record can be checked: with a provider
+    /// configured, that is recorded as a failed token deletion.
     pub fn delete_payment_method(&self, id: &PaymentMethodId) -> Result<PaymentMethodDeleted> {
         let op = self.begin(Scope::Write, AuditAction::PaymentMethodDeleted)?;
-        let (_guard, record) = match lock_live(&op, id) {
+        let (guard, record) = match lock_live(&op, id) {
             Err(e @ Error::Internal(InternalError::Integrity { .. })) => return self.delete_unreadable(&op, id, e),
             found => found?,
         };
+        // The clear fields name the index entries to delete; an edited one could name
+        // another card's, so they are trusted only once the details open with them.
+        if let Err(e @ Error::Internal(InternalError::Integrity { .. })) =
+            card_binding::open_details(&op.state, &record)
+        {
+            drop(guard);
+            return self.delete_unreadable(&op, id, e);
+        }
         let mut batch = Batch::default();
         delete_payment_method_writes(&mut batch, op.profile(), &record);
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
-        drop(_guard);
+        drop(guard);
         self.delete_network_tokens(&op, std::slice::from_ref(&record));
         Ok(PaymentMethodDeleted { id: id.clone() })
     }
 
-    /// Deletes payment method `id`, whose record failed to load with `error`.
+    /// Deletes payment method `id`, whose record failed to load or open with `error`.
     fn delete_unreadable(&self, op: &Op, id: &PaymentMethodId, error: Error) -> Result<PaymentMethodDeleted> {
-        let (engine, profile) = (&op.engine, op.profile());
-        // Its customer is unknown: concurrent deletes of it meet on a lock of its own.
-        let _guard = engine.locks.lock(&[b"unreadable payment method", profile.as_bytes(), id.as_str().as_bytes()]);
-        match load(engine, &op.state, id.as_str()) {
+        let (engine, profile, pm) = (&op.engine, op.profile(), id.as_str());
+        // The customers its index entries name are locked, as its writers (re-encryption's
+        // CVC pass among them) lock them; and a key of its own, for two such deletes.
+        let customers = unreadable::customers_naming(engine, profile, pm)?;
+        let own = [profile.as_bytes(), b"unreadable payment method", pm.as_bytes()];
+        let lock_keys = customers.iter().map(|c| customer_lock_key(profile, c)).chain([own]);
+        let _guards = engine.locks.lock_many(lock_keys);
+        match load(engine, &op.state, pm) {
             Ok(None) => return Err(not_found()),
-            // Readable after all: the error came from elsewhere, and the normal path decides.
-            Ok(Some(_)) => return Err(error),
-            Err(Error::Internal(InternalError::Integrity { .. })) => {}
+            // Readable after all (repaired meanwhile): the caller tries again.
+            Ok(Some(record)) if card_binding::open_details(&op.state, &record).is_ok() => return Err(error),
+            Ok(Some(_)) | Err(Error::Internal(InternalError::Integrity { .. })) => {}
             Err(e) => return Err(e),
         }
-        let batch = unreadable::removal_writes(engine, profile, id.as_str())?;
-        op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
+        let batch = unreadable::removal_writes(engine, profile, pm)?;
+        let mut events = vec![self.event(AuditAction::PaymentMethodDeleted, id)];
+        if engine.network_tokens.is_some() {
+            let actor = self.actor().clone();
+            events.push(PendingEvent::failure(actor, AuditAction::NetworkTokenDeleted, Some(pm.to_owned()), &error));
+        }
+        op.commit(batch, events)?;
         tracing::warn!(
             code = "HE_00",
             "deleted a payment method whose record could not be read; a network token it had stays at the provider"

@@ -1,14 +1,36 @@
-//! Removing a payment method whose record cannot be read (damaged in the files, or another
-//! card's record copied under its key), so that a card `verify` reports as unreadable can
-//! be deleted like any other, and stops blocking re-encryption of its profile.
+//! Removing a payment method whose record cannot be read (damaged in the files, another
+//! card's record copied under its key, or clear fields edited so that its details no
+//! longer open), so that a card `verify` reports as unreadable can be deleted like any
+//! other, and stops blocking re-encryption of its profile.
 //!
 //! Its clear fields cannot be trusted or even read, so the index entries that point to it
 //! are found by looking at every entry of the profile's indexes (a repair, rare enough for
-//! a scan of the profile), not by the record's customer, fingerprint and expiry.
+//! a scan of the profile; it holds the profile's operation gate for reading meanwhile, so
+//! a key rotation of the profile waits for it), not by the record's customer, fingerprint
+//! and expiry: a fingerprint entry is deleted only when its value names this card.
 
 use crate::error::Result;
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::engine::Engine;
+
+/// The customers whose index entries name payment method `pm` of `profile` (normally one:
+/// its own).
+pub(crate) fn customers_naming(engine: &Engine, profile: &str, pm: &str) -> Result<Vec<String>> {
+    let prefix = keys::profile_prefix(profile);
+    let mut customers = Vec::new();
+    engine.scan_all(Cf::PmByCustomer, &KeyRange::prefix(prefix.clone()), |key, _| {
+        // `profile ‖ 0 ‖ customer ‖ 0 ‖ pm`
+        if keys::last_part(key) == pm.as_bytes()
+            && let Some(end) = key.len().checked_sub(pm.len() + 1)
+            && let Some(customer) = key.get(prefix.len()..end)
+            && let Ok(customer) = std::str::from_utf8(customer)
+        {
+            customers.push(customer.to_owned());
+        }
+        Ok(())
+    })?;
+    Ok(customers)
+}
 
 /// The deletes that remove payment method `pm` of `profile`: its record, its CVC and
 /// every entry of the customer, fingerprint and expiry indexes that names it.

@@ -177,6 +177,16 @@ pub fn rewrite_payment_method(db: &rocksdb::DB, id: &str, edit: ClearFieldEdit) 
     db.put_cf(pms, &key, edit_payment_method_record(&stored, edit).unwrap()).unwrap();
 }
 
+/// Damages payment method `id` of `pro_test` in `db` (from `raw_db`): one byte of its
+/// record flipped, so that the record no longer decodes.
+pub fn damage_payment_method(db: &rocksdb::DB, id: &str) {
+    let pms = db.cf_handle("payment_methods").unwrap();
+    let key = [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+    let mut value = db.get_cf(pms, &key).unwrap().unwrap();
+    value[3] ^= 0x20;
+    db.put_cf(pms, &key, value).unwrap();
+}
+
 /// Every file under `dir`, recursively, with its bytes.
 pub fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
