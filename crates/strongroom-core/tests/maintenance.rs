@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 
 use common::*;
-use strongroom_core::{CustomerCreate, PageRequest, ProblemKind, ReencryptOptions, Vault};
+use strongroom_core::internals::ClearFieldEdit;
+use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate, ProblemKind, ReencryptOptions, Vault};
 
 /// The doomed profile's sealed values (at least 48 bytes: envelope and tag) and its salt
 /// record, from a dump of the files.
@@ -359,4 +360,29 @@ fn purge_goes_on_past_a_damaged_record() {
     let later = t.vault.profile(later.profile_id()).unwrap();
     assert!(later.take_cvc(&later_pm.id).unwrap().is_none());
     assert!(t.scope.take_cvc(&pms[2].id).unwrap().is_none());
+}
+
+/// An expired volatile card whose owner was changed in the files is not purged by its
+/// edited clear fields (which name the fingerprint entry of the customer it was moved to,
+/// who holds the same card): the sweep counts it unreadable, and deleting it removes it
+/// through the entries that name it.
+#[test]
+fn purge_leaves_an_edited_volatile_card_to_delete() {
+    let mut t = open();
+    let (owner, other) = (new_customer(&t.scope), new_customer(&t.scope));
+    let mut request = PaymentMethodCreate::card(owner.id.clone(), card(&visa(9)));
+    request.storage_type = strongroom_core::StorageType::Volatile;
+    let edited = t.scope.create_payment_method(request).unwrap().payment_method;
+    let theirs = save_card(&t.scope, &other.id, &visa(9));
+    t.vault.close();
+    rewrite_payment_method(&raw_db(t.path()), edited.id.as_str(), ClearFieldEdit::Customer(other.id.clone()));
+    t.reopen();
+    t.clock.advance(std::time::Duration::from_secs(25 * 3600));
+    let report = t.vault.purge_expired().unwrap();
+    assert_eq!((report.payment_methods, report.unreadable), (0, 1), "{report:?}");
+    let again = t.scope.create_payment_method(PaymentMethodCreate::card(other.id.clone(), card(&visa(9)))).unwrap();
+    assert!(again.duplicate && again.payment_method.id == theirs.id, "their fingerprint entry is still there");
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    assert_eq!(t.vault.purge_expired().unwrap(), strongroom_core::PurgeReport::default());
 }

@@ -86,8 +86,12 @@ pub(crate) fn purge_if_expired(op: &Op, id: &str, customer: &CustomerId) -> Resu
 }
 
 /// Removes an expired payment method (its customer's lock held in `guard`), then its
-/// network token at the provider, outside the lock.
+/// network token at the provider, outside the lock. Its clear fields name the index
+/// entries to delete, so they are trusted only once its details open with them: an
+/// edited record (its owner or expiry changed in the files) is an integrity error, which
+/// the purge sweep counts as unreadable and `delete_payment_method` handles.
 fn expire_now(op: &Op, guard: MutexGuard<'_, ()>, record: &PaymentMethodRecord) -> Result<()> {
+    card_binding::open_details(&op.state, record)?;
     let mut batch = Batch::default();
     let event = expire(&mut batch, op.profile(), record);
     op.commit(batch, vec![event])?;
