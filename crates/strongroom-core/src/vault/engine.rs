@@ -127,7 +127,7 @@ impl Engine {
     pub(crate) fn stored_profiles(&self) -> Result<StoredProfiles> {
         let mut profiles = StoredProfiles::default();
         for (key, value) in self.store.scan(Cf::Profiles, &KeyRange::prefix(Vec::new()), usize::MAX)? {
-            match profile_record(&key, &value) {
+            match codec::decode(&value).and_then(|record| stored_under(record, &key)) {
                 Ok(record) => profiles.readable.push(record),
                 Err(Error::Internal(InternalError::Integrity { .. })) => {
                     profiles.damaged.push(String::from_utf8_lossy(&key).into_owned());
@@ -148,11 +148,10 @@ impl Engine {
         loop {
             let seen = self.profiles.changes();
             let key = keys::profile(id);
-            let bytes = self
-                .store
-                .get(Cf::Profiles, &key)?
+            let record = self
+                .get_record(Cf::Profiles, &key)?
                 .ok_or_else(|| Error::not_found(crate::error::ObjectKind::Profile, "profile_id"))?;
-            let record = profile_record(&key, &bytes)?;
+            let record = stored_under(record, &key)?;
             match self.profiles.insert_read(ProfileState::new(record, self.ring.clone()), seen) {
                 Ok(state) => return Ok(state),
                 Err(state) if tries == 2 => return Ok(state),
@@ -202,9 +201,8 @@ pub(crate) struct StoredProfiles {
     pub(crate) damaged: Vec<String>,
 }
 
-/// A profile's record stored under `key`, which must be its id.
-fn profile_record(key: &[u8], bytes: &[u8]) -> Result<ProfileRecord> {
-    let record: ProfileRecord = codec::decode(bytes)?;
+/// A profile's record read under `key`, which must be its id.
+fn stored_under(record: ProfileRecord, key: &[u8]) -> Result<ProfileRecord> {
     if record.id.as_str().as_bytes() != key {
         return Err(Error::integrity("profile (stored under another id)"));
     }
