@@ -33,6 +33,11 @@ def test_server_to_server_flow(scope):
     assert pm.card.card_holder_name == "John Doe"
     assert pm.card.nick_name == "work"
     assert pm.card_cvc_token_storage.is_stored
+    assert (pm.payment_method_type, pm.status) == (
+        strongroom.PaymentMethodType.CARD,
+        strongroom.PaymentMethodStatus.ACTIVE,
+    )
+    assert scope.find_customer_by_reference("ref_1").id == customer.id
 
     # Same card for the same customer: the existing token comes back.
     again = scope.create_payment_method(new_card(customer.id))
@@ -70,6 +75,28 @@ def test_server_to_server_flow(scope):
 
     deleted = scope.delete_customer(customer.id)
     assert deleted.customer_deleted and deleted.payment_methods_deleted == 1
+
+
+def test_find_by_reference_and_check_card(scope, customer):
+    try:
+        scope.find_customer_by_reference("crm-missing")
+        raise AssertionError("an unknown reference was found")
+    except strongroom.StrongroomError.NotFound as e:
+        assert (e.code, e.field) == ("HE_02", "merchant_reference_id")
+    # A card is checked as create would check it, and nothing is written.
+    assert scope.check_card(strongroom.CardInput(card_number=VISA, card_exp_month="12", card_exp_year="2035"), None, None) is None
+    bad = [
+        (strongroom.CardInput(card_number=VISA, card_exp_month="13", card_exp_year="2035"), None, "card_exp_month"),
+        (strongroom.CardInput(card_number="4242424242424241", card_exp_month="12", card_exp_year="2035"), None, "card_number"),
+        (strongroom.CardInput(card_number=VISA, card_exp_month="12", card_exp_year="2035"), {"note": VISA}, "metadata.value"),
+    ]
+    for card, metadata, field in bad:
+        try:
+            scope.check_card(card, None, metadata)
+            raise AssertionError(f"{field}: accepted")
+        except strongroom.StrongroomError.InvalidValue as e:
+            assert (e.code, e.field) == ("IR_05", field)
+    assert scope.list_payment_methods(customer.id, None, None).payment_methods == []
 
 
 def test_customer_update_and_list(scope):

@@ -33,6 +33,30 @@ def test_reveal_gives_the_full_card_but_prints_masked(scope, customer):
     assert "4444" in printed
 
 
+def test_results_print_the_holder_and_the_customer_hidden(scope):
+    billing = strongroom.Address(line1="1 Secret Lane", city="Springfield", first_name="Ada", country="US")
+    personal = dict(name="Ada Lovelace", email="ada@example.com", phone="555 0100")
+    request = strongroom.CustomerCreate(**personal, default_billing_address=billing)
+    customer = scope.create_customer(request)
+    pm = scope.create_payment_method(new_card(customer.id, card_holder_name="Ada Lovelace")).payment_method
+    assert pm.card.card_holder_name == "Ada Lovelace" and customer.email == "ada@example.com"
+    printed = [
+        request,
+        strongroom.CustomerUpdate(**personal, default_shipping_address=billing),
+        customer,
+        scope.retrieve_customer(customer.id),
+        scope.list_customers(None, None),
+        pm,
+        scope.retrieve_payment_method(pm.id),
+        scope.list_payment_methods(customer.id, None, None),
+    ]
+    for value in printed:
+        text = repr(value) + str(value)
+        for secret in ["Ada", "Lovelace", "ada@example.com", "555 0100", "Secret Lane", "Springfield"]:
+            assert secret not in text, (secret, text)
+    assert "'US'" in str(customer) and "4242" in str(pm)
+
+
 def test_take_cvc_returns_it_once(scope, customer):
     pm = scope.create_payment_method(new_card(customer.id, card_cvc="737")).payment_method
     assert scope.take_cvc(pm.id) == "737"

@@ -531,18 +531,23 @@ fn import_reports_bad_lines_and_is_idempotent() {
             "{{\"customer_id\":\"{existing}\",\"card_number\":\"{}\",\"card_exp_month\":\"01\",\"card_exp_year\":\"2031\",\"pan\":\"{hidden}\"}}",
             visa(8)
         ),
+        // A new customer's reference with a card the vault refuses: no customer is made.
+        format!(
+            "{{\"customer_reference\":\"crm-refused\",\"card_number\":\"{}\",\"card_exp_month\":\"13\",\"card_exp_year\":\"2031\"}}",
+            visa(9)
+        ),
     ];
     // good, blank, bad, good, bad…: line numbers count blank lines.
     let text = format!(
-        "{}\n\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
-        good[0], bad[0], bad[1], good[1], bad[2], bad[3], good[2], bad[4], bad[5]
+        "{}\n\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
+        good[0], bad[0], bad[1], good[1], bad[2], bad[3], good[2], bad[4], bad[5], bad[6]
     );
     let file = cli.write("in.jsonl", &text);
     let run = cli.run(&["import", "--profile", "pro_a", file.to_str().unwrap()]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let summary: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!((summary["imported"].as_u64(), summary["rejected"].as_u64()), (Some(3), Some(6)));
-    assert_eq!(summary["customers_created"], 1);
+    assert_eq!((summary["imported"].as_u64(), summary["rejected"].as_u64()), (Some(3), Some(7)));
+    assert_eq!(summary["customers_created"], 1, "only crm-7's");
     let errors: Vec<(u64, &str, Option<&str>)> = summary["errors"]
         .as_array()
         .unwrap()
@@ -558,6 +563,7 @@ fn import_reports_bad_lines_and_is_idempotent() {
             (7, "IR_04", Some("customer_id")),
             (9, "HE_02", Some("customer_id")),
             (10, "IR_05", None),
+            (11, "IR_05", Some("card_exp_month")),
         ]
     );
     assert!(run.stderr.contains("line 4: IR_05 (card_number)"), "{}", run.stderr);
@@ -576,6 +582,25 @@ fn import_reports_bad_lines_and_is_idempotent() {
     let ok = cli.run_with_stdin(&["import", "--profile", "pro_a", "-"], &import_lines(5, 5, 100)).json();
     assert_eq!(ok["imported"], 5);
     cli.run(&["import", "--profile", "pro_a", cli.path("missing.jsonl").to_str().unwrap()]).fails(11, "missing.jsonl");
+}
+
+/// A masked export is the masked view without the holder name, which is card data and
+/// leaves the vault only sealed.
+#[test]
+fn a_masked_export_leaves_the_holder_name_out() {
+    let cli = Cli::new();
+    let line = format!(
+        "{{\"customer_reference\":\"ref-h\",\"card_number\":\"{}\",\"card_exp_month\":\"04\",\"card_exp_year\":\"2032\",\"card_holder_name\":\"Ada Lovelace\",\"nick_name\":\"travel\"}}\n",
+        visa(3)
+    );
+    cli.write("one.jsonl", &line);
+    assert_eq!(cli.run(&["import", "--profile", "pro_a", "one.jsonl"]).json()["imported"], 1);
+    cli.run(&["export", "--profile", "pro_a", "masked.jsonl"]).json();
+    let text = std::fs::read_to_string(cli.path("masked.jsonl")).unwrap();
+    assert!(!text.contains("Ada Lovelace"), "{text}");
+    let exported: Value = serde_json::from_str(text.trim()).unwrap();
+    let card = &exported["payment_method_data"]["card"];
+    assert_eq!((card["nick_name"].as_str(), card.get("card_holder_name")), (Some("travel"), None));
 }
 
 #[test]

@@ -163,6 +163,36 @@ pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<
     codec::encode(&record)
 }
 
+/// A change to a stored profile record (see [`edit_profile_record`]).
+#[derive(Clone, Debug)]
+pub enum ProfileEdit {
+    /// The times to live, in milliseconds as stored.
+    TimesToLive { cvc_ms: u64, volatile_ms: u64 },
+    /// One more key version, decrypt-only, under the active version's master key.
+    ExtraKeyVersion(u32),
+}
+
+/// A stored profile record with `edit` applied and its checksum computed again, as someone
+/// who can write the vault's files but holds no key could make it.
+pub fn edit_profile_record(bytes: &[u8], edit: ProfileEdit) -> Result<Vec<u8>> {
+    let mut record: records::ProfileRecord = codec::decode(bytes)?;
+    match edit {
+        ProfileEdit::TimesToLive { cvc_ms, volatile_ms } => {
+            record.settings.cvc_ttl_ms = cvc_ms;
+            record.settings.volatile_ttl_ms = volatile_ms;
+        }
+        ProfileEdit::ExtraKeyVersion(version) => {
+            let active = record.active_version().cloned().ok_or_else(|| crate::Error::integrity("profile"))?;
+            record.key_versions.push(records::KeyVersionRecord {
+                version,
+                state: records::KeyState::DecryptOnly,
+                ..active
+            });
+        }
+    }
+    codec::encode(&record)
+}
+
 /// The audit chain's macs (vault format 3), for the benchmarks.
 pub struct ChainMacs(crate::crypto::chain_mac::ChainKey);
 

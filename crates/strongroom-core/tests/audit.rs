@@ -153,6 +153,30 @@ fn listing_a_page_with_an_edited_event_is_an_integrity_error() {
     assert_eq!(t.vault.list_audit(&profile, 6, 3).unwrap().len(), 3);
 }
 
+/// Events stored at the last positions a u64 numbers (copies of real events, as someone
+/// who can write the files could put there) make a listing from there an integrity error,
+/// not a panic counting past the end.
+#[test]
+fn listing_events_stored_at_the_last_positions_is_an_integrity_error() {
+    let (mut t, _) = busy();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let audit = db.cf_handle("audit").unwrap();
+        let value = db.get_cf(audit, event_key("pro_test", 3)).unwrap().unwrap();
+        for seq in [u64::MAX - 1, u64::MAX] {
+            db.put_cf(audit, event_key("pro_test", seq), &value).unwrap();
+        }
+    }
+    t.reopen();
+    let profile = t.scope.profile_id().clone();
+    for from in [u64::MAX - 1, u64::MAX] {
+        let err = t.vault.list_audit(&profile, from, 5).unwrap_err();
+        assert_eq!(err.internal_kind(), Some("integrity"), "from {from}");
+    }
+    assert_eq!(t.vault.list_audit(&profile, 0, 3).unwrap().len(), 3);
+}
+
 /// A maced event dressed up as a sealed one (the envelope's `SR` prefix put in front)
 /// does not open, and is found at its position.
 #[test]

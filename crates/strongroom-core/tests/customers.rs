@@ -73,6 +73,11 @@ fn find_by_merchant_reference() {
     t.scope.delete_customer(&created.id).unwrap();
     let err = t.scope.find_customer_by_reference("crm-42").unwrap_err();
     assert_eq!(err.code(), "HE_02", "a deleted customer's reference is released");
+    // A reference no customer could hold is bad input, not a miss.
+    for reference in ["", "  ", "crm\n42", &"r".repeat(65), &"r".repeat(10 * 1024 * 1024)] {
+        let err = t.scope.find_customer_by_reference(reference).unwrap_err();
+        assert_eq!((err.code(), err.field()), ("IR_05", Some("merchant_reference_id")), "{:.20}", reference);
+    }
 }
 
 #[test]

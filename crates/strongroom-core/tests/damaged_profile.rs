@@ -127,3 +127,45 @@ fn master_key_rotation_waits_for_a_damaged_profile_to_be_destroyed() {
         assert!(left.is_empty(), "{family} still holds {} entries of the destroyed profile", left.len());
     }
 }
+
+/// Rewrites `pro_test`'s profile record with `edit` and its checksum computed again, while
+/// the vault is closed, as someone who can write the files but holds no key could.
+fn edit_profile(t: &mut TestVault, edit: strongroom_core::internals::ProfileEdit) {
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let profiles = db.cf_handle("profiles").unwrap();
+        let value = db.get_cf(profiles, b"pro_test").unwrap().unwrap();
+        let edited = strongroom_core::internals::edit_profile_record(&value, edit).unwrap();
+        db.put_cf(profiles, b"pro_test", edited).unwrap();
+    }
+    t.reopen();
+}
+
+/// Times to live edited out of range in the stored record are read as the nearest allowed:
+/// a CVC is still gone within 24 hours, a volatile card still lasts at least a second.
+#[test]
+fn edited_times_to_live_are_kept_within_the_allowed_range() {
+    use std::time::Duration;
+    use strongroom_core::internals::ProfileEdit;
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    edit_profile(&mut t, ProfileEdit::TimesToLive { cvc_ms: u64::MAX, volatile_ms: 0 });
+    let settings = t.vault.get_profile(t.scope.profile_id()).unwrap().settings;
+    assert_eq!((settings.cvc_ttl, settings.volatile_ttl), (Duration::from_secs(24 * 3600), Duration::from_secs(1)));
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    let cvc_expires = pm.card_cvc_token_storage.expires_at.unwrap().as_millis();
+    assert_eq!(cvc_expires - start_time().as_millis(), 24 * 3600 * 1000);
+}
+
+/// A stored key version with no successor (u32::MAX) makes adding a version an integrity
+/// error, not a panic; the profile's cards still read.
+#[test]
+fn a_key_version_with_no_successor_is_an_integrity_error() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let pm = save_card(&t.scope, &customer.id, "4111111111111111");
+    edit_profile(&mut t, strongroom_core::internals::ProfileEdit::ExtraKeyVersion(u32::MAX));
+    assert_integrity(t.vault.rotate_profile_key(t.scope.profile_id()).unwrap_err());
+    assert_eq!(t.scope.retrieve_payment_method(&pm.id).unwrap().card.last4_digits, "1111");
+}

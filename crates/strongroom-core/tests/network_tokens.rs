@@ -368,12 +368,19 @@ impl NetworkTokenProvider for Careless {
             // A reference that is the card number, or holds the token's.
             "4242424242424242" => number.to_owned(),
             "4000056655665556" => format!("ref-{token_number}"),
+            // A well-formed reference, with an expiry month 13 or one already over.
+            "6011111111111117" | "378282246310005" => format!("ref-{}", request.payment_method_id),
             _ => "bad ref with spaces".into(),
+        };
+        let (expiry_month, expiry_year) = match number {
+            "6011111111111117" => (13, 2030),
+            "378282246310005" => (1, 2020),
+            _ => (1, 2030),
         };
         Ok(NetworkToken {
             token_number: strongroom_core::card::number::parse(token_number).unwrap().0,
-            expiry_month: 1,
-            expiry_year: 2030,
+            expiry_month,
+            expiry_year,
             token_ref,
             status: NetworkTokenStatus::Active,
         })
@@ -406,7 +413,7 @@ fn a_careless_provider_leaks_nothing_and_cannot_store_junk() {
     let e = t.scope.provision_network_token(&declined.id).unwrap_err();
     assert!(!format!("{e} {e:?}").contains("5555555555554444"));
 
-    for number in ["4242424242424242", "4000056655665556"] {
+    for number in ["4242424242424242", "4000056655665556", "6011111111111117", "378282246310005"] {
         let holding = save_tokenized(&t, &customer.id, number);
         match &holding.network_token {
             Some(NetworkTokenInfo::Missing { kind: ProviderErrorKind::Failed, reason, .. }) => {

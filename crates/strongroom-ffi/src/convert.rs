@@ -25,7 +25,7 @@ fn exposed(value: Option<SecretString>) -> Option<String> {
     value.map(|s| s.expose().to_owned())
 }
 
-fn metadata_in(map: Option<HashMap<String, String>>) -> Option<core::Metadata> {
+pub(crate) fn metadata_in(map: Option<HashMap<String, String>>) -> Option<core::Metadata> {
     map.map(|m| core::Metadata(m.into_iter().collect::<BTreeMap<_, _>>()))
 }
 
@@ -333,8 +333,14 @@ impl From<core::PaymentMethod> for PaymentMethod {
         Self {
             id: p.id.to_string(),
             customer_id: p.customer_id.to_string(),
+            payment_method_type: match p.payment_method_type {
+                core::PaymentMethodType::Card => PaymentMethodType::Card,
+            },
             payment_method_subtype: p.payment_method_subtype.into(),
             storage_type: p.storage_type.into(),
+            status: match p.status {
+                core::PaymentMethodStatus::Active => PaymentMethodStatus::Active,
+            },
             recurring_enabled: p.recurring_enabled,
             created: time(p.created),
             modified_at: time(p.modified_at),

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use strongroom_core as core;
 
-use crate::convert::page;
+use std::collections::HashMap;
+
+use crate::convert::{self, page};
 use crate::error::Result;
 use crate::revealed::RevealedCard;
 use crate::types::*;
@@ -61,6 +63,11 @@ impl ProfileScope {
         Ok(self.inner.list_customers(&page(limit, cursor))?.into())
     }
 
+    /// The live customer holding `merchant_reference_id`; `HE_02` when none does.
+    pub fn find_customer_by_reference(&self, merchant_reference_id: String) -> Result<Customer> {
+        Ok(self.inner.find_customer_by_reference(&merchant_reference_id)?.into())
+    }
+
     pub fn delete_customer(&self, customer_id: String) -> Result<CustomerDeleted> {
         Ok(self.inner.delete_customer(&self::customer_id(&customer_id)?)?.into())
     }
@@ -68,6 +75,18 @@ impl ProfileScope {
     pub fn create_payment_method(&self, request: PaymentMethodCreate) -> Result<PaymentMethodCreated> {
         let created = self.inner.create_payment_method(request.try_into()?)?;
         Ok(PaymentMethodCreated { payment_method: created.payment_method.into(), duplicate: created.duplicate })
+    }
+
+    /// Checks a card (with its billing address and metadata) as `create_payment_method`
+    /// would, writing nothing: the same error create would give.
+    pub fn check_card(
+        &self,
+        card: CardInput,
+        billing: Option<Address>,
+        metadata: Option<HashMap<String, String>>,
+    ) -> Result<()> {
+        let (billing, metadata) = (billing.map(core::Address::from), convert::metadata_in(metadata));
+        Ok(self.inner.check_card(&card.into(), billing.as_ref(), metadata.as_ref())?)
     }
 
     pub fn retrieve_payment_method(&self, payment_method_id: String) -> Result<PaymentMethod> {

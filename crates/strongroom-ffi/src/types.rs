@@ -166,6 +166,18 @@ pub enum CardNetwork {
     CartesBancaires,
 }
 
+/// What a payment method is; cards only, for now.
+#[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentMethodType {
+    Card,
+}
+
+/// Whether a payment method can be used; a deleted one is gone, not a status.
+#[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentMethodStatus {
+    Active,
+}
+
 #[derive(uniffi::Enum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentMethodSubtype {
     Credit,
@@ -262,8 +274,10 @@ pub struct CvcStorage {
 pub struct PaymentMethod {
     pub id: String,
     pub customer_id: String,
+    pub payment_method_type: PaymentMethodType,
     pub payment_method_subtype: PaymentMethodSubtype,
     pub storage_type: StorageType,
+    pub status: PaymentMethodStatus,
     pub recurring_enabled: bool,
     pub created: SystemTime,
     pub modified_at: SystemTime,

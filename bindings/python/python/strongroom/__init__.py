@@ -170,6 +170,37 @@ TokenProvisionRequest.__repr__ = TokenProvisionRequest.__str__ = lambda self: (
     f"TokenProvisionRequest(profile_id={self.profile_id!r}, payment_method_id={self.payment_method_id!r}, "
     f"card_number={_last_four(self.card_number)}, card_network={self.card_network})"
 )
+# Results print their card holder's and customer's personal data hidden, as the Rust types'
+# Debug does: a masked view logged with print or logging shows the card, not the person.
+MaskedCard.__repr__ = MaskedCard.__str__ = lambda self: (
+    f"MaskedCard(last4_digits={self.last4_digits!r}, card_isin={self.card_isin!r}, "
+    f"expiry_month={self.expiry_month!r}, expiry_year={self.expiry_year!r}, "
+    f"card_holder_name={_hidden(self.card_holder_name)}, nick_name={self.nick_name!r}, "
+    f"card_network={self.card_network}, card_issuer={self.card_issuer!r}, card_type={self.card_type!r}, "
+    f"issuer_country={self.issuer_country!r}, card_fingerprint={self.card_fingerprint!r}, "
+    f"saved_to_locker={self.saved_to_locker!r})"
+)
+Address.__repr__ = Address.__str__ = lambda self: f"Address(country={self.country!r}, …)"
+
+
+def _personal(self):
+    return f"name={_hidden(self.name)}, email={_hidden(self.email)}, phone={_hidden(self.phone)}"
+
+
+Customer.__repr__ = Customer.__str__ = lambda self: (
+    f"Customer(id={self.id!r}, merchant_reference_id={self.merchant_reference_id!r}, {_personal(self)}, "
+    f"default_billing_address={self.default_billing_address}, "
+    f"default_shipping_address={self.default_shipping_address}, status={self.status})"
+)
+CustomerCreate.__repr__ = CustomerCreate.__str__ = lambda self: (
+    f"CustomerCreate(merchant_reference_id={self.merchant_reference_id!r}, {_personal(self)}, "
+    f"default_billing_address={self.default_billing_address}, "
+    f"default_shipping_address={self.default_shipping_address})"
+)
+CustomerUpdate.__repr__ = CustomerUpdate.__str__ = lambda self: (
+    f"CustomerUpdate({_personal(self)}, default_billing_address={self.default_billing_address}, "
+    f"default_shipping_address={self.default_shipping_address})"
+)
 # A cryptogram authorizes one payment: as secret as a CVC until it is used.
 NetworkCryptogram.__repr__ = NetworkCryptogram.__str__ = lambda self: f"NetworkCryptogram(cryptogram=***, eci={self.eci!r})"
 ProvisionedToken.__repr__ = ProvisionedToken.__str__ = lambda self: (

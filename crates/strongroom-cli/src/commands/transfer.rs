@@ -221,21 +221,22 @@ fn import_line(
         ("IR_05".to_owned(), None, reason)
     })?;
     let vault_error = |e: strongroom_core::Error| (e.code().to_owned(), e.field().map(str::to_owned), e.to_string());
+    let card = CardInput {
+        card_number: parsed.card_number.as_str().into(),
+        card_exp_month: parsed.card_exp_month.clone(),
+        card_exp_year: parsed.card_exp_year.clone(),
+        card_holder_name: parsed.card_holder_name.as_deref().map(Into::into),
+        nick_name: parsed.nick_name.clone(),
+        ..Default::default()
+    };
+    let metadata = parsed.metadata.clone().map(Metadata);
+    // A line the vault would refuse creates nothing, not even its customer.
+    scope.check_card(&card, None, metadata.as_ref()).map_err(vault_error)?;
     let customer = customers
         .resolve(scope, parsed.customer_id.as_deref(), parsed.customer_reference.as_deref())
         .map_err(vault_error)?;
-    let mut request = PaymentMethodCreate::card(
-        customer,
-        CardInput {
-            card_number: parsed.card_number.as_str().into(),
-            card_exp_month: parsed.card_exp_month.clone(),
-            card_exp_year: parsed.card_exp_year.clone(),
-            card_holder_name: parsed.card_holder_name.as_deref().map(Into::into),
-            nick_name: parsed.nick_name.clone(),
-            ..Default::default()
-        },
-    );
-    request.metadata = parsed.metadata.clone().map(Metadata);
+    let mut request = PaymentMethodCreate::card(customer, card);
+    request.metadata = metadata;
     scope.create_payment_method(request).map(|c| c.duplicate).map_err(vault_error)
 }
 
@@ -334,6 +335,10 @@ pub fn export(global: &Global, args: ExportArgs) -> Result<()> {
             let mut out = std::io::BufWriter::new(file);
             for_each_payment_method(&scope, |customer, pm| {
                 let mut line = json::payment_method(pm);
+                // The holder name is card data: it leaves the vault only sealed (above).
+                if let Some(card) = line["payment_method_data"]["card"].as_object_mut() {
+                    card.remove("card_holder_name");
+                }
                 line["customer_reference"] = json!(customer_reference(customer));
                 writeln!(out, "{line}").map_err(|e| CliError::io("export", e))?;
                 count += 1;

@@ -32,6 +32,14 @@ impl Expiry {
         Ok(expiry)
     }
 
+    /// Whether an expiry that did not come through [`Expiry::parse`] (a network token's,
+    /// from its provider) is one `parse` would give: a month of 1–12, a year no more than
+    /// 50 years ahead, not over at `now`.
+    pub(crate) fn is_valid_at(self, now: Timestamp) -> bool {
+        let (now_year, _) = now.year_month();
+        (1..=12).contains(&self.month) && i32::from(self.year) <= now_year + MAX_YEARS_AHEAD && !self.is_expired_at(now)
+    }
+
     /// Whether the card's last valid month is over at `now`.
     pub fn is_expired_at(self, now: Timestamp) -> bool {
         let (now_year, now_month) = now.year_month();

@@ -337,13 +337,16 @@ impl Vault {
             },
         };
         let mut events = Vec::with_capacity(entries.len());
-        for (expected_seq, (key, value)) in (from..).zip(entries) {
-            if keys::audit_seq(&key) != Some(expected_seq) {
+        // `None` past the last position a u64 can number: an event stored there is damage.
+        let mut expected = Some(from);
+        for (key, value) in entries {
+            let Some(expected_seq) = expected.filter(|seq| keys::audit_seq(&key) == Some(*seq)) else {
                 return Err(Error::integrity("audit event"));
-            }
+            };
             let linked = link(&state, expected_seq, &value, &previous).map_err(|_| Error::integrity("audit event"))?;
             previous = linked.chain;
             events.push(linked.event);
+            expected = expected_seq.checked_add(1);
         }
         Ok(events)
     }

@@ -3,10 +3,13 @@
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::AuditAction;
-use crate::model::customer::{Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate};
+use crate::model::customer::{
+    Customer, CustomerCreate, CustomerDeleted, CustomerPage, CustomerUpdate, MAX_REFERENCE_CHARS,
+};
 use crate::model::ids::CustomerId;
 use crate::model::page::PageRequest;
 use crate::model::scope::Scope;
+use crate::model::text;
 use crate::store::codec;
 use crate::store::records::{CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus};
 use crate::store::{Batch, Cf, KeyRange, keys};
@@ -105,9 +108,11 @@ impl ProfileScope {
     }
 
     /// The live customer holding `merchant_reference_id` in this profile; `HE_02` (field
-    /// `merchant_reference_id`) when none does.
+    /// `merchant_reference_id`) when none does, `IR_05` when it is not one a customer could
+    /// hold (blank, longer than 64 characters, control characters).
     pub fn find_customer_by_reference(&self, merchant_reference_id: &str) -> Result<Customer> {
         let op = self.begin(Scope::Read, AuditAction::CustomerRetrieved)?;
+        text::check("merchant_reference_id", merchant_reference_id, MAX_REFERENCE_CHARS)?;
         let (engine, state) = (&op.engine, &op.state);
         let not_found = || Error::not_found(ObjectKind::Customer, "merchant_reference_id");
         let stored = engine

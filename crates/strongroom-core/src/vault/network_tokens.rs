@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::card;
+use crate::card::{self, Expiry};
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::card::{CardNetwork, CardNumber};
@@ -156,6 +156,7 @@ impl ProfileScope {
                 let well_formed = (12..=19).contains(&digits.len())
                     && digits.bytes().all(|b| b.is_ascii_digit())
                     && valid_ref(&token.token_ref)
+                    && Expiry { month: token.expiry_month, year: token.expiry_year }.is_valid_at(now)
                     && !ref_holds_a_number;
                 if !well_formed {
                     let e = Error::NetworkTokenProvider {

@@ -7,9 +7,11 @@ use subtle::ConstantTimeEq;
 use crate::card::{self, CheckedCard, Expiry, mask};
 use crate::crypto::{Fingerprint, KeyPurpose};
 use crate::error::{Error, InternalError, ObjectKind, Result};
+use crate::model::address::Address;
 use crate::model::audit::{AuditAction, AuditActor};
-use crate::model::card::Cvc;
+use crate::model::card::{CardInput, Cvc};
 use crate::model::ids::{CustomerId, PaymentMethodId};
+use crate::model::metadata::Metadata;
 use crate::model::network_token::NetworkTokenInfo;
 use crate::model::page::PageRequest;
 use crate::model::payment_method::{
@@ -30,6 +32,24 @@ use crate::vault::network_tokens::{self, TokenRequest};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
 use crate::vault::{contexts, unreadable, views};
+
+/// Every check of a create request that needs no stored record.
+fn check_card_input(
+    card: &CardInput,
+    billing: Option<&Address>,
+    metadata: Option<&Metadata>,
+    now: Timestamp,
+) -> Result<CheckedCard> {
+    let checked = card::check(card, now)?;
+    if let Some(billing) = billing {
+        billing.validate("billing")?;
+    }
+    if let Some(metadata) = metadata {
+        metadata.validate("metadata")?;
+    }
+    card::refuse_number_in_extras(billing, metadata, &checked.number)?;
+    Ok(checked)
+}
 
 fn not_found() -> Error {
     Error::not_found(ObjectKind::PaymentMethod, "payment_method_id")
@@ -175,6 +195,16 @@ impl ProfileScope {
         Ok(PaymentMethodCreated { payment_method, duplicate: created.duplicate })
     }
 
+    /// Checks a card, its billing address and metadata as `create_payment_method` does
+    /// before it reads or writes anything (expiry by the vault's clock), and writes
+    /// nothing: the same typed error create would give, for a caller that must create
+    /// something else first only if the card will be accepted (the CLI's import creates a
+    /// line's customer only then). The customer, a duplicate and the network token provider
+    /// are create's to check.
+    pub fn check_card(&self, card: &CardInput, billing: Option<&Address>, metadata: Option<&Metadata>) -> Result<()> {
+        check_card_input(card, billing, metadata, self.now()?).map(drop)
+    }
+
     /// The create itself: validation, dedup, the atomic write. Returns the checked card
     /// for the network token request that may follow.
     fn save_card(&self, request: PaymentMethodCreate) -> Result<(PaymentMethodCreated, CheckedCard)> {
@@ -184,14 +214,7 @@ impl ProfileScope {
         if request.network_tokenization {
             network_tokens::provider(&op)?;
         }
-        let card = card::check(&request.card, now)?;
-        if let Some(billing) = &request.billing {
-            billing.validate("billing")?;
-        }
-        if let Some(metadata) = &request.metadata {
-            metadata.validate("metadata")?;
-        }
-        card::refuse_number_in_extras(request.billing.as_ref(), request.metadata.as_ref(), &card.number)?;
+        let card = check_card_input(&request.card, request.billing.as_ref(), request.metadata.as_ref(), now)?;
         let guard = lock_customer(engine, state.id(), request.customer_id.as_str());
         load_active_customer(engine, state, &request.customer_id)?;
 

@@ -40,7 +40,7 @@ impl ProfileState {
             active,
             ring,
         );
-        let settings = settings_from_stored(&record.settings);
+        let settings = settings_from_stored(record.id.as_str(), &record.settings);
         Self { record, settings, keys, api_key_hmac_key: OnceLock::new(), chain_key: OnceLock::new() }
     }
 
@@ -80,10 +80,21 @@ impl ProfileState {
     }
 }
 
-fn settings_from_stored(s: &StoredSettings) -> ProfileSettings {
+/// The settings a profile record holds, each time to live kept within the range that
+/// creating or changing the settings allows: the record is in clear, under a checksum
+/// anyone can recompute, and an edited CVC time to live must not keep CVCs past 24 hours.
+fn settings_from_stored(profile: &str, s: &StoredSettings) -> ProfileSettings {
+    let within = |what: &str, ms: u64, max: Duration| {
+        let ttl = Duration::from_millis(ms);
+        let kept = ttl.clamp(ProfileSettings::MIN_TTL, max);
+        if kept != ttl {
+            tracing::warn!(profile, setting = what, "stored time to live out of range; using the nearest allowed");
+        }
+        kept
+    };
     ProfileSettings {
-        cvc_ttl: Duration::from_millis(s.cvc_ttl_ms),
-        volatile_ttl: Duration::from_millis(s.volatile_ttl_ms),
+        cvc_ttl: within("cvc_ttl", s.cvc_ttl_ms, ProfileSettings::MAX_CVC_TTL),
+        volatile_ttl: within("volatile_ttl", s.volatile_ttl_ms, ProfileSettings::MAX_VOLATILE_TTL),
         expose_card_fingerprint: s.expose_card_fingerprint,
     }
 }

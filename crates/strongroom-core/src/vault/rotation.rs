@@ -272,7 +272,14 @@ impl Engine {
         let _exclusive = runtime.gate.write();
         let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
         let mut record = self.profile_state(profile)?.record.clone();
-        let next = record.key_versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
+        let next = record
+            .key_versions
+            .iter()
+            .map(|v| v.version)
+            .max()
+            .unwrap_or(0)
+            .checked_add(1)
+            .ok_or_else(|| Error::integrity("key versions (the highest has no successor)"))?;
         for version in &mut record.key_versions {
             version.state = KeyState::DecryptOnly;
         }

@@ -173,6 +173,11 @@ impl ProfileScope {
         Ok(op)
     }
 
+    /// The vault clock's time (for checks that need no operation).
+    pub(crate) fn now(&self) -> Result<Timestamp> {
+        Ok(self.vault.engine()?.now())
+    }
+
     /// The audit event of a successful `action` on `object_id`.
     pub(crate) fn event(&self, action: AuditAction, object_id: impl ToString) -> PendingEvent {
         PendingEvent::success(self.actor.clone(), action, Some(object_id.to_string()))

@@ -94,3 +94,31 @@ internal fun printed(cryptogram: NetworkCryptogram): String = "NetworkCryptogram
 internal fun printed(token: ProvisionedToken): String =
     "ProvisionedToken(tokenNumber=${lastFour(token.tokenNumber)}, expiry=${token.expiryMonth}/${token.expiryYear}, " +
         "tokenRef=${token.tokenRef}, status=${token.status})"
+
+// Results print their card holder's and customer's personal data hidden, as the Rust
+// types' Debug does: a masked view in a log line shows the card, not the person.
+internal fun printed(card: MaskedCard): String =
+    "MaskedCard(last4Digits=${card.last4Digits}, cardIsin=${card.cardIsin}, expiryMonth=${card.expiryMonth}, " +
+        "expiryYear=${card.expiryYear}, cardHolderName=${hidden(card.cardHolderName)}, nickName=${card.nickName}, " +
+        "cardNetwork=${card.cardNetwork}, cardIssuer=${card.cardIssuer}, cardType=${card.cardType}, " +
+        "issuerCountry=${card.issuerCountry}, cardFingerprint=${card.cardFingerprint}, savedToLocker=${card.savedToLocker})"
+
+internal fun printed(address: Address): String = "Address(country=${address.country}, …)"
+
+private fun personal(name: String?, email: String?, phone: String?): String =
+    "name=${hidden(name)}, email=${hidden(email)}, phone=${hidden(phone)}"
+
+internal fun printed(customer: Customer): String =
+    "Customer(id=${customer.id}, merchantReferenceId=${customer.merchantReferenceId}, " +
+        "${personal(customer.name, customer.email, customer.phone)}, " +
+        "defaultBillingAddress=${customer.defaultBillingAddress}, " +
+        "defaultShippingAddress=${customer.defaultShippingAddress}, status=${customer.status})"
+
+internal fun printed(request: CustomerCreate): String =
+    "CustomerCreate(merchantReferenceId=${request.merchantReferenceId}, " +
+        "${personal(request.name, request.email, request.phone)}, " +
+        "defaultBillingAddress=${request.defaultBillingAddress}, defaultShippingAddress=${request.defaultShippingAddress})"
+
+internal fun printed(update: CustomerUpdate): String =
+    "CustomerUpdate(${personal(update.name, update.email, update.phone)}, " +
+        "defaultBillingAddress=${update.defaultBillingAddress}, defaultShippingAddress=${update.defaultShippingAddress})"

@@ -32,6 +32,8 @@ fun flowTests() = Suite().apply {
             assertEquals(CardNetwork.VISA, pm.card.cardNetwork)
             assertEquals("John Doe", pm.card.cardHolderName)
             assertTrue(pm.cardCvcTokenStorage.isStored)
+            assertEquals(PaymentMethodType.CARD to PaymentMethodStatus.ACTIVE, pm.paymentMethodType to pm.status)
+            assertEquals(customer.id, scope.findCustomerByReference("ref_1").id)
 
             val again = scope.createPaymentMethod(newCard(customer.id))
             assertTrue(again.duplicate)
@@ -64,6 +66,26 @@ fun flowTests() = Suite().apply {
             val deleted = scope.deleteCustomer(customer.id)
             assertTrue(deleted.customerDeleted)
             assertEquals(1u, deleted.paymentMethodsDeleted)
+        }
+    }
+
+    test("find by reference; check a card without writing") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val customer = scope.createCustomer(CustomerCreate(name = "A"))
+            val missing = assertFailsWith<StrongroomException.NotFound> { scope.findCustomerByReference("crm-x") }
+            assertEquals("HE_02" to "merchant_reference_id", missing.code to missing.field)
+            scope.checkCard(card(VISA), null, null)
+            val bad = listOf(
+                Triple(card(VISA, month = "13"), null, "card_exp_month"),
+                Triple(card("4242424242424241"), null, "card_number"),
+                Triple(card(VISA), mapOf("note" to VISA), "metadata.value"),
+            )
+            for ((c, metadata, field) in bad) {
+                val e = assertFailsWith<StrongroomException.InvalidValue> { scope.checkCard(c, null, metadata) }
+                assertEquals("IR_05" to field, e.code to e.field)
+            }
+            assertEquals(emptyList(), scope.listPaymentMethods(customer.id, null, null).paymentMethods)
         }
     }
 

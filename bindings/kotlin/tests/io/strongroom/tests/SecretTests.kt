@@ -37,6 +37,28 @@ fun secretTests() = Suite().apply {
             }
         }
     }
+    test("results print the holder and the customer hidden") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val billing = Address(line1 = "1 Secret Lane", city = "Springfield", firstName = "Ada", country = "US")
+            val request = CustomerCreate(name = "Ada Lovelace", email = "ada@example.com", phone = "555 0100",
+                defaultBillingAddress = billing)
+            val customer = scope.createCustomer(request)
+            val pm = scope.createPaymentMethod(newCard(customer.id, holder = "Ada Lovelace")).paymentMethod
+            assertEquals("Ada Lovelace", pm.card.cardHolderName)
+            val printed = listOf(request, CustomerUpdate(name = "Ada Lovelace", email = "ada@example.com",
+                phone = "555 0100", defaultShippingAddress = billing), customer, scope.retrieveCustomer(customer.id),
+                scope.listCustomers(null, null), pm, scope.retrievePaymentMethod(pm.id),
+                scope.listPaymentMethods(customer.id, null, null))
+            for (value in printed) {
+                val text = value.toString()
+                for (secret in listOf("Ada", "Lovelace", "ada@example.com", "555 0100", "Secret Lane", "Springfield")) {
+                    assertFalse(text.contains(secret), "$secret in $text")
+                }
+            }
+            assertTrue(customer.toString().contains("country=US") && pm.toString().contains("4242"))
+        }
+    }
     test("take_cvc returns it once") {
         withVault { vault, _ ->
             val scope = vault.profile("pro_shop")
