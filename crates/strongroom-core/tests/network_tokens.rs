@@ -437,11 +437,34 @@ fn a_careless_provider_leaks_nothing_and_cannot_store_junk() {
     }
 }
 
-/// The simulator, with something run during each provision (while the vault waits outside
-/// its locks).
+type Hook = std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>;
+
+/// The simulator, with something run during the next provision, and during the next
+/// delete (while the vault waits outside its locks); it records every reference it is
+/// asked to delete (the simulator's own list has only those it knew).
 struct DuringProvision {
     sim: SimulatedNetworkTokenProvider,
-    hook: std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    hook: Hook,
+    on_delete: Hook,
+    asked_to_delete: std::sync::Mutex<Vec<String>>,
+}
+
+impl DuringProvision {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            sim: SimulatedNetworkTokenProvider::new([5; 32]),
+            hook: Hook::default(),
+            on_delete: Hook::default(),
+            asked_to_delete: Default::default(),
+        })
+    }
+
+    /// The references asked to delete so far, sorted.
+    fn asked_to_delete(&self) -> Vec<String> {
+        let mut refs = self.asked_to_delete.lock().unwrap().clone();
+        refs.sort();
+        refs
+    }
 }
 
 impl std::fmt::Debug for DuringProvision {
@@ -462,6 +485,10 @@ impl NetworkTokenProvider for DuringProvision {
         self.sim.status(token_ref)
     }
     fn delete(&self, token_ref: &str) -> Result<(), ProviderError> {
+        if let Some(hook) = self.on_delete.lock().unwrap().take() {
+            hook();
+        }
+        self.asked_to_delete.lock().unwrap().push(token_ref.to_owned());
         self.sim.delete(token_ref)
     }
     fn cryptogram(&self, token_ref: &str, request: &CryptogramRequest) -> Result<NetworkCryptogram, ProviderError> {
@@ -469,14 +496,71 @@ impl NetworkTokenProvider for DuringProvision {
     }
 }
 
+/// A destroy that stopped after writing its deletes (here: the vault's files copied while
+/// the provider deletes the first token) is finished by the next open of those files, which
+/// sends the profile's token references to the provider again. A note that does not check
+/// out (written into the files by someone without the master key, in the mac'd format or
+/// in the earlier one of references alone) has its profile purged but sends nothing: it
+/// could name another profile's live tokens.
+#[test]
+fn an_interrupted_destroy_sends_its_own_references_and_a_forged_note_none() {
+    let provider = DuringProvision::new();
+    let t = open_with(provider.clone());
+    let customer = new_customer(&t.scope);
+    let refs: Vec<String> = ["4111111111111111", "5555555555554444"]
+        .iter()
+        .map(|number| active(&save_tokenized(&t, &customer.id, number)).token_ref.clone())
+        .collect();
+    let other = create_profile(&t.vault, "pro_other");
+    let their_customer = new_customer(&other);
+    let mut request = PaymentMethodCreate::card(their_customer.id.clone(), card("4242424242424242"));
+    request.network_tokenization = true;
+    let theirs = other.create_payment_method(request).unwrap().payment_method;
+    let their_ref = active(&theirs).token_ref.clone();
+
+    let copies = tempfile::tempdir().unwrap();
+    let copy = copies.path().join("copy");
+    let (vault, at) = (t.vault.clone(), copy.clone());
+    *provider.on_delete.lock().unwrap() = Some(Box::new(move || vault.checkpoint(&at).unwrap()));
+    t.vault.destroy_profile(&profile_id("pro_test")).unwrap();
+    let mut expected = refs.clone();
+    expected.sort();
+    assert_eq!(provider.asked_to_delete(), expected);
+    t.vault.close();
+
+    let open_copy = |provider: &Arc<DuringProvision>| {
+        let mut opts = options(&t.clock);
+        opts.network_token_provider = Some(provider.clone());
+        Vault::open(&copy, opts).unwrap()
+    };
+    let provider = DuringProvision::new();
+    let reopened = open_copy(&provider);
+    assert_eq!(provider.asked_to_delete(), expected, "the copy's open finished the destroy");
+    assert_eq!(reopened.profile(&profile_id("pro_test")).unwrap_err().code(), "HE_02");
+    reopened.close();
+    assert!(raw_dump(&copy)["meta"].iter().all(|(key, _)| !key.starts_with(b"destroying/")));
+
+    let forged_mac = [[2u8, 2].as_slice(), b"k1", &[0u8; 32], their_ref.as_bytes()].concat();
+    for note in [their_ref.as_bytes().to_vec(), forged_mac] {
+        {
+            let db = raw_db(&copy);
+            db.put_cf(db.cf_handle("meta").unwrap(), b"destroying/pro_gone", note).unwrap();
+        }
+        let provider = DuringProvision::new();
+        let reopened = open_copy(&provider);
+        assert_eq!(provider.asked_to_delete(), Vec::<String>::new(), "a forged note sends no reference");
+        let scope = reopened.profile(&profile_id("pro_other")).unwrap();
+        assert_eq!(active(&scope.retrieve_payment_method(&theirs.id).unwrap()).token_ref, their_ref);
+        reopened.close();
+        assert!(raw_dump(&copy)["meta"].iter().all(|(key, _)| !key.starts_with(b"destroying/")), "and is gone");
+    }
+}
+
 /// A token issued for a payment method the vault can no longer store it on (its API key
 /// revoked, or the card deleted, during the provider's call) is deleted at the provider.
 #[test]
 fn a_token_the_vault_cannot_keep_is_deleted_at_the_provider() {
-    let provider = Arc::new(DuringProvision {
-        sim: SimulatedNetworkTokenProvider::new([5; 32]),
-        hook: std::sync::Mutex::new(None),
-    });
+    let provider = DuringProvision::new();
     let t = open_with(provider.clone());
     let customer = new_customer(&t.scope);
     let key = t

@@ -88,12 +88,23 @@ impl MasterKey {
 
     /// The key check value: a keyed hash that identifies the key without revealing it.
     pub(crate) fn check_value(&self) -> [u8; CHECK_VALUE_LEN] {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_bytes()).expect("HMAC takes any key length");
-        mac.update(b"strongroom/v1/key-check-value");
-        let full = mac.finalize().into_bytes();
+        let full = self.mac(b"strongroom/v1/key-check-value", &[]);
         let mut out = [0u8; CHECK_VALUE_LEN];
         out.copy_from_slice(&full[..CHECK_VALUE_LEN]);
         out
+    }
+
+    /// HMAC-SHA256 under this key of `label`, then each of `parts` prefixed with its length
+    /// (u64 BE): for what must be checked without any profile's keys (the check value; the
+    /// note a profile's destroy leaves, `vault/shred.rs`). Labels keep the uses apart.
+    pub(crate) fn mac(&self, label: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.as_bytes()).expect("HMAC takes any key length");
+        mac.update(label);
+        for part in parts {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
     }
 
     /// Whether `stored` is this key's check value (constant time).
@@ -141,6 +152,11 @@ impl MasterKeyRing {
 
     pub fn active_id(&self) -> &MasterKeyId {
         &self.active
+    }
+
+    /// The active key (the ring's constructors make sure it is in the ring).
+    pub(crate) fn active(&self) -> Option<&MasterKey> {
+        self.get(&self.active)
     }
 
     pub fn ids(&self) -> impl Iterator<Item = &MasterKeyId> {

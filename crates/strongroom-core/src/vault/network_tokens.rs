@@ -62,7 +62,7 @@ pub(crate) fn info(record: &PaymentMethodRecord) -> Option<NetworkTokenInfo> {
 
 /// A provider's token reference as the vault accepts it: 1 to 128 characters of
 /// letters, digits and `_-.:`.
-fn valid_ref(token_ref: &str) -> bool {
+pub(crate) fn valid_ref(token_ref: &str) -> bool {
     (1..=128).contains(&token_ref.len())
         && token_ref.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
 }
