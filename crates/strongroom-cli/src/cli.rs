@@ -202,6 +202,13 @@ pub enum PmCommand {
         cvc_stdin: bool,
         #[arg(long)]
         nick_name: Option<String>,
+        /// A debit card (the seed's `payment_method_subtype: debit`); credit otherwise.
+        #[arg(long)]
+        debit: bool,
+        /// A volatile card (`storage_type: volatile`): deleted when the profile's volatile
+        /// time to live is over; persistent otherwise.
+        #[arg(long)]
+        volatile: bool,
         /// Also provision a network token (from the built-in simulator).
         #[arg(long)]
         network_token: bool,

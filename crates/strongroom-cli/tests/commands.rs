@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[test]
 fn help_for_every_command() {
@@ -255,6 +255,32 @@ fn payment_methods() {
         &visa(44),
     )
     .fails(4, "HE_02");
+
+    let other = cli.customer("pro_a");
+    let debit_volatile = cli
+        .run_with_stdin(
+            &[
+                "pm",
+                "create",
+                "--profile",
+                "pro_a",
+                "--customer",
+                &other,
+                "--exp-month",
+                "03",
+                "--exp-year",
+                "2031",
+                "--debit",
+                "--volatile",
+            ],
+            &visa(45),
+        )
+        .json();
+    assert_eq!(
+        (&debit_volatile["payment_method_subtype"], &debit_volatile["storage_type"]),
+        (&json!("debit"), &json!("volatile"))
+    );
+    assert!(debit_volatile["expires_at"].is_string(), "a volatile card expires");
 
     assert_eq!(cli.run(&["pm", "get", "--profile", "pro_a", &pm]).json()["payment_method_id"], pm.as_str());
     let updated = cli

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde_json::json;
 use strongroom_core::{
     ApiKeyCreate, ApiKeyId, CardInput, CustomerCreate, CustomerId, CustomerUpdate, MasterKey, MerchantId, PageRequest,
-    PaymentMethodCreate, PaymentMethodId, PaymentMethodUpdate, ProfileCreate, ProfileId, ProfileSettings, Scopes,
-    SecretString, Vault,
+    PaymentMethodCreate, PaymentMethodId, PaymentMethodSubtype, PaymentMethodUpdate, ProfileCreate, ProfileId,
+    ProfileSettings, Scopes, SecretString, StorageType, Vault,
 };
 
 use crate::cli::{ApiKeyCommand, CustomerCommand, CustomerFields, Global, PmCommand, ProfileCommand};
@@ -191,6 +191,8 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             cvc: cvc_flag,
             cvc_stdin,
             nick_name,
+            debit,
+            volatile,
             network_token,
         } => {
             let card_number = card_number(number)?;
@@ -207,6 +209,12 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
                     ..Default::default()
                 },
             );
+            if debit {
+                request.payment_method_subtype = PaymentMethodSubtype::Debit;
+            }
+            if volatile {
+                request.storage_type = StorageType::Volatile;
+            }
             request.network_tokenization = network_token;
             let created = ctx.scope(&profile)?.create_payment_method(request)?;
             let mut out = json::payment_method(&created.payment_method);
