@@ -171,6 +171,22 @@ pub(crate) fn read_head(state: &ProfileState, value: &[u8]) -> Result<ChainHead>
     Ok(ChainHead { next_seq: record.next_seq, last_hash: record.last_hash })
 }
 
+/// The outcome slots of the writes a leader took from the queue. Should the group's commit
+/// unwind (a host's clock that panics, a bug), each of those writes learns that it failed:
+/// the lane's lock does not poison, and a waiting writer would otherwise find its write
+/// gone from the queue with no outcome, and report success for a write never stored.
+struct FailOnUnwind<'a>(&'a [Arc<OnceLock<Result<()>>>]);
+
+impl Drop for FailOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for slot in self.0 {
+                let _ = slot.set(Err(Error::storage("the commit this write was part of did not finish")));
+            }
+        }
+    }
+}
+
 impl Engine {
     /// Commits `batch` and appends `events` to the profile's audit chain, atomically.
     pub(crate) fn commit(&self, profile: &str, batch: Batch, events: Vec<PendingEvent>) -> Result<()> {
@@ -205,8 +221,9 @@ impl Engine {
         }
         let pending = std::mem::take(&mut *runtime.queue.lock());
         let slots: Vec<_> = pending.iter().map(|p| p.result.clone()).collect();
+        let _unwinding = FailOnUnwind(&slots);
         let outcome = self.commit_group(profile, new_profile, &mut head, pending);
-        for slot in slots {
+        for slot in &slots {
             // Each queued write learns the group's outcome; ours is among them.
             let _ = slot.set(outcome.clone());
         }
@@ -318,7 +335,7 @@ impl Vault {
             return Err(Error::invalid("limit", "must be between 1 and 1000"));
         }
         let engine = self.engine()?;
-        let _gate = engine.runtime(profile_id.as_str())?.enter();
+        let (_, _gate) = engine.entered(profile_id.as_str(), |runtime| runtime.enter())?;
         let state = engine.profile_state(profile_id.as_str())?;
         let range = KeyRange {
             start: keys::audit_event(state.id(), from),
@@ -354,8 +371,31 @@ impl Vault {
     /// Checks a profile's audit chain; names the first bad position if it is broken.
     pub fn verify_audit(&self, profile_id: &ProfileId) -> Result<AuditVerification> {
         let engine = self.engine()?;
-        let _gate = engine.runtime(profile_id.as_str())?.enter();
+        let (_, _gate) = engine.entered(profile_id.as_str(), |runtime| runtime.enter())?;
         let state = engine.profile_state(profile_id.as_str())?;
         engine.verify_chain(&state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writes of a group whose commit unwinds learn that they failed; a commit that
+    /// returns sets nothing (the leader does).
+    #[test]
+    fn a_commit_that_unwinds_fails_every_write_it_took() {
+        let slots: Vec<Arc<OnceLock<Result<()>>>> = (0..3).map(|_| Arc::new(OnceLock::new())).collect();
+        let unwound = std::panic::catch_unwind(|| {
+            let _unwinding = FailOnUnwind(&slots);
+            panic!("the clock failed");
+        });
+        assert!(unwound.is_err());
+        for slot in &slots {
+            assert_eq!(slot.get().and_then(|r| r.as_ref().err()).map(Error::internal_kind), Some(Some("storage")));
+        }
+        let returned: Vec<Arc<OnceLock<Result<()>>>> = (0..2).map(|_| Arc::new(OnceLock::new())).collect();
+        drop(FailOnUnwind(&returned));
+        assert!(returned.iter().all(|slot| slot.get().is_none()));
     }
 }

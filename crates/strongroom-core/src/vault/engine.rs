@@ -171,6 +171,26 @@ impl Engine {
         Ok(self.runtimes.get(id))
     }
 
+    /// The runtime of a profile named from outside, with its gate held as `enter` takes it
+    /// (shared by operations, exclusive by rotations), checked once held to be the runtime
+    /// the profile still has. A destroy while the caller waited for the gate removes the
+    /// runtime, and a create of the same id then makes another: without the check the
+    /// caller would run under the destroyed profile's gate, unordered with the new
+    /// profile's rotations and destroy (and an API key scope's revocation counter).
+    pub(crate) fn entered<G>(
+        &self,
+        profile: &str,
+        mut enter: impl FnMut(&Arc<ProfileRuntime>) -> G,
+    ) -> Result<(Arc<ProfileRuntime>, G)> {
+        loop {
+            let runtime = self.runtime(profile)?;
+            let gate = enter(&runtime);
+            if self.runtimes.existing(profile).is_some_and(|current| Arc::ptr_eq(&current, &runtime)) {
+                return Ok((runtime, gate));
+            }
+        }
+    }
+
     /// Calls `f` on every entry of `range`, in key order, reading in chunks of up to 10,000
     /// entries and about 8 MiB. Large ones: an ordered read of payment methods first sorts
     /// their memtable (store/rocks.rs), which chunks of 1,000 made cost more than the scan
@@ -211,6 +231,8 @@ fn stored_under(record: ProfileRecord, key: &[u8]) -> Result<ProfileRecord> {
 
 #[cfg(all(test, feature = "rocksdb"))]
 mod tests {
+    use std::sync::Arc;
+
     use crate::{MasterKey, MasterKeyId, MasterKeyRing, ProfileId, Vault, VaultOptions};
 
     /// An id naming no profile, however it arrives (an API key's profile, the audit calls,
@@ -231,5 +253,39 @@ mod tests {
         }
         let engine = vault.engine().unwrap();
         assert!((0..50).all(|i| engine.runtimes.existing(&format!("pro_unknown_{i}")).is_none()));
+    }
+
+    /// A caller that took the profile's runtime before a destroy, and got its gate only
+    /// after the destroy and a create of the same id had replaced the runtime, enters the
+    /// new runtime's gate instead.
+    #[test]
+    fn entering_a_profile_replaced_while_waiting_takes_its_new_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let ring = MasterKeyRing::single(MasterKeyId::parse("k1").unwrap(), MasterKey::from_bytes([3; 32]));
+        let vault = Vault::open(dir.path(), VaultOptions::new(ring)).unwrap();
+        vault
+            .create_profile(crate::ProfileCreate {
+                profile_id: ProfileId::parse("pro_a").unwrap(),
+                merchant_id: crate::MerchantId::parse("m").unwrap(),
+                settings: crate::ProfileSettings::default(),
+            })
+            .unwrap();
+        let engine = vault.engine().unwrap();
+        let before = engine.runtime("pro_a").unwrap();
+        let mut waits = 0;
+        let (runtime, _gate) = engine
+            .entered("pro_a", |runtime| {
+                waits += 1;
+                if waits == 1 {
+                    // What a destroy and a create of the same id do meanwhile.
+                    engine.runtimes.remove("pro_a");
+                    engine.runtimes.get("pro_a");
+                }
+                runtime.enter()
+            })
+            .unwrap();
+        assert_eq!(waits, 2, "entered again");
+        assert!(!Arc::ptr_eq(&runtime, &before));
+        assert!(Arc::ptr_eq(&runtime, &engine.runtimes.existing("pro_a").unwrap()));
     }
 }

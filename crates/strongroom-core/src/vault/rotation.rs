@@ -268,8 +268,7 @@ impl Engine {
     /// Adds a key version derived under the ring's active master key and makes it the one
     /// new values are sealed with. Waits for running operations of the profile to finish.
     pub(crate) fn add_key_version(&self, profile: &str) -> Result<ProfileRecord> {
-        let runtime = self.runtime(profile)?;
-        let _exclusive = runtime.gate.write();
+        let (_, _exclusive) = self.entered(profile, |runtime| runtime.gate.write_arc())?;
         let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
         let mut record = self.profile_state(profile)?.record.clone();
         let next = record
@@ -299,8 +298,7 @@ impl Engine {
     /// Retires every version but the active one, once no value is sealed under them.
     /// Returns the retired versions, or `None` if values remain on old versions.
     fn retire_old_versions(&self, profile: &str) -> Result<Option<Vec<u32>>> {
-        let runtime = self.runtime(profile)?;
-        let _exclusive = runtime.gate.write();
+        let (_, _exclusive) = self.entered(profile, |runtime| runtime.gate.write_arc())?;
         let _guard = self.locks.lock(&[b"profile", profile.as_bytes()]);
         let state = self.profile_state(profile)?;
         let active = state.keys.active_version();

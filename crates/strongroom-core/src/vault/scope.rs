@@ -106,8 +106,7 @@ pub(crate) struct Op {
 impl Op {
     /// Enters the profile as a trusted caller (administrative work, purges).
     pub(crate) fn enter(engine: Arc<Engine>, profile: &str) -> Result<Self> {
-        let runtime = engine.runtime(profile)?;
-        let gate = runtime.enter();
+        let (runtime, gate) = engine.entered(profile, |runtime| runtime.enter())?;
         let state = engine.profile_state(profile)?;
         Ok(Self { engine, state, runtime, _gate: gate })
     }

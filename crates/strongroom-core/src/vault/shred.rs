@@ -1,6 +1,8 @@
 //! Crypto-shredding: destroying a profile removes its salt and key set, so nothing sealed
 //! for it can ever be derived again, and removes its records from the files.
 
+use std::sync::Arc;
+
 use subtle::ConstantTimeEq;
 
 use crate::crypto::{MasterKey, MasterKeyId, MasterKeyRing};
@@ -149,6 +151,12 @@ impl Vault {
             Err(e) => return Err(e),
         };
         let _exclusive = runtime.gate.write();
+        if !engine.runtimes.existing(profile).is_some_and(|current| Arc::ptr_eq(&current, &runtime)) {
+            // Destroyed by another call while this one waited (and perhaps made again):
+            // start over with what the id names now.
+            drop(_exclusive);
+            return self.destroy_profile(profile_id);
+        }
         let _guard = engine.locks.lock(&[b"profile", profile.as_bytes()]);
         let token_refs = match engine.profile_state(profile) {
             Ok(state) => network_tokens::active_refs_of_profile(&engine, &state)?,
