@@ -446,6 +446,7 @@ struct DuringProvision {
     sim: SimulatedNetworkTokenProvider,
     hook: Hook,
     on_delete: Hook,
+    on_cryptogram: Hook,
     asked_to_delete: std::sync::Mutex<Vec<String>>,
 }
 
@@ -455,6 +456,7 @@ impl DuringProvision {
             sim: SimulatedNetworkTokenProvider::new([5; 32]),
             hook: Hook::default(),
             on_delete: Hook::default(),
+            on_cryptogram: Hook::default(),
             asked_to_delete: Default::default(),
         })
     }
@@ -492,8 +494,56 @@ impl NetworkTokenProvider for DuringProvision {
         self.sim.delete(token_ref)
     }
     fn cryptogram(&self, token_ref: &str, request: &CryptogramRequest) -> Result<NetworkCryptogram, ProviderError> {
+        if let Some(hook) = self.on_cryptogram.lock().unwrap().take() {
+            hook();
+        }
         self.sim.cryptogram(token_ref, request)
     }
+}
+
+/// A hook that rotates the profile's key from another thread while the provider is being
+/// called, and checks that the rotation finished within 20 seconds: it waits for the gate
+/// of the profile's running operations, so it would wait for the provider's answer if the
+/// calling operation still held it.
+fn rotate_meanwhile(vault: &Vault, to_version: u32) -> Box<dyn FnOnce() + Send> {
+    let vault = vault.clone();
+    Box::new(move || {
+        let (sent, rotated) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = sent.send(vault.rotate_profile_key(&profile_id("pro_test")).map(|p| p.active_key_version));
+        });
+        let version = rotated.recv_timeout(std::time::Duration::from_secs(20));
+        assert_eq!(version.ok().and_then(Result::ok), Some(to_version), "the rotation waited for the provider");
+    })
+}
+
+/// The provider is called outside the operation's gate as well as its locks: a rotation of
+/// the profile goes ahead while a token is being deleted or a cryptogram issued, and both
+/// are still recorded in the audit chain.
+#[test]
+fn a_slow_provider_holds_up_no_rotation() {
+    let provider = DuringProvision::new();
+    let t = open_with(provider.clone());
+    let customer = new_customer(&t.scope);
+    let doomed = save_tokenized(&t, &customer.id, "4111111111111111");
+    let kept = save_tokenized(&t, &customer.id, "5555555555554444");
+
+    *provider.on_delete.lock().unwrap() = Some(rotate_meanwhile(&t.vault, 2));
+    t.scope.delete_payment_method(&doomed.id).unwrap();
+    assert_eq!(provider.asked_to_delete(), vec![active(&doomed).token_ref.clone()]);
+
+    *provider.on_cryptogram.lock().unwrap() = Some(rotate_meanwhile(&t.vault, 3));
+    t.scope.network_cryptogram(&kept.id, &eur(1000)).unwrap();
+
+    let events = t.vault.list_audit(&profile_id("pro_test"), 0, 1000).unwrap();
+    let recorded = |action: &str| {
+        events
+            .iter()
+            .filter(|e| e.action.as_str() == action && e.outcome == strongroom_core::AuditOutcome::Success)
+            .count()
+    };
+    assert_eq!((recorded("network_token_deleted"), recorded("network_cryptogram_issued")), (1, 1));
+    assert_eq!(t.scope.retrieve_payment_method(&kept.id).unwrap().card.last4_digits, "4444");
 }
 
 /// A destroy that stopped after writing its deletes (here: the vault's files copied while

@@ -264,11 +264,13 @@ impl ProfileScope {
                 .map(str::to_owned)
                 .ok_or(Error::NotFound { object: ObjectKind::NetworkToken, field: "network_token".into() })?
         };
-        match provider.cryptogram(&token_ref, request) {
-            Ok(cryptogram) => {
-                op.commit(Batch::default(), vec![self.event(AuditAction::NetworkCryptogramIssued, id)])?;
-                Ok(cryptogram)
-            }
+        // The provider is called outside the profile's gate too (a slow one holds up no
+        // rotation or destroy); the outcome is recorded by entering the profile again, and
+        // a cryptogram whose issue cannot be recorded is not handed out.
+        let engine = op.engine.clone();
+        drop(op);
+        let (event, outcome) = match provider.cryptogram(&token_ref, request) {
+            Ok(cryptogram) => (self.event(AuditAction::NetworkCryptogramIssued, id), Ok(cryptogram)),
             Err(e) => {
                 let error = provider_error(e);
                 let event = PendingEvent::failure(
@@ -277,10 +279,11 @@ impl ProfileScope {
                     Some(id.to_string()),
                     &error,
                 );
-                op.commit(Batch::default(), vec![event])?;
-                Err(error)
+                (event, Err(error))
             }
-        }
+        };
+        Op::enter(engine, self.profile_id().as_str())?.commit(Batch::default(), vec![event])?;
+        outcome
     }
 
     /// Deletes tokens at the provider after their payment methods were deleted by this
@@ -292,32 +295,64 @@ impl ProfileScope {
 
 /// Deletes tokens at the provider after their payment methods were removed (deleted, or
 /// expired by `actor`): best effort, each outcome recorded in the audit chain, never an
-/// error for the caller. Call it outside every customer lock. A reference is sent only
-/// when the token's number opens with it (it is bound to it): an edited reference, which
-/// could name another card's token, is recorded as a failed deletion instead.
+/// error for the caller. A reference is sent only when the token's number opens with it
+/// (it is bound to it): an edited reference, which could name another card's token, is
+/// recorded as a failed deletion instead. The check is made now, under the operation's
+/// gate (it needs the profile's keys); the provider is called when the operation ends.
 pub(crate) fn delete_at_provider(op: &Op, actor: &AuditActor, removed: &[PaymentMethodRecord]) {
-    let Some(provider) = op.engine.network_tokens.clone() else { return };
-    let mut events = Vec::new();
+    if op.engine.network_tokens.is_none() {
+        return;
+    }
+    let mut queued = op.token_deletes.0.lock();
     for record in removed {
         let Some(token_ref) = active_ref(record) else { continue };
-        let object = Some(record.id.to_string());
-        if let Err(e) = card_binding::open_token_number(&op.state, record) {
-            events.push(PendingEvent::failure(actor.clone(), AuditAction::NetworkTokenDeleted, object, &e));
-            continue;
-        }
-        events.push(match provider.delete(token_ref) {
-            Ok(()) => PendingEvent::success(actor.clone(), AuditAction::NetworkTokenDeleted, object),
-            Err(e) => {
-                PendingEvent::failure(actor.clone(), AuditAction::NetworkTokenDeleted, object, &provider_error(e))
-            }
-        });
+        let checked = card_binding::open_token_number(&op.state, record).map(|_| token_ref.to_owned());
+        queued.push(TokenDelete { actor: actor.clone(), object: record.id.to_string(), token_ref: checked });
     }
-    if !events.is_empty()
-        && let Err(e) = op.commit(Batch::default(), events)
-    {
-        // The removal itself is committed; only the record of the provider's answer is
-        // lost, which must not turn a done delete into an error.
-        tracing::warn!(code = e.code(), "could not record the outcome of deleting network tokens");
+}
+
+/// A removed payment method's token to delete at the provider: its reference, or why it
+/// cannot be trusted.
+struct TokenDelete {
+    actor: AuditActor,
+    object: String,
+    token_ref: Result<String>,
+}
+
+/// The tokens an operation removed, deleted at the provider when it ends (`Op`'s drop),
+/// once its gate is released.
+#[derive(Default)]
+pub(crate) struct TokenDeletes(parking_lot::Mutex<Vec<TokenDelete>>);
+
+impl TokenDeletes {
+    /// Calls the provider for each, then records the outcomes in the profile's audit chain
+    /// (briefly entering the profile again; if it is gone meanwhile, they are logged lost).
+    pub(crate) fn send(&mut self, engine: &Arc<Engine>, profile: &str) {
+        let deletes = std::mem::take(self.0.get_mut());
+        let Some(provider) = engine.network_tokens.clone().filter(|_| !deletes.is_empty()) else { return };
+        if std::thread::panicking() {
+            tracing::warn!(
+                tokens = deletes.len(),
+                "an operation failed: its removed cards' tokens stay at the provider"
+            );
+            return;
+        }
+        let events: Vec<PendingEvent> = deletes
+            .into_iter()
+            .map(|TokenDelete { actor, object, token_ref }| {
+                let outcome = token_ref.and_then(|token_ref| provider.delete(&token_ref).map_err(provider_error));
+                match outcome {
+                    Ok(()) => PendingEvent::success(actor, AuditAction::NetworkTokenDeleted, Some(object)),
+                    Err(e) => PendingEvent::failure(actor, AuditAction::NetworkTokenDeleted, Some(object), &e),
+                }
+            })
+            .collect();
+        let recorded = Op::enter(engine.clone(), profile).and_then(|op| op.commit(Batch::default(), events));
+        if let Err(e) = recorded {
+            // The removal itself is committed; only the record of the provider's answer is
+            // lost, which must not turn a done delete into an error.
+            tracing::warn!(code = e.code(), "could not record the outcome of deleting network tokens");
+        }
     }
 }
 

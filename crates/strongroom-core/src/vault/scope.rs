@@ -15,6 +15,7 @@ use crate::store::{Batch, Cf, keys};
 use crate::vault::Vault;
 use crate::vault::audit::PendingEvent;
 use crate::vault::engine::Engine;
+use crate::vault::network_tokens::TokenDeletes;
 use crate::vault::profiles::ProfileState;
 use crate::vault::runtime::{GateGuard, ProfileRuntime};
 
@@ -95,12 +96,15 @@ impl fmt::Debug for ProfileScope {
 }
 
 /// One running operation: the engine, the profile's keys as of its start, and the gate
-/// that keeps those keys valid until it ends.
+/// that keeps those keys valid until it ends. Network tokens it removed are deleted at
+/// the provider when it ends, after its gate is released (`network_tokens::TokenDeletes`).
 pub(crate) struct Op {
     pub(crate) engine: Arc<Engine>,
     pub(crate) state: Arc<ProfileState>,
     pub(crate) runtime: Arc<ProfileRuntime>,
-    _gate: GateGuard,
+    pub(crate) token_deletes: TokenDeletes,
+    /// `None` only while the operation ends.
+    gate: Option<GateGuard>,
 }
 
 impl Op {
@@ -108,7 +112,7 @@ impl Op {
     pub(crate) fn enter(engine: Arc<Engine>, profile: &str) -> Result<Self> {
         let (runtime, gate) = engine.entered(profile, |runtime| runtime.enter())?;
         let state = engine.profile_state(profile)?;
-        Ok(Self { engine, state, runtime, _gate: gate })
+        Ok(Self { engine, state, runtime, token_deletes: TokenDeletes::default(), gate: Some(gate) })
     }
 
     pub(crate) fn profile(&self) -> &str {
@@ -118,6 +122,16 @@ impl Op {
     /// Commits `batch` with `events` in the profile's audit chain.
     pub(crate) fn commit(&self, batch: Batch, events: Vec<PendingEvent>) -> Result<()> {
         self.engine.commit(self.state.id(), batch, events)
+    }
+}
+
+impl Drop for Op {
+    fn drop(&mut self) {
+        // The provider is called once the gate is released: a slow one holds up no
+        // rotation or destroy of the profile, nor (the gate being fair) the operations
+        // queued behind those.
+        drop(self.gate.take());
+        self.token_deletes.send(&self.engine, self.state.id());
     }
 }
 
