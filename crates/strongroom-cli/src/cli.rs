@@ -24,6 +24,13 @@ pub struct Global {
     /// The master key's id.
     #[arg(long, global = true, env = "STRONGROOM_MASTER_KEY_ID", default_value = "default")]
     pub key_id: String,
+    /// A second master key to open the vault with (a file like --master-key-file): a
+    /// master key rotation that stopped half-way leaves profiles that need both keys.
+    #[arg(long, global = true)]
+    pub previous_master_key_file: Option<PathBuf>,
+    /// The id of --previous-master-key-file's key.
+    #[arg(long, global = true, env = "STRONGROOM_PREVIOUS_MASTER_KEY_ID", default_value = "default")]
+    pub previous_key_id: String,
     /// Act as this API key (limited to its scopes) instead of with every right.
     #[arg(long, global = true, env = "STRONGROOM_API_KEY", hide_env_values = true)]
     pub api_key: Option<String>,

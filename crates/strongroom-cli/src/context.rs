@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use strongroom_core::{
-    MasterKey, MasterKeyRing, ProfileId, ProfileScope, SimulatedNetworkTokenProvider, Vault, VaultOptions,
+    MasterKey, MasterKeyId, MasterKeyRing, ProfileId, ProfileScope, SimulatedNetworkTokenProvider, Vault, VaultOptions,
 };
 
 use crate::cli::Global;
@@ -25,8 +25,16 @@ pub fn master_key(global: &Global) -> Result<MasterKey> {
     keys::load(global.master_key_file.as_deref(), std::env::var("STRONGROOM_MASTER_KEY").ok().as_deref())
 }
 
+/// Options with the master key, and the previous one when given (the master key stays
+/// the active one).
 pub fn options(global: &Global) -> Result<VaultOptions> {
-    options_with_key(global, master_key(global)?)
+    let key = master_key(global)?;
+    let Some(previous_file) = &global.previous_master_key_file else { return options_with_key(global, key) };
+    let previous = keys::load(Some(previous_file), None)?;
+    let id = MasterKeyId::parse(&global.key_id)?;
+    let ring =
+        MasterKeyRing::new(vec![(id.clone(), key), (MasterKeyId::parse(&global.previous_key_id)?, previous)], id)?;
+    Ok(options_with_ring(global, ring))
 }
 
 /// Options with `key` alone, under the `--key-id` id.

@@ -464,6 +464,58 @@ fn rotate_profile_key_resumes_after_an_interruption() {
     cli.run(&["rotate"]).fails(2, "rotate needs");
 }
 
+/// A rotation stopped after its last batch, before the old version was retired, is
+/// resumed by the next `rotate` (which retires it) rather than followed by another one.
+#[test]
+fn a_rotation_stopped_after_its_last_batch_is_resumed_not_repeated() {
+    let lines = import_lines(120, 10, 0);
+    // A twin vault, rotated to the end, says how many records a full run looks at.
+    let twin = Cli::new();
+    twin.write("cards.jsonl", &lines);
+    twin.run(&["import", "--profile", "pro_a", "cards.jsonl"]).json();
+    let full = twin.run(&["rotate", "--profile", "pro_a"]);
+    let last = full.stderr.lines().rev().find(|l| l.starts_with("rotate: ")).unwrap().to_owned();
+    let scanned = last["rotate: ".len()..].split('/').next().unwrap().to_owned();
+
+    let cli = Cli::new();
+    cli.write("cards.jsonl", &lines);
+    cli.run(&["import", "--profile", "pro_a", "cards.jsonl"]).json();
+    cli.run(&["rotate", "--profile", "pro_a", "--stop-after-records", &scanned])
+        .fails(130, "run the same `rotate` again to resume");
+    let versions = &cli.run(&["stats"]).json()["per_profile"][0]["sealed_values_by_key_version"];
+    assert_eq!(versions.as_object().unwrap().keys().collect::<Vec<_>>(), ["2"], "every value moved: {last}");
+    let resumed = cli.run(&["rotate", "--profile", "pro_a"]).json();
+    assert_eq!((resumed["resumed"].as_bool(), resumed["active_key_version"].as_u64()), (Some(true), Some(2)));
+    assert_eq!(resumed["retired_versions"], json!([1]));
+}
+
+/// A master key rotation that stopped half-way leaves profiles needing both keys: the
+/// vault opens with the new key and the previous one (to verify and fix), not with the
+/// new one alone; the same `rotate` then finishes, and the new key alone opens it.
+#[test]
+fn a_half_done_master_key_rotation_opens_with_both_keys() {
+    let cli = Cli::new();
+    cli.run(&["profile", "create", "pro_b", "--merchant-id", "m"]).json();
+    cli.write("a.jsonl", &import_lines(60, 10, 0));
+    cli.write("b.jsonl", &import_lines(60, 10, 100));
+    cli.run(&["import", "--profile", "pro_a", "a.jsonl"]).json();
+    cli.run(&["import", "--profile", "pro_b", "b.jsonl"]).json();
+    let new_key = cli.write("new.key", KEY_B);
+    let old_key = cli.write("old.key", KEY_A);
+    let rotate = ["rotate", "--new-master-key-file", new_key.to_str().unwrap(), "--new-key-id", "k2"];
+    let stopped = cli.run(&[rotate.as_slice(), &["--stop-after-records", "20"]].concat());
+    stopped.fails(130, "run the same `rotate` again to resume");
+
+    let with_new = [("STRONGROOM_MASTER_KEY", KEY_B), ("STRONGROOM_MASTER_KEY_ID", "k2")];
+    assert_eq!(cli.run_env(&["stats"], &with_new).code, 9, "the new key alone does not open it yet");
+    let both = cli.run_env(&["verify", "--previous-master-key-file", old_key.to_str().unwrap()], &with_new);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+
+    let done = cli.run(&rotate).json();
+    assert!(done["note"].as_str().unwrap().contains("`k2`"), "{done}");
+    assert_eq!(cli.run_env(&["stats"], &with_new).json()["total"]["payment_methods"], 120);
+}
+
 #[test]
 fn ctrl_c_during_rotation_leaves_a_resumable_vault() {
     use std::io::BufRead;

@@ -46,13 +46,16 @@ fn reencrypt_progress<'a>(
     hooks: &'a RotateArgs,
 ) -> impl FnMut(&ReencryptProgress) -> ControlFlow<()> + 'a {
     let (stop_after, mut pause_after) = (hooks.stop_after_records, hooks.pause_after_records);
+    // A report's `scanned` counts the records of its profile so far, over all its phases:
+    // the profiles before it are added in.
     let mut base = 0u64;
-    let mut last_phase = "";
+    let mut last_profile: Option<ProfileId> = None;
     let mut last_scanned = 0u64;
     move |p| {
-        if p.phase != last_phase || p.scanned < last_scanned {
+        if last_profile.as_ref() != Some(&p.profile_id) {
             base += last_scanned;
-            last_phase = p.phase;
+            last_scanned = 0;
+            last_profile = Some(p.profile_id.clone());
         }
         last_scanned = p.scanned;
         let done = base + p.scanned;
@@ -92,11 +95,22 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
         let old = context::master_key(global)?;
         let new = keys::load(Some(new_key_file), None)?;
         let new_id = MasterKeyId::parse(args.new_key_id.as_deref().unwrap_or("rotated"))?;
-        let ring = MasterKeyRing::new(vec![(MasterKeyId::parse(&global.key_id)?, old), (new_id.clone(), new)], new_id)?;
+        let ring = MasterKeyRing::new(
+            vec![(MasterKeyId::parse(&global.key_id)?, old), (new_id.clone(), new)],
+            new_id.clone(),
+        )?;
         let ctx = Context::open_at(context::vault_dir(global)?, context::options_with_ring(global, ring), None)?;
         let total = ctx.vault.stats()?.total;
         let mut progress = Progress::new("rotate", records(&total));
-        let reports = ctx.vault.rotate_master_key(&mut reencrypt_progress(&mut progress, &flag, &args))?;
+        let reports =
+            ctx.vault.rotate_master_key(&mut reencrypt_progress(&mut progress, &flag, &args)).inspect_err(|_| {
+                eprintln!(
+                    "rotate: stopped; profiles not yet moved need both master keys: open the vault with \
+                 --master-key-file NEW --key-id {new_id} --previous-master-key-file OLD --previous-key-id {} \
+                 to find and fix what stopped it (verify), then run this rotate again",
+                    global.key_id
+                );
+            })?;
         if reports.iter().any(|r| !r.complete) {
             progress.finish(reports.iter().map(|r| r.scanned).sum(), "interrupted");
             return Err(interrupted());
@@ -104,7 +118,7 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
         progress.finish(reports.iter().map(|r| r.scanned).sum(), "master key rotated");
         json::print(&json!({
             "rotated_profiles": reports.iter().map(|r| json!({"profile_id": r.profile_id.as_str(), "reencrypted": r.reencrypted, "retired_versions": r.retired_versions})).collect::<Vec<_>>(),
-            "note": "the vault now opens with the new master key alone",
+            "note": format!("the vault now opens with the new master key alone, under the id `{new_id}` (--key-id)"),
         }))?;
         return Ok(());
     }
@@ -121,8 +135,11 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
         }
         .into());
     };
-    let active = ctx.vault.get_profile(&id)?.active_key_version;
-    let resuming = profile_stats.sealed_values_by_key_version.keys().any(|v| *v != active);
+    // Resuming while values remain on older versions, or while those versions are not yet
+    // retired (a run stopped after its last batch): a new rotation would add yet another.
+    let view = ctx.vault.get_profile(&id)?;
+    let resuming = view.readable_key_versions.len() > 1
+        || profile_stats.sealed_values_by_key_version.keys().any(|v| *v != view.active_key_version);
     let profile_view = if resuming {
         tracing::info!(profile = id.as_str(), "values remain on older key versions: resuming re-encryption");
         ctx.vault.get_profile(&id)?

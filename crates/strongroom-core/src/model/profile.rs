@@ -62,4 +62,7 @@ pub struct Profile {
     pub created_at: Timestamp,
     /// The key version new writes are sealed with.
     pub active_key_version: u32,
+    /// Every key version whose values can still be read, in order: the active one, and
+    /// older ones a rotation has not retired yet (its re-encryption has not finished).
+    pub readable_key_versions: Vec<u32>,
 }

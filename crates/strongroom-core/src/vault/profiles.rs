@@ -76,6 +76,11 @@ impl ProfileState {
             settings: self.settings.clone(),
             created_at: self.record.created_at,
             active_key_version: self.keys.active_version(),
+            readable_key_versions: {
+                let mut versions: Vec<u32> = self.keys.versions().collect();
+                versions.sort_unstable();
+                versions
+            },
         }
     }
 }

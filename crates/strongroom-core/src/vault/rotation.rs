@@ -426,10 +426,17 @@ impl Vault {
             if !(needs_rotation || has_old_versions) {
                 continue;
             }
-            if needs_rotation {
-                engine.add_key_version(record.id.as_str())?;
-            }
-            let report = self.reencrypt_profile(&record.id, ReencryptOptions::default(), progress)?;
+            let moved = if needs_rotation { engine.add_key_version(record.id.as_str()).map(drop) } else { Ok(()) };
+            let report = moved
+                .and_then(|()| self.reencrypt_profile(&record.id, ReencryptOptions::default(), progress))
+                .inspect_err(|e| {
+                    // The error itself may not say which profile stopped the rotation.
+                    tracing::warn!(
+                        profile = record.id.as_str(),
+                        code = e.code(),
+                        "master key rotation stopped at this profile"
+                    );
+                })?;
             let stopped = !report.complete;
             reports.push(report);
             if stopped {
