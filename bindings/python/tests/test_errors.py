@@ -124,3 +124,34 @@ def test_api_key_expiry_in_past(vault):
     with pytest.raises(E) as ei:
         vault.create_api_key("pro_shop", strongroom.ApiKeyCreate(name="old", scopes=strongroom.Scopes(read=True), expires_at=past))
     check(ei, E.InvalidValue, "IR_05", "expires_at")
+
+
+def test_errors_name_the_argument_or_option_given(tmp_path, scope, customer):
+    # A list's cursor is `starting_after`, whatever kind of id it must be.
+    for call in [
+        lambda: scope.list_customers(None, "not-an-id"),
+        lambda: scope.list_payment_methods(customer.id, None, "pm_bad"),
+    ]:
+        with pytest.raises(E) as ei:
+            call()
+        check(ei, E.InvalidValue, "IR_05", "starting_after")
+    with pytest.raises(E) as ei:
+        scope.list_customers(None, "")
+    check(ei, E.MissingField, "IR_04", "starting_after")
+    # The vault's options are named as VaultOptions names them.
+    entry = strongroom.MasterKeyEntry
+    for options, kind, code, field in [
+        (strongroom.VaultOptions(master_keys=[entry(id="bad id", key=bytes(32))], active_master_key="bad id"), E.InvalidValue, "IR_05", "master_keys.id"),
+        (strongroom.VaultOptions(master_keys=[entry(id="k1", key=bytes(31))], active_master_key="k1"), E.InvalidValue, "IR_05", "master_keys.key"),
+        (strongroom.VaultOptions(master_keys=[entry(id="k1", key=bytes(32))], active_master_key=""), E.MissingField, "IR_04", "active_master_key"),
+    ]:
+        with pytest.raises(E) as ei:
+            strongroom.Vault.open(str(tmp_path / "v"), options)
+        check(ei, kind, code, field)
+
+
+def test_an_api_key_expiry_past_the_year_9999_is_refused(vault):
+    far = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+    created = vault.create_api_key("pro_shop", strongroom.ApiKeyCreate(name="far", scopes=strongroom.Scopes(read=True), expires_at=far))
+    assert created.key().expires_at == far
+    assert [k.expires_at for k in vault.list_api_keys("pro_shop")] == [far]

@@ -172,6 +172,14 @@ fn keys_are_listed_without_secrets_and_never_stored() {
         ("no scopes", ApiKeyCreate { name: "x".into(), scopes: Scopes::NONE, expires_at: None }),
         ("blank name", ApiKeyCreate { name: " ".into(), scopes: Scopes::ALL, expires_at: None }),
         ("past expiry", ApiKeyCreate { name: "x".into(), scopes: Scopes::ALL, expires_at: Some(start_time()) }),
+        (
+            "the year 10000",
+            ApiKeyCreate {
+                name: "x".into(),
+                scopes: Scopes::ALL,
+                expires_at: Some(strongroom_core::Timestamp::from_millis(253_402_300_800_000)),
+            },
+        ),
     ] {
         assert_eq!(t.vault.create_api_key(t.scope.profile_id(), request).unwrap_err().code(), "IR_05", "{name}");
     }

@@ -41,6 +41,16 @@ fn seconds(field: &'static str, value: i64) -> Result<Duration, CoreError> {
 
 /// A page size from a foreign integer: absent means the default (20); anything that is not
 /// 1 to 100 is refused by the core's own check.
+/// `e` naming `field` instead, when it names one: for a value the FFI takes under another
+/// name than the core does (a list's cursor, a vault option).
+pub(crate) fn named(e: CoreError, field: &'static str) -> CoreError {
+    match e {
+        CoreError::InvalidValue { reason, .. } => CoreError::InvalidValue { field: field.into(), reason },
+        CoreError::MissingField { .. } => CoreError::MissingField { field: field.into() },
+        other => other,
+    }
+}
+
 pub(crate) fn page<C>(limit: Option<i64>, starting_after: Option<C>) -> core::PageRequest<C> {
     let limit = match limit {
         None => 20,

@@ -112,8 +112,12 @@ impl core::NetworkTokenProvider for HostProvider {
             expiry_year: request.expiry_year,
             card_network: network_in(request.card_network),
         })?;
-        // The token number is checked like a card number (digits, length, Luhn).
-        let (token_number, _) = core::card::number::parse(&token.token_number).map_err(|_| {
+        let mut token = token;
+        // The token number is checked like a card number (digits, length, Luhn); the
+        // host's copy is wiped once parsed.
+        let parsed = core::card::number::parse(&token.token_number);
+        zeroize::Zeroize::zeroize(&mut token.token_number);
+        let (token_number, _) = parsed.map_err(|_| {
             core::ProviderError::new(core::ProviderErrorKind::Failed, "the provider returned a malformed token number")
         })?;
         Ok(core::NetworkToken {

@@ -31,6 +31,11 @@ fn customer_id(id: &str) -> Result<core::CustomerId> {
     Ok(core::CustomerId::parse(id)?)
 }
 
+/// A list's `starting_after`, its errors naming that argument.
+fn cursor<C>(parsed: core::Result<C>) -> Result<C> {
+    Ok(parsed.map_err(|e| convert::named(e, "starting_after"))?)
+}
+
 fn pm_id(id: &str) -> Result<core::PaymentMethodId> {
     Ok(core::PaymentMethodId::parse(id)?)
 }
@@ -59,7 +64,7 @@ impl ProfileScope {
 
     /// Customers oldest first; `limit` 1 to 100 (default 20).
     pub fn list_customers(&self, limit: Option<i64>, starting_after: Option<String>) -> Result<CustomerPage> {
-        let cursor = starting_after.as_deref().map(self::customer_id).transpose()?;
+        let cursor = starting_after.as_deref().map(|c| cursor(core::CustomerId::parse(c))).transpose()?;
         Ok(self.inner.list_customers(&page(limit, cursor))?.into())
     }
 
@@ -100,7 +105,7 @@ impl ProfileScope {
         limit: Option<i64>,
         starting_after: Option<String>,
     ) -> Result<PaymentMethodPage> {
-        let cursor = starting_after.as_deref().map(pm_id).transpose()?;
+        let cursor = starting_after.as_deref().map(|c| cursor(core::PaymentMethodId::parse(c))).transpose()?;
         Ok(self.inner.list_payment_methods(&self::customer_id(&customer_id)?, &page(limit, cursor))?.into())
     }
 

@@ -29,17 +29,24 @@ impl Drop for Vault {
     }
 }
 
+use crate::convert::named;
+
 fn profile_id(id: &str) -> Result<core::ProfileId> {
     Ok(core::ProfileId::parse(id)?)
 }
 
+/// The ring of `options`; an error names the option's field (`master_keys.id`, …).
 fn ring(options: &VaultOptions) -> Result<core::MasterKeyRing> {
     let keys = options
         .master_keys
         .iter()
-        .map(|k| Ok((core::MasterKeyId::parse(&k.id)?, core::MasterKey::from_slice(&k.key)?)))
+        .map(|k| {
+            let id = core::MasterKeyId::parse(&k.id).map_err(|e| named(e, "master_keys.id"))?;
+            Ok((id, core::MasterKey::from_slice(&k.key).map_err(|e| named(e, "master_keys.key"))?))
+        })
         .collect::<std::result::Result<Vec<_>, core::Error>>()?;
-    Ok(core::MasterKeyRing::new(keys, core::MasterKeyId::parse(&options.active_master_key)?)?)
+    let active = core::MasterKeyId::parse(&options.active_master_key).map_err(|e| named(e, "active_master_key"))?;
+    Ok(core::MasterKeyRing::new(keys, active)?)
 }
 
 impl Vault {
@@ -49,7 +56,8 @@ impl Vault {
         provider: Option<Arc<dyn core::NetworkTokenProvider>>,
     ) -> Result<Arc<Self>> {
         let ring = ring(&options);
-        // The ring holds its own (zeroizing) copies; the lifted bytes go now, on error too.
+        // The ring holds its own (zeroizing) copies; the lifted keys go now, on error too.
+        // (The buffer uniffi lifted them from is freed without zeroing: README.)
         for entry in &mut options.master_keys {
             zeroize::Zeroize::zeroize(&mut entry.key);
         }

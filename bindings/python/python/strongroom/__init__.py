@@ -233,9 +233,10 @@ def _directory(path):
 def _key_bytes(master_key):
     """A copy of the key's bytes, if it is bytes-like with one-byte items, the rule every
     byte string argument follows (`bytes(32)` would be 32 zero bytes, and an array of wider
-    items as many bytes as its items' width)."""
+    items as many bytes as its items' width). A bytearray: `open_vault` wipes it once the
+    vault holds its own copy (a `bytes` copy could never be wiped)."""
     try:
-        return bytes(_fast_buffers._one_byte_items(master_key))
+        return bytearray(_fast_buffers._one_byte_items(master_key))
     except TypeError:
         return None
 
@@ -266,8 +267,20 @@ def open_vault(
         active_master_key=key_id,
         sync_writes=sync_writes,
     )
-    if network_tokens is None:
-        return Vault.open(directory, options)
-    if isinstance(network_tokens, NetworkTokenSimulator):
-        return Vault.open_with_simulator(directory, options, network_tokens)
-    return Vault.open_with_network_tokens(directory, options, network_tokens)
+    try:
+        if network_tokens is None:
+            return Vault.open(directory, options)
+        if isinstance(network_tokens, NetworkTokenSimulator):
+            return Vault.open_with_simulator(directory, options, network_tokens)
+        return Vault.open_with_network_tokens(directory, options, network_tokens)
+    except (StrongroomError.InvalidValue, StrongroomError.MissingField) as e:
+        # The options' fields are this function's arguments.
+        name = _OPTION_ARGUMENTS.get(e.field)
+        if name is None:
+            raise
+        raise type(e)(code=e.code, field=name, detail=e.detail.replace(f"`{e.field}`", f"`{name}`")) from None
+    finally:
+        key[:] = bytes(len(key))
+
+
+_OPTION_ARGUMENTS = {"master_keys.key": "master_key", "master_keys.id": "key_id", "active_master_key": "key_id"}

@@ -13,6 +13,7 @@ use crate::model::api_key::{ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeySecret};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::ids::{ApiKeyId, ProfileId};
 use crate::model::text;
+use crate::model::time::Timestamp;
 use crate::store::codec;
 use crate::store::records::ApiKeyRecord;
 use crate::store::{Batch, Cf, KeyRange, keys};
@@ -22,6 +23,9 @@ use crate::vault::scope::{KeyCredential, Op, ProfileScope};
 
 /// Bytes of randomness in a key's secret.
 const SECRET_BYTES: usize = 32;
+
+/// 10000-01-01T00:00:00Z: an API key expires before it.
+const LATEST_EXPIRY: Timestamp = Timestamp::from_millis(253_402_300_800_000);
 
 fn digest(key: &Key32, secret: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
@@ -60,6 +64,10 @@ impl Vault {
         let now = op.engine.now();
         if request.expires_at.is_some_and(|t| t <= now) {
             return Err(Error::invalid("expires_at", "must be in the future"));
+        }
+        // Every host's date types reach the year 9999 (Python's `datetime` no further).
+        if request.expires_at.is_some_and(|t| t >= LATEST_EXPIRY) {
+            return Err(Error::invalid("expires_at", "must be before the year 10000"));
         }
         let id = ApiKeyId::generate(op.engine.cell.as_ref())?;
         let secret = zeroize::Zeroizing::new(os_bytes::<SECRET_BYTES>()?);

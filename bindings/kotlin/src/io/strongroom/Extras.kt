@@ -5,7 +5,22 @@ package io.strongroom
 
 /** Opens (creating if needed) the vault in [path] with a single 32-byte master key. */
 fun openVault(path: String, masterKey: ByteArray, keyId: String = "default", syncWrites: Boolean = true): Vault =
-    Vault.open(path, VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites))
+    asArguments { Vault.open(path, VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites)) }
+
+private val optionArguments =
+    mapOf("master_keys.key" to "master_key", "master_keys.id" to "key_id", "active_master_key" to "key_id")
+
+/** Errors about the options `openVault` builds name its arguments (`master_key`, `key_id`). */
+private fun <T> asArguments(open: () -> T): T =
+    try {
+        open()
+    } catch (e: StrongroomException.InvalidValue) {
+        val name = optionArguments[e.field] ?: throw e
+        throw StrongroomException.InvalidValue(e.code, name, e.detail.replace("`${e.field}`", "`$name`"))
+    } catch (e: StrongroomException.MissingField) {
+        val name = optionArguments[e.field] ?: throw e
+        throw StrongroomException.MissingField(e.code, name, e.detail.replace("`${e.field}`", "`$name`"))
+    }
 
 /** Opens the vault with a network token provider: the host's own, or the built-in simulator. */
 fun openVault(
@@ -17,8 +32,8 @@ fun openVault(
 ): Vault {
     val options = VaultOptions(listOf(MasterKeyEntry(keyId, masterKey)), keyId, syncWrites)
     return when (networkTokens) {
-        is NetworkTokenSimulator -> Vault.openWithSimulator(path, options, networkTokens)
-        is NetworkTokenProvider -> Vault.openWithNetworkTokens(path, options, networkTokens)
+        is NetworkTokenSimulator -> asArguments { Vault.openWithSimulator(path, options, networkTokens) }
+        is NetworkTokenProvider -> asArguments { Vault.openWithNetworkTokens(path, options, networkTokens) }
         else -> throw IllegalArgumentException("networkTokens must be a NetworkTokenProvider or a NetworkTokenSimulator")
     }
 }

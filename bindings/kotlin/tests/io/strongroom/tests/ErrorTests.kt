@@ -30,6 +30,21 @@ fun errorTests() = Suite().apply {
                 "IR_04", "card_number")
         }
     }
+    test("errors name the argument or option given") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val c = scope.createCustomer(CustomerCreate(name = "A"))
+            check(assertFailsWith<StrongroomException.InvalidValue> { scope.listCustomers(null, "not-an-id") },
+                "IR_05", "starting_after")
+            check(assertFailsWith<StrongroomException.InvalidValue> { scope.listPaymentMethods(c.id, null, "pm_bad") },
+                "IR_05", "starting_after")
+            val dir = java.nio.file.Files.createTempDirectory("strongroom-options").resolve("v").toString()
+            val short = VaultOptions(listOf(MasterKeyEntry("k1", ByteArray(31))), "k1", false)
+            check(assertFailsWith<StrongroomException.InvalidValue> { Vault.open(dir, short) }, "IR_05", "master_keys.key")
+            val badId = VaultOptions(listOf(MasterKeyEntry("bad id", ByteArray(32))), "bad id", false)
+            check(assertFailsWith<StrongroomException.InvalidValue> { Vault.open(dir, badId) }, "IR_05", "master_keys.id")
+        }
+    }
     test("IR_05 invalid value, without echoing the number") {
         withVault { vault, _ ->
             val scope = vault.profile("pro_shop")
