@@ -119,6 +119,9 @@ fn profiles_and_api_keys() {
     let ids: Vec<&str> = listed.as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["pro_a", "pro_b"]);
     assert_eq!(listed[1]["cvc_ttl_seconds"], 60);
+    cli.run(&["profile", "create", "pro_c", "--merchant-id", "m_c", "--cvc-ttl-seconds", "90000"])
+        .fails(3, "IR_05")
+        .fails(3, "cvc_ttl_seconds");
     cli.run(&["profile", "create", "pro_b", "--merchant-id", "m_b"]).fails(5, "HE_01");
     cli.run(&["profile", "create", "bad id!", "--merchant-id", "m"]).fails(3, "IR_05");
 

@@ -70,12 +70,7 @@ pub(crate) fn settings_in(s: ProfileSettings) -> Result<core::ProfileSettings, C
 /// The core names a profile's TTLs as durations (`cvc_ttl`); the foreign record holds them
 /// in seconds (`cvc_ttl_seconds`): an error names the field the caller set.
 pub(crate) fn settings_error(e: CoreError) -> CoreError {
-    match e {
-        CoreError::InvalidValue { field, reason } if field == "cvc_ttl" || field == "volatile_ttl" => {
-            CoreError::InvalidValue { field: format!("{field}_seconds").into(), reason }
-        }
-        other => other,
-    }
+    core::ProfileSettings::named_in_seconds(e)
 }
 
 fn settings_out(s: core::ProfileSettings) -> ProfileSettings {

@@ -53,11 +53,14 @@ pub fn profile(global: &Global, command: ProfileCommand) -> Result<()> {
             if let Some(s) = volatile_ttl_seconds {
                 settings.volatile_ttl = Duration::from_secs(s);
             }
-            let profile = ctx.vault.create_profile(ProfileCreate {
-                profile_id: ProfileId::parse(&profile_id)?,
-                merchant_id: MerchantId::parse(&merchant_id)?,
-                settings,
-            })?;
+            let profile = ctx
+                .vault
+                .create_profile(ProfileCreate {
+                    profile_id: ProfileId::parse(&profile_id)?,
+                    merchant_id: MerchantId::parse(&merchant_id)?,
+                    settings,
+                })
+                .map_err(ProfileSettings::named_in_seconds)?;
             json::print(&json::profile(&profile))?;
         }
         ProfileCommand::List => {

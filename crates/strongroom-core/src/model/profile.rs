@@ -24,6 +24,17 @@ impl ProfileSettings {
     pub const MAX_CVC_TTL: Duration = Duration::from_secs(24 * 3600);
     pub const MAX_VOLATILE_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
+    /// `e` with a time to live named as a caller that gives them in seconds names it
+    /// (`cvc_ttl_seconds`, `volatile_ttl_seconds`: the bindings and the CLI).
+    pub fn named_in_seconds(e: Error) -> Error {
+        match e {
+            Error::InvalidValue { field, reason } if field == "cvc_ttl" || field == "volatile_ttl" => {
+                Error::InvalidValue { field: format!("{field}_seconds").into(), reason }
+            }
+            other => other,
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         if self.cvc_ttl < Self::MIN_TTL || self.cvc_ttl > Self::MAX_CVC_TTL {
             return Err(Error::invalid("cvc_ttl", "must be between 1 second and 24 hours"));
