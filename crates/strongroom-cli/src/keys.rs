@@ -7,18 +7,17 @@ use zeroize::Zeroizing;
 
 use crate::error::{CliError, Result};
 
-/// Parses a key given as text (hex or base64), never echoing it in errors.
+/// Parses a key given as text (hex or base64), never echoing it in errors. A key of any
+/// other shape is a usage error (exit 2), whatever its characters.
 pub fn parse_key(text: &str) -> Result<MasterKey> {
     let text = Zeroizing::new(text.trim().to_owned());
+    let malformed = || CliError::usage("the master key must be 64 hex digits or the base64 of 32 bytes");
     if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Ok(MasterKey::from_hex(&text)?);
+        return MasterKey::from_hex(&text).map_err(|_| malformed());
     }
-    let bytes = Zeroizing::new(
-        base64::engine::general_purpose::STANDARD
-            .decode(text.as_bytes())
-            .map_err(|_| CliError::usage("the master key must be 64 hex digits or the base64 of 32 bytes"))?,
-    );
-    Ok(MasterKey::from_slice(&bytes)?)
+    let bytes =
+        Zeroizing::new(base64::engine::general_purpose::STANDARD.decode(text.as_bytes()).map_err(|_| malformed())?);
+    MasterKey::from_slice(&bytes).map_err(|_| malformed())
 }
 
 /// The key from `--master-key-file`, else from `STRONGROOM_MASTER_KEY`.

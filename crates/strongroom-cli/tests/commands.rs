@@ -83,9 +83,12 @@ fn master_key_sources_and_mistakes() {
     let wrong = cli.run_env(&["stats"], &[("STRONGROOM_MASTER_KEY", KEY_B)]);
     wrong.fails(9, "HE_00").fails(9, "wrong master key");
     assert!(!wrong.all().contains(KEY_B), "the key never appears in output");
-    let bad = cli.run_env(&["stats"], &[("STRONGROOM_MASTER_KEY", "not-a-key")]);
-    assert_eq!(bad.code, 2, "{}", bad.stderr);
-    assert!(bad.stderr.contains("64 hex digits") && !bad.stderr.contains("not-a-key"));
+    // Not a key at all, the base64 of too few bytes, 64 characters that are not hex.
+    for malformed in ["not-a-key", "abcd", &"z".repeat(64)] {
+        let bad = cli.run_env(&["stats"], &[("STRONGROOM_MASTER_KEY", malformed)]);
+        assert_eq!(bad.code, 2, "{malformed}: {}", bad.stderr);
+        assert!(bad.stderr.contains("64 hex digits") && !bad.stderr.contains(malformed));
+    }
     let mut command = cli.command(&["stats"]);
     command.env_remove("STRONGROOM_MASTER_KEY");
     let none = command.output().unwrap();
@@ -658,6 +661,13 @@ fn import_reports_bad_lines_and_is_idempotent() {
     assert_eq!((summary["imported"].as_u64(), summary["duplicates"].as_u64()), (Some(0), Some(3)));
     assert_eq!(summary["customers_created"], 0);
     assert_eq!(cli.run(&["stats"]).json()["total"]["payment_methods"], 3);
+
+    // A key that may not write stops the import at its first line, with that error's exit
+    // code (not as a rejected line each).
+    let reader = cli.api_key("pro_a", "read");
+    let forbidden =
+        cli.run_with_stdin(&["import", "--profile", "pro_a", "--api-key", &reader, "-"], &import_lines(3, 3, 200));
+    forbidden.fails(6, "IR_06").fails(6, "stopped at line 1");
 
     // From stdin, all good: exit 0.
     let ok = cli.run_with_stdin(&["import", "--profile", "pro_a", "-"], &import_lines(5, 5, 100)).json();

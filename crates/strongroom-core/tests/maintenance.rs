@@ -386,3 +386,29 @@ fn purge_leaves_an_edited_volatile_card_to_delete() {
     assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
     assert_eq!(t.vault.purge_expired().unwrap(), strongroom_core::PurgeReport::default());
 }
+
+/// Saving a card again checks the expired copy it finds before expiring it, as every
+/// expiry does: an edited one (here its last four digits, checksum recomputed) is an
+/// integrity error, left to `delete_payment_method`, instead of being removed through
+/// the index entries its edited fields name.
+#[test]
+fn saving_a_card_again_leaves_an_edited_expired_copy_to_delete() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let volatile = || {
+        let mut request = PaymentMethodCreate::card(customer.id.clone(), card(&visa(7)));
+        request.storage_type = strongroom_core::StorageType::Volatile;
+        request
+    };
+    let edited = t.scope.create_payment_method(volatile()).unwrap().payment_method;
+    t.vault.close();
+    rewrite_payment_method(&raw_db(t.path()), edited.id.as_str(), ClearFieldEdit::Last4("0000".into()));
+    t.reopen();
+    t.clock.advance(std::time::Duration::from_secs(25 * 3600));
+    let err = t.scope.create_payment_method(volatile()).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    let saved = t.scope.create_payment_method(volatile()).unwrap();
+    assert!(!saved.duplicate && saved.payment_method.id != edited.id);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+}

@@ -75,7 +75,7 @@ fn reencrypt_progress<'a>(
     }
 }
 
-fn on_ctrl_c() -> Arc<AtomicBool> {
+pub(crate) fn on_ctrl_c() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     // If the handler cannot be installed, Ctrl-C just kills the process, which the vault
     // survives too (every batch is atomic); the next `rotate` resumes either way.

@@ -16,6 +16,7 @@ use strongroom_core::{
 use zeroize::Zeroizing;
 
 use crate::cli::{ExportArgs, Global, ImportArgs};
+use crate::commands::maintenance;
 use crate::context::Context;
 use crate::error::{CliError, Result};
 use crate::json;
@@ -60,10 +61,21 @@ fn create_private_file(path: &Path) -> Result<std::fs::File> {
 pub fn transfer_key(file: &Path) -> Result<()> {
     let identity = Identity::generate();
     let mut out = create_private_file(file)?;
-    out.write_all(identity.to_text().as_bytes())
+    // An identity whose recipient was never shown is of no use: it goes on any failure, so
+    // that the same command can run again.
+    let written = out
+        .write_all(identity.to_text().as_bytes())
         .and_then(|()| out.sync_all())
-        .map_err(|e| CliError::io(&file.display().to_string(), e))?;
-    json::print(&json!({"identity_file": file.display().to_string(), "recipient": identity.recipient().to_text()}))?;
+        .map_err(|e| CliError::io(&file.display().to_string(), e))
+        .and_then(|()| {
+            json::print(
+                &json!({"identity_file": file.display().to_string(), "recipient": identity.recipient().to_text()}),
+            )
+        });
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(file);
+        return Err(e);
+    }
     eprintln!("Keep the identity file secret: it opens every export sealed to this recipient.");
     Ok(())
 }
@@ -117,7 +129,12 @@ pub fn import(global: &Global, args: ImportArgs) -> Result<()> {
         match import_line(&scope, &mut customers, line) {
             Ok(true) => counts.duplicates += 1,
             Ok(false) => counts.imported += 1,
-            Err((code, field, reason)) => {
+            Err(LineError::Stop(e)) => {
+                progress.finish(done as u64, "stopped");
+                eprintln!("import: stopped at line {number}; the {} lines before it were imported", counts.imported);
+                return Err(e.into());
+            }
+            Err(LineError::Rejected(code, field, reason)) => {
                 eprintln!(
                     "line {number}: {code}{}: {reason}",
                     field.as_deref().map(|f| format!(" ({f})")).unwrap_or_default()
@@ -203,7 +220,20 @@ impl CustomerResolver {
     }
 }
 
-type LineError = (String, Option<String>, String);
+/// Why a line was not imported: its own fault (the line is reported and the import goes on),
+/// or one no later line would escape (no right to write, a storage failure, a closed
+/// vault), which stops the import with that error's exit code.
+enum LineError {
+    Rejected(String, Option<String>, String),
+    Stop(strongroom_core::Error),
+}
+
+fn line_error(e: strongroom_core::Error) -> LineError {
+    if matches!(e.code(), "IR_01" | "IR_06" | "HE_00") {
+        return LineError::Stop(e);
+    }
+    LineError::Rejected(e.code().to_owned(), e.field().map(str::to_owned), e.to_string())
+}
 
 /// Imports one line; `Ok(true)` when the customer already had the card.
 fn import_line(
@@ -218,9 +248,9 @@ fn import_line(
             serde_json::error::Category::Data => "a field is missing, unknown or of the wrong type".to_owned(),
             _ => format!("not a JSON object (column {})", e.column()),
         };
-        ("IR_05".to_owned(), None, reason)
+        LineError::Rejected("IR_05".to_owned(), None, reason)
     })?;
-    let vault_error = |e: strongroom_core::Error| (e.code().to_owned(), e.field().map(str::to_owned), e.to_string());
+    let vault_error = line_error;
     let card = CardInput {
         card_number: parsed.card_number.as_str().into(),
         card_exp_month: parsed.card_exp_month.clone(),
@@ -316,26 +346,38 @@ pub fn export(global: &Global, args: ExportArgs) -> Result<()> {
         return Err(strongroom_core::Error::Forbidden { scope: "reveal" }.into());
     }
     let file = create_private_file(&args.file)?;
+    // Ctrl-C stops at the next card, and the file goes like any failed export's: the same
+    // command then runs again from the start.
+    let ctrl_c = maintenance::on_ctrl_c();
+    let stop_on_ctrl_c = || {
+        if ctrl_c.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(CliError::Interrupted("interrupted: nothing was exported; run the same `export` again".into()));
+        }
+        Ok(())
+    };
     let mut count = 0u64;
     let written = match &recipient {
-        Some(recipient) => {
-            let mut out =
-                SealedWriter::new(std::io::BufWriter::new(file), recipient).map_err(|e| CliError::io("export", e))?;
-            for_each_payment_method(&scope, |customer, pm| {
-                let line = card_line(&scope, customer, pm)?;
-                out.write_all(line.as_bytes())
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(|e| CliError::io("export", e))?;
-                count += 1;
-                Ok(())
-            })
-            .and_then(|()| out.finish().map(drop).map_err(|e| CliError::io("export", e)))
-        }
+        Some(recipient) => SealedWriter::new(std::io::BufWriter::new(file), recipient)
+            .map_err(|e| CliError::io("export", e))
+            .and_then(|mut out| {
+                for_each_payment_method(&scope, |customer, pm| {
+                    stop_on_ctrl_c()?;
+                    let line = card_line(&scope, customer, pm)?;
+                    out.write_all(line.as_bytes())
+                        .and_then(|()| out.write_all(b"\n"))
+                        .map_err(|e| CliError::io("export", e))?;
+                    count += 1;
+                    Ok(())
+                })
+                .and_then(|()| out.finish().map(drop).map_err(|e| CliError::io("export", e)))
+            }),
         None => {
             let mut out = std::io::BufWriter::new(file);
             for_each_payment_method(&scope, |customer, pm| {
+                stop_on_ctrl_c()?;
                 let mut line = json::payment_method(pm);
-                // The holder name is card data: it leaves the vault only sealed (above).
+                // The holder name is cardholder data, which a file keeps longer than a read
+                // of the masked view shows it: it is exported only sealed (above).
                 if let Some(card) = line["payment_method_data"]["card"].as_object_mut() {
                     card.remove("card_holder_name");
                 }

@@ -217,6 +217,9 @@ impl ProfileScope {
         let card = check_card_input(&request.card, request.billing.as_ref(), request.metadata.as_ref(), now)?;
         let guard = lock_customer(engine, state.id(), request.customer_id.as_str());
         load_active_customer(engine, state, &request.customer_id)?;
+        // Expiry is decided by the time under the lock: the wait for it can outlast a
+        // volatile duplicate, which must not then be refreshed (made persistent, given a CVC).
+        let now = engine.now();
 
         let mut batch = Batch::default();
         let mut events = Vec::new();
@@ -252,6 +255,10 @@ impl ProfileScope {
                     return Ok((created, card));
                 }
                 Some(found) => {
+                    // Its clear fields say it expired, and name the entries to delete: they
+                    // are trusted once its details open with them, as any expiry's are
+                    // (`expire_now`). An edited card is left to `delete_payment_method`.
+                    card_binding::open_details(state, &found)?;
                     events.push(expire(&mut batch, state.id(), &found));
                     expired.push(*found);
                 }

@@ -88,6 +88,10 @@ impl Engine {
         let active = state.keys.active_version();
         let mut batch = Batch::default();
         let mut moved = 0;
+        // The customers' locks are held until the batch is committed: a record deleted
+        // (a card, a customer, a CVC taken) once they were released would otherwise be
+        // written back by the batch, with the value this batch read before the delete.
+        let guards;
         match phase {
             Phase::Customers => {
                 let stale: Vec<CustomerRecord> = entries
@@ -95,7 +99,7 @@ impl Engine {
                     .map(|(_, v)| codec::decode::<CustomerRecord>(v))
                     .filter(|r| r.as_ref().map_or(true, |r| r.pii.as_deref().is_some_and(|p| is_stale(p, active))))
                     .collect::<Result<_>>()?;
-                let _guards = self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.id.as_str())));
+                guards = self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.id.as_str())));
                 for candidate in stale {
                     let key = keys::record(profile, candidate.id.as_str());
                     let Some(mut record) = self.get_record::<CustomerRecord>(Cf::Customers, &key)? else { continue };
@@ -116,8 +120,7 @@ impl Engine {
                     .map(|(_, v)| codec::decode::<PaymentMethodRecord>(v))
                     .filter(|r| r.as_ref().map_or(true, |r| Self::pm_is_stale(state, r, active)))
                     .collect::<Result<_>>()?;
-                let _guards =
-                    self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.customer_id.as_str())));
+                guards = self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.customer_id.as_str())));
                 for candidate in stale {
                     let key = keys::record(profile, candidate.id.as_str());
                     let Some(mut record) = self.get_record::<PaymentMethodRecord>(Cf::PaymentMethods, &key)? else {
@@ -166,7 +169,7 @@ impl Engine {
                         r.as_ref().map_or(true, |(_, c)| is_stale(&c.sealed, active))
                     })
                     .collect::<Result<_>>()?;
-                let _guards =
+                guards =
                     self.locks.lock_many(stale.iter().map(|(_, c)| customer_lock_key(profile, c.customer_id.as_str())));
                 for (key, _) in stale {
                     let Some(mut record) = self.get_record::<CvcRecord>(Cf::Cvc, &key)? else { continue };
@@ -223,6 +226,7 @@ impl Engine {
         if !batch.is_empty() {
             op.commit(batch, Vec::new())?;
         }
+        drop(guards);
         Ok(moved)
     }
 
