@@ -172,11 +172,11 @@ impl Engine {
     }
 
     /// The runtime of a profile named from outside, with its gate held as `enter` takes it
-    /// (shared by operations, exclusive by rotations), checked once held to be the runtime
-    /// the profile still has. A destroy while the caller waited for the gate removes the
-    /// runtime, and a create of the same id then makes another: without the check the
-    /// caller would run under the destroyed profile's gate, unordered with the new
-    /// profile's rotations and destroy (and an API key scope's revocation counter).
+    /// (shared by operations, exclusive by rotations), checked once held not to be retired.
+    /// A destroy while the caller waited for the gate retires the runtime, and a create of
+    /// the same id then makes another: without the check the caller would run under the
+    /// destroyed profile's gate, unordered with the new profile's rotations and destroy
+    /// (and an API key scope's revocation counter). The check is one atomic load.
     pub(crate) fn entered<G>(
         &self,
         profile: &str,
@@ -185,7 +185,7 @@ impl Engine {
         loop {
             let runtime = self.runtime(profile)?;
             let gate = enter(&runtime);
-            if self.runtimes.existing(profile).is_some_and(|current| Arc::ptr_eq(&current, &runtime)) {
+            if !runtime.is_retired() {
                 return Ok((runtime, gate));
             }
         }

@@ -325,6 +325,10 @@ struct TokenDelete {
 pub(crate) struct TokenDeletes(parking_lot::Mutex<Vec<TokenDelete>>);
 
 impl TokenDeletes {
+    pub(crate) fn is_empty(&mut self) -> bool {
+        self.0.get_mut().is_empty()
+    }
+
     /// Calls the provider for each, then records the outcomes in the profile's audit chain
     /// (briefly entering the profile again; if it is gone meanwhile, they are logged lost).
     pub(crate) fn send(&mut self, engine: &Arc<Engine>, profile: &str) {

@@ -1,7 +1,7 @@
 //! Per-profile runtime state that outlives any one snapshot of the profile's keys:
 //! the operation gate and the audit commit lane.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use parking_lot::lock_api::ArcRwLockReadGuard;
@@ -41,6 +41,9 @@ pub(crate) struct ProfileRuntime {
     /// Counts revocations of the profile's API keys, so that a scope made from a key
     /// re-reads the key only after one (`scope::KeyCredential`).
     pub(crate) revocations: AtomicU64,
+    /// Set when the profile is destroyed, under its exclusive gate (`Runtimes::remove`): a
+    /// caller that took this runtime before and its gate after must not run under it.
+    retired: AtomicBool,
 }
 
 impl ProfileRuntime {
@@ -50,7 +53,13 @@ impl ProfileRuntime {
             queue: Mutex::new(Vec::new()),
             commit: Mutex::new(None),
             revocations: AtomicU64::new(0),
+            retired: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the profile this runtime belonged to was destroyed (read with its gate held).
+    pub(crate) fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::Acquire)
     }
 
     pub(crate) fn enter(&self) -> GateGuard {
@@ -78,7 +87,11 @@ impl Runtimes {
         self.by_profile.read().get(profile).cloned()
     }
 
+    /// Forgets a destroyed profile's runtime. Call it with the runtime's gate held
+    /// exclusively: whoever enters the gate next sees it retired.
     pub(crate) fn remove(&self, profile: &str) {
-        self.by_profile.write().remove(profile);
+        if let Some(runtime) = self.by_profile.write().remove(profile) {
+            runtime.retired.store(true, Ordering::Release);
+        }
     }
 }

@@ -1,8 +1,6 @@
 //! Crypto-shredding: destroying a profile removes its salt and key set, so nothing sealed
 //! for it can ever be derived again, and removes its records from the files.
 
-use std::sync::Arc;
-
 use subtle::ConstantTimeEq;
 
 use crate::crypto::{MasterKey, MasterKeyId, MasterKeyRing};
@@ -151,7 +149,7 @@ impl Vault {
             Err(e) => return Err(e),
         };
         let _exclusive = runtime.gate.write();
-        if !engine.runtimes.existing(profile).is_some_and(|current| Arc::ptr_eq(&current, &runtime)) {
+        if runtime.is_retired() {
             // Destroyed by another call while this one waited (and perhaps made again):
             // start over with what the id names now.
             drop(_exclusive);
