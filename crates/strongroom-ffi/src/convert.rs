@@ -67,12 +67,6 @@ pub(crate) fn settings_in(s: ProfileSettings) -> Result<core::ProfileSettings, C
     })
 }
 
-/// The core names a profile's TTLs as durations (`cvc_ttl`); the foreign record holds them
-/// in seconds (`cvc_ttl_seconds`): an error names the field the caller set.
-pub(crate) fn settings_error(e: CoreError) -> CoreError {
-    core::ProfileSettings::named_in_seconds(e)
-}
-
 fn settings_out(s: core::ProfileSettings) -> ProfileSettings {
     ProfileSettings {
         cvc_ttl_seconds: i64::try_from(s.cvc_ttl.as_secs()).unwrap_or(i64::MAX),

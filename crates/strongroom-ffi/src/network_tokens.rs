@@ -104,7 +104,7 @@ fn network_in(n: Option<core::CardNetwork>) -> Option<CardNetwork> {
 
 impl core::NetworkTokenProvider for HostProvider {
     fn provision(&self, request: &core::ProvisionRequest<'_>) -> Result<core::NetworkToken, core::ProviderError> {
-        let token = self.0.provision(TokenProvisionRequest {
+        let mut token = self.0.provision(TokenProvisionRequest {
             profile_id: request.profile_id.to_owned(),
             payment_method_id: request.payment_method_id.to_owned(),
             card_number: request.card_number.expose().to_owned(),
@@ -112,7 +112,6 @@ impl core::NetworkTokenProvider for HostProvider {
             expiry_year: request.expiry_year,
             card_network: network_in(request.card_network),
         })?;
-        let mut token = token;
         // The token number is checked like a card number (digits, length, Luhn); the
         // host's copy is wiped once parsed.
         let parsed = core::card::number::parse(&token.token_number);

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use strongroom_core as core;
 
-use crate::convert::{self, settings_error, settings_in};
+use crate::convert::{self, named, settings_in};
 use crate::error::Result;
 use crate::network_tokens::{HostProvider, NetworkTokenProvider, NetworkTokenSimulator};
 use crate::revealed::ApiKeyCreated;
@@ -28,8 +28,6 @@ impl Drop for Vault {
         self.inner.close();
     }
 }
-
-use crate::convert::named;
 
 fn profile_id(id: &str) -> Result<core::ProfileId> {
     Ok(core::ProfileId::parse(id)?)
@@ -117,7 +115,7 @@ impl Vault {
             merchant_id: core::MerchantId::parse(&merchant_id)?,
             settings: settings_in(settings.unwrap_or_default())?,
         };
-        Ok(self.inner.create_profile(request).map_err(settings_error)?.into())
+        Ok(self.inner.create_profile(request).map_err(core::ProfileSettings::named_in_seconds)?.into())
     }
 
     pub fn get_profile(&self, profile_id: String) -> Result<Profile> {
@@ -130,7 +128,11 @@ impl Vault {
 
     pub fn update_profile_settings(&self, profile_id: String, settings: ProfileSettings) -> Result<Profile> {
         let id = self::profile_id(&profile_id)?;
-        Ok(self.inner.update_profile_settings(&id, settings_in(settings)?).map_err(settings_error)?.into())
+        Ok(self
+            .inner
+            .update_profile_settings(&id, settings_in(settings)?)
+            .map_err(core::ProfileSettings::named_in_seconds)?
+            .into())
     }
 
     /// The profile with every right (for the trusted host process).

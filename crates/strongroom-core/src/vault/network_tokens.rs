@@ -329,11 +329,12 @@ impl TokenDeletes {
         self.0.get_mut().is_empty()
     }
 
-    /// Calls the provider for each, then records the outcomes in the profile's audit chain
+    /// Calls the provider for each (`Op`'s drop calls it only when some are queued), then records the outcomes in the profile's audit chain
     /// (briefly entering the profile again; if it is gone meanwhile, they are logged lost).
     pub(crate) fn send(&mut self, engine: &Arc<Engine>, profile: &str) {
         let deletes = std::mem::take(self.0.get_mut());
-        let Some(provider) = engine.network_tokens.clone().filter(|_| !deletes.is_empty()) else { return };
+        // Only queued when a provider is configured (`delete_at_provider`).
+        let Some(provider) = engine.network_tokens.clone() else { return };
         if std::thread::panicking() {
             tracing::warn!(
                 tokens = deletes.len(),
