@@ -182,6 +182,7 @@ fn profile_stats(s: &ProfileStats) -> Value {
         "stored_cvcs": s.stored_cvcs,
         "api_keys": s.api_keys,
         "audit_events": s.audit_events,
+        "unreadable_records": s.unreadable_records,
         "sealed_values_by_key_version": s.sealed_values_by_key_version.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
     })
 }

@@ -437,6 +437,8 @@ fn stats_verify_purge_backup_audit() {
     let from_backup = cli.run_env(&["stats"], &[("STRONGROOM_VAULT", backup.to_str().unwrap())]).json();
     assert_eq!(from_backup["total"]["payment_methods"], 3);
     cli.run(&["backup", backup.to_str().unwrap()]).fails(3, "IR_05");
+    let nowhere = cli.path("no-such-dir").join("backup");
+    cli.run(&["backup", nowhere.to_str().unwrap()]).fails(11, "cannot write in");
 
     let events = cli.run(&["audit", "list", "--profile", "pro_a"]).json();
     let actions: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();

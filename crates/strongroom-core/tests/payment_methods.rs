@@ -112,7 +112,10 @@ fn cvc_lives_for_the_profile_ttl() {
     t.clock.advance(Duration::from_secs(15 * 60));
     let now = t.scope.retrieve_payment_method(&pm.id).unwrap();
     assert!(!now.card_cvc_token_storage.is_stored, "an expired CVC is not reported as stored");
+    let events_before = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap().len();
     assert!(t.scope.take_cvc(&pm.id).unwrap().is_none(), "and cannot be taken");
+    let events = t.vault.list_audit(t.scope.profile_id(), 0, 1000).unwrap();
+    assert_eq!(events.len(), events_before, "an expired CVC removed by take_cvc is not audited as taken");
 
     // A new CVC through update; purge removes expired ones nobody took.
     t.scope

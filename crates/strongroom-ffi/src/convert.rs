@@ -494,6 +494,7 @@ impl From<core::ProfileStats> for ProfileStats {
             stored_cvcs: s.stored_cvcs,
             api_keys: s.api_keys,
             audit_events: s.audit_events,
+            unreadable_records: s.unreadable_records,
             sealed_values_by_key_version: s.sealed_values_by_key_version.into_iter().collect(),
         }
     }

@@ -417,6 +417,8 @@ pub struct ProfileStats {
     pub stored_cvcs: u64,
     pub api_keys: u64,
     pub audit_events: u64,
+    /// Records not counted above because they failed their integrity check (`verify`).
+    pub unreadable_records: u64,
     pub sealed_values_by_key_version: HashMap<u32, u64>,
 }
 

@@ -23,7 +23,11 @@ pub fn stats(global: &Global) -> Result<()> {
 pub fn verify(global: &Global) -> Result<()> {
     let ctx = Context::open(global)?;
     let totals = ctx.vault.stats()?.total;
-    let records = totals.customers + totals.redacted_customers + totals.payment_methods + totals.stored_cvcs;
+    let records = totals.customers
+        + totals.redacted_customers
+        + totals.payment_methods
+        + totals.stored_cvcs
+        + totals.unreadable_records;
     let mut progress = Progress::new("verify", records);
     let report = ctx.vault.verify(&mut |p| {
         progress.set(p.records_checked, &format!("profiles {}/{}", p.profiles_done, p.profiles_total))
@@ -169,7 +173,13 @@ pub fn rotate(global: &Global, args: RotateArgs) -> Result<()> {
 }
 
 fn records(s: &strongroom_core::ProfileStats) -> u64 {
-    s.customers + s.redacted_customers + s.payment_methods + s.stored_cvcs + s.api_keys + s.audit_events
+    s.customers
+        + s.redacted_customers
+        + s.payment_methods
+        + s.stored_cvcs
+        + s.api_keys
+        + s.audit_events
+        + s.unreadable_records
 }
 
 pub fn purge_expired(global: &Global) -> Result<()> {
@@ -186,11 +196,27 @@ pub fn purge_expired(global: &Global) -> Result<()> {
 
 pub fn backup(global: &Global, dir: &Path) -> Result<()> {
     let ctx = Context::open(global)?;
+    check_backup_parent(dir)?;
     let progress = Progress::spinner("backup");
     ctx.vault.checkpoint(dir)?;
     progress.finish(0, "checkpoint written");
     json::print(&json!({"backup": dir.display().to_string(), "note": "open it with the same master key"}))?;
     Ok(())
+}
+
+/// A backup whose directory could not be made is a file problem (exit 11), like every
+/// other file the command is given, not the vault's internal error: the parent must be a
+/// directory this process can write in (checked with a file made and removed there).
+fn check_backup_parent(dir: &Path) -> Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let what = format!("backup directory {}", dir.display());
+    match tempfile::Builder::new().prefix(".strongroom-backup-check").tempfile_in(parent) {
+        Ok(_probe) => Ok(()),
+        Err(e) => Err(CliError::io(&what, format!("cannot write in {}: {e}", parent.display()))),
+    }
 }
 
 pub fn audit(global: &Global, command: AuditCommand) -> Result<()> {

@@ -53,6 +53,9 @@ pub struct ProfileStats {
     pub stored_cvcs: u64,
     pub api_keys: u64,
     pub audit_events: u64,
+    /// Customer, payment method and CVC records whose stored bytes failed their integrity
+    /// check: not counted above (`verify` says which they are).
+    pub unreadable_records: u64,
     /// Sealed values by the key version they are sealed with.
     pub sealed_values_by_key_version: BTreeMap<u32, u64>,
 }
@@ -65,6 +68,7 @@ impl ProfileStats {
         self.stored_cvcs += other.stored_cvcs;
         self.api_keys += other.api_keys;
         self.audit_events += other.audit_events;
+        self.unreadable_records += other.unreadable_records;
         for (v, n) in &other.sealed_values_by_key_version {
             *self.sealed_values_by_key_version.entry(*v).or_default() += n;
         }

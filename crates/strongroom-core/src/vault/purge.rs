@@ -1,7 +1,7 @@
 //! Purging what has expired: volatile payment methods past their TTL and CVCs past theirs.
 //! Reads also purge lazily; this sweeps what nobody read.
 
-use crate::error::{Error, InternalError, Result};
+use crate::error::{Error, Result};
 use crate::model::ids::CustomerId;
 use crate::store::codec;
 use crate::store::records::{CvcRecord, PaymentMethodRecord};
@@ -10,6 +10,7 @@ use crate::vault::Vault;
 use crate::vault::customers::lock_customer;
 use crate::vault::payment_methods::purge_if_expired;
 use crate::vault::scope::Op;
+use crate::vault::unreadable::readable;
 
 const SCAN_CHUNK: usize = 1000;
 
@@ -21,19 +22,6 @@ pub struct PurgeReport {
     /// Profiles, payment methods and CVCs skipped because their stored bytes failed the
     /// integrity check; `verify` says which. The sweep goes on past them.
     pub unreadable: u64,
-}
-
-/// `Ok(None)` for a stored value that failed its integrity check (counted in `unreadable`),
-/// so that one damaged record does not keep every later one from being purged.
-fn readable<T>(result: Result<T>, unreadable: &mut u64) -> Result<Option<T>> {
-    match result {
-        Ok(value) => Ok(Some(value)),
-        Err(Error::Internal(InternalError::Integrity { .. })) => {
-            *unreadable += 1;
-            Ok(None)
-        }
-        Err(e) => Err(e),
-    }
 }
 
 impl Vault {

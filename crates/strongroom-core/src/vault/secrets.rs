@@ -73,7 +73,9 @@ impl ProfileScope {
         batch.delete(Cf::Cvc, cvc_key);
         record.cvc_expires_at = None;
         put_record(&mut batch, state.id(), &record)?;
-        op.commit(batch, vec![self.event(AuditAction::CvcTaken, id)])?;
+        // An expired CVC is removed as the purge removes it, unaudited: nothing was handed out.
+        let events = if cvc.is_some() { vec![self.event(AuditAction::CvcTaken, id)] } else { Vec::new() };
+        op.commit(batch, events)?;
         Ok(cvc)
     }
 }

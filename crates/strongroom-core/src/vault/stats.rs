@@ -1,5 +1,6 @@
 //! Counts of records per kind, and of sealed values per key version (read from envelope
-//! headers; nothing is decrypted).
+//! headers; nothing is decrypted). A record that does not decode is counted as unreadable
+//! and the count goes on (`verify` says which it is).
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use crate::store::{Cf, KeyRange, keys};
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
+use crate::vault::unreadable::readable;
 use crate::vault::{Vault, audit};
 
 /// Counts a sealed value under its key version (0 when its header is unreadable).
@@ -28,9 +30,12 @@ impl Engine {
         let versions = &mut stats.sealed_values_by_key_version;
         tally(versions, &state.record.api_key_hmac_key);
 
+        let mut unreadable = 0;
         let (mut customers, mut redacted) = (0, 0);
         self.scan_all(Cf::Customers, &all, |_, value| {
-            let record: CustomerRecord = codec::decode(value)?;
+            let Some(record) = readable(codec::decode::<CustomerRecord>(value), &mut unreadable)? else {
+                return Ok(());
+            };
             match record.status {
                 StoredCustomerStatus::Active => customers += 1,
                 StoredCustomerStatus::Redacted => redacted += 1,
@@ -42,7 +47,9 @@ impl Engine {
         })?;
         let mut payment_methods = 0;
         self.scan_all(Cf::PaymentMethods, &all, |_, value| {
-            let record: PaymentMethodRecord = codec::decode(value)?;
+            let Some(record) = readable(codec::decode::<PaymentMethodRecord>(value), &mut unreadable)? else {
+                return Ok(());
+            };
             payment_methods += 1;
             tally(versions, &record.details);
             tally(versions, &record.pan);
@@ -53,7 +60,7 @@ impl Engine {
         })?;
         let mut cvcs = 0;
         self.scan_all(Cf::Cvc, &all, |_, value| {
-            let record: CvcRecord = codec::decode(value)?;
+            let Some(record) = readable(codec::decode::<CvcRecord>(value), &mut unreadable)? else { return Ok(()) };
             cvcs += 1;
             tally(versions, &record.sealed);
             Ok(())
@@ -81,6 +88,7 @@ impl Engine {
         stats.stored_cvcs = cvcs;
         stats.api_keys = api_keys;
         stats.audit_events = events;
+        stats.unreadable_records = unreadable;
         Ok(stats)
     }
 }

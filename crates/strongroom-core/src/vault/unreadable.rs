@@ -9,9 +9,22 @@
 //! a key rotation of the profile waits for it), not by the record's customer, fingerprint
 //! and expiry: a fingerprint entry is deleted only when its value names this card.
 
-use crate::error::Result;
+use crate::error::{Error, InternalError, Result};
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::engine::Engine;
+
+/// `Ok(None)` for a stored value that failed its integrity check (counted in `unreadable`),
+/// so that one damaged record does not stop a sweep over every later one (purge, stats).
+pub(crate) fn readable<T>(result: Result<T>, unreadable: &mut u64) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Internal(InternalError::Integrity { .. })) => {
+            *unreadable += 1;
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
 
 /// The customers whose index entries name payment method `pm` of `profile` (normally one:
 /// its own).
