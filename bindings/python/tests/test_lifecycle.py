@@ -89,3 +89,31 @@ def test_dropping_the_vault_releases_it(vault_path):
     gc.collect()
     with open_vault(vault_path):
         pass
+
+
+def test_master_key_rotation_from_python(vault_path):
+    """rotate_master_key moves every profile to the new master key; then the old one is no
+    longer needed. The profile shows its readable key versions along the way."""
+    old, new = bytes(range(32)), bytes(range(1, 33))
+    with open_vault(vault_path, old) as v:
+        v.create_profile("pro_shop", "merchant_shop", None)
+        scope = v.profile("pro_shop")
+        customer = scope.create_customer(strongroom.CustomerCreate(name="John"))
+        pm = scope.create_payment_method(new_card(customer.id)).payment_method
+        assert v.get_profile("pro_shop").readable_key_versions == [1]
+        rotated = v.rotate_profile_key("pro_shop")
+        assert (rotated.active_key_version, rotated.readable_key_versions) == (2, [1, 2])
+        v.reencrypt_profile("pro_shop")
+        assert v.get_profile("pro_shop").readable_key_versions == [2]
+        assert v.profile_stats("pro_shop").payment_methods == 1
+    both = strongroom.VaultOptions(
+        master_keys=[strongroom.MasterKeyEntry(id="k1", key=old), strongroom.MasterKeyEntry(id="k2", key=new)],
+        active_master_key="k2",
+        sync_writes=False,
+    )
+    with strongroom.Vault.open(vault_path, both) as v:
+        reports = v.rotate_master_key()
+        assert len(reports) == 1 and reports[0].reencrypted >= 2
+        assert v.get_profile("pro_shop").readable_key_versions == [3]
+    with strongroom.open_vault(vault_path, new, "k2", sync_writes=False) as v:
+        assert v.profile("pro_shop").reveal_payment_method(pm.id).card_number() == VISA

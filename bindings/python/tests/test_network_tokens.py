@@ -216,3 +216,21 @@ def test_eight_threads_with_a_python_provider(vault_path):
         assert errors == []
         assert len(set(ids)) == 80
         assert len([c for c in provider.calls if c[0] == "provision"]) == 80
+
+
+def test_a_refused_cryptogram_is_refused_whatever_the_amount(sim_scope):
+    """A key without the reveal right is refused (IR_06, audited) before the amount is
+    looked at: a negative amount no longer gets IR_05 instead."""
+    vault, scope, simulator = sim_scope
+    customer = scope.create_customer(strongroom.CustomerCreate(name="A"))
+    pm = tokenized(scope, customer.id)
+    created = vault.create_api_key("pro_shop", strongroom.ApiKeyCreate(name="ro", scopes=strongroom.Scopes(read=True)))
+    reader = vault.authenticate(created.secret(), "pro_shop")
+    for amount in (-1, 0, 100):
+        with pytest.raises(E.Forbidden):
+            reader.network_cryptogram(pm.id, amount, "EUR")
+    refused = [e.outcome for e in vault.list_audit("pro_shop", 0, 1000) if e.action == "network_cryptogram_issued"]
+    assert refused == ["IR_06"] * 3
+    with pytest.raises(E.InvalidValue) as ei:
+        simulator.set_faults(0, 150, 0)
+    assert ei.value.field == "fail_percent"

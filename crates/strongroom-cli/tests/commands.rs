@@ -622,17 +622,24 @@ fn import_reports_bad_lines_and_is_idempotent() {
             "{{\"customer_reference\":\"crm-refused\",\"card_number\":\"{}\",\"card_exp_month\":\"13\",\"card_exp_year\":\"2031\"}}",
             visa(9)
         ),
+        // The card number as the new customer's reference, which is kept in clear: refused,
+        // and no customer is made.
+        format!(
+            "{{\"customer_reference\":\"crm-{}\",\"card_number\":\"{}\",\"card_exp_month\":\"01\",\"card_exp_year\":\"2031\"}}",
+            visa(10),
+            visa(10)
+        ),
     ];
     // good, blank, bad, good, bad…: line numbers count blank lines.
     let text = format!(
-        "{}\n\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
-        good[0], bad[0], bad[1], good[1], bad[2], bad[3], good[2], bad[4], bad[5], bad[6]
+        "{}\n\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
+        good[0], bad[0], bad[1], good[1], bad[2], bad[3], good[2], bad[4], bad[5], bad[6], bad[7]
     );
     let file = cli.write("in.jsonl", &text);
     let run = cli.run(&["import", "--profile", "pro_a", file.to_str().unwrap()]);
     assert_eq!(run.code, 3, "{}", run.stderr);
     let summary: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!((summary["imported"].as_u64(), summary["rejected"].as_u64()), (Some(3), Some(7)));
+    assert_eq!((summary["imported"].as_u64(), summary["rejected"].as_u64()), (Some(3), Some(8)));
     assert_eq!(summary["customers_created"], 1, "only crm-7's");
     let errors: Vec<(u64, &str, Option<&str>)> = summary["errors"]
         .as_array()
@@ -650,10 +657,11 @@ fn import_reports_bad_lines_and_is_idempotent() {
             (9, "HE_02", Some("customer_id")),
             (10, "IR_05", None),
             (11, "IR_05", Some("card_exp_month")),
+            (12, "IR_05", Some("customer_reference")),
         ]
     );
     assert!(run.stderr.contains("line 4: IR_05 (card_number)"), "{}", run.stderr);
-    for number in ["4111111111111112", hidden.as_str(), &visa(1), &visa(4)] {
+    for number in ["4111111111111112", hidden.as_str(), &visa(1), &visa(4), &visa(10)] {
         assert!(!run.all().contains(number), "output echoes a card number");
     }
 

@@ -163,6 +163,52 @@ pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<
     codec::encode(&record)
 }
 
+/// A change to a stored customer record (see [`edit_customer_record`]).
+#[derive(Clone, Debug)]
+pub enum CustomerEdit {
+    /// The sealed personal data removed from a customer left active.
+    NoPersonalData,
+}
+
+/// A stored customer record with `edit` applied and its checksum computed again, as
+/// someone who can write the vault's files but holds no key could make it.
+pub fn edit_customer_record(bytes: &[u8], edit: CustomerEdit) -> Result<Vec<u8>> {
+    let mut record: records::CustomerRecord = codec::decode(bytes)?;
+    match edit {
+        CustomerEdit::NoPersonalData => record.pii = None,
+    }
+    codec::encode(&record)
+}
+
+/// A change to a stored API key record (see [`edit_api_key_record`]).
+#[derive(Clone, Debug)]
+pub enum ApiKeyEdit {
+    /// Every right granted (`read`, `write`, `reveal`).
+    AllScopes,
+    /// No expiry.
+    NoExpiry,
+    /// Not revoked.
+    NotRevoked,
+}
+
+/// A stored API key record with `edit` applied and its checksum computed again, as
+/// someone who can write the vault's files but holds no key could make it.
+pub fn edit_api_key_record(bytes: &[u8], edit: ApiKeyEdit) -> Result<Vec<u8>> {
+    let mut record: records::ApiKeyRecord = codec::decode(bytes)?;
+    match edit {
+        ApiKeyEdit::AllScopes => record.scopes = crate::Scopes::ALL,
+        ApiKeyEdit::NoExpiry => record.expires_at = None,
+        ApiKeyEdit::NotRevoked => record.revoked_at = None,
+    }
+    codec::encode(&record)
+}
+
+/// Stores API key `api_key`'s digest as builds before bound digests stored it (an HMAC of
+/// the secret alone), for the test of its upgrade at the next authentication.
+pub fn store_unbound_api_key_digest(vault: &crate::Vault, profile: &crate::ProfileId, api_key: &str) -> Result<()> {
+    vault.store_unbound_digest(profile, api_key)
+}
+
 /// A change to a stored profile record (see [`edit_profile_record`]).
 #[derive(Clone, Debug)]
 pub enum ProfileEdit {

@@ -276,3 +276,60 @@ fn a_scope_does_not_reach_a_profile_made_again_under_its_id() {
     assert_eq!(scope.retrieve_customer(&theirs.id).unwrap_err().code(), "IR_01");
     assert_eq!(scope.list_customers(&PageRequest::default()).unwrap_err().code(), "IR_01");
 }
+
+/// Rewrites API key `api_key`'s record of `pro_test` in the closed vault at `path` as `edit`
+/// says, its checksum computed again.
+fn edit_key_record(path: &std::path::Path, api_key: &str, edit: strongroom_core::internals::ApiKeyEdit) {
+    let db = raw_db(path);
+    let cf = db.cf_handle("api_keys").unwrap();
+    let id = api_key.split_once('.').unwrap().0;
+    let key = [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+    let stored = db.get_cf(cf, &key).unwrap().unwrap();
+    db.put_cf(cf, &key, strongroom_core::internals::edit_api_key_record(&stored, edit).unwrap()).unwrap();
+}
+
+fn assert_unauthorized(result: Result<ProfileScope>) {
+    let err = result.map(|_| ()).unwrap_err();
+    assert_eq!(err.code(), "IR_01", "{err}");
+}
+
+/// A key's scopes, expiry and revocation are in clear under a checksum anyone can compute
+/// again; its digest binds them. A read key given every right in the files, an expiring
+/// key made permanent and a revoked key made live again no longer authenticate.
+#[test]
+fn an_api_key_edited_in_the_files_no_longer_authenticates() {
+    use strongroom_core::internals::ApiKeyEdit;
+    let mut t = open();
+    let read_only = key(&t.vault, &t.scope, Scopes { read: true, write: false, reveal: false });
+    let expiring = created_key(&t.vault, &t.scope, "expiring", Some(3600)).secret.expose().to_owned();
+    let revoked = created_key(&t.vault, &t.scope, "revoked", None);
+    t.vault.revoke_api_key(t.scope.profile_id(), &revoked.key.id).unwrap();
+    let revoked = revoked.secret.expose().to_owned();
+    let untouched = key(&t.vault, &t.scope, Scopes { read: true, write: false, reveal: false });
+    t.vault.close();
+    edit_key_record(t.path(), &read_only, ApiKeyEdit::AllScopes);
+    edit_key_record(t.path(), &expiring, ApiKeyEdit::NoExpiry);
+    edit_key_record(t.path(), &revoked, ApiKeyEdit::NotRevoked);
+    t.reopen();
+    let profile = t.scope.profile_id().clone();
+    for edited in [&read_only, &expiring, &revoked] {
+        assert_unauthorized(t.vault.authenticate(edited, &profile));
+    }
+    let scope = t.vault.authenticate(&untouched, &profile).unwrap();
+    assert_eq!(scope.scopes(), Scopes { read: true, write: false, reveal: false });
+}
+
+/// A key stored as builds before bound digests stored it (an HMAC of the secret alone)
+/// still authenticates, and its digest is bound then: edited afterwards, it is refused.
+#[test]
+fn an_unbound_key_digest_is_bound_at_its_next_authentication() {
+    let mut t = open();
+    let read_only = key(&t.vault, &t.scope, Scopes { read: true, write: false, reveal: false });
+    let profile = t.scope.profile_id().clone();
+    strongroom_core::internals::store_unbound_api_key_digest(&t.vault, &profile, &read_only).unwrap();
+    assert!(!t.vault.authenticate(&read_only, &profile).unwrap().scopes().reveal);
+    t.vault.close();
+    edit_key_record(t.path(), &read_only, strongroom_core::internals::ApiKeyEdit::AllScopes);
+    t.reopen();
+    assert_unauthorized(t.vault.authenticate(&read_only, &profile));
+}

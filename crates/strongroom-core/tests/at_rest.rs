@@ -260,6 +260,58 @@ fn clear_fields_edited_at_the_storage_level_fail_integrity_checks() {
     let expected: Vec<_> = [&moved, &volatile, &relabelled].map(|pm| format!("payment_methods/{}", pm.id)).to_vec();
     assert_eq!(unopened.len(), 3, "{report:?}");
     assert!(expected.iter().all(|e| unopened.contains(&e)), "{unopened:?}");
+
+    // Deleting a customer trusts no card's clear fields either: the card moved to them is
+    // not deleted as theirs (nor its entries and token as theirs), and nothing is written.
+    integrity(t.scope.delete_customer(&theirs.id).unwrap_err());
+    integrity(t.scope.delete_customer(&mine.id).unwrap_err());
+    integrity(t.scope.retrieve_payment_method(&moved.id).unwrap_err());
+    assert_eq!(t.scope.retrieve_customer(&theirs.id).unwrap().id, theirs.id);
+    assert_eq!(t.scope.reveal_payment_method(&kept.id).unwrap().card_number.expose(), "378282246310005");
+    // Once the unreadable cards are deleted alone, the customers are deleted with the rest.
+    for pm in [&moved, &volatile, &relabelled] {
+        t.scope.delete_payment_method(&pm.id).unwrap();
+    }
+    assert_eq!(t.scope.delete_customer(&theirs.id).unwrap().payment_methods_deleted, 0);
+    assert_eq!(t.scope.delete_customer(&mine.id).unwrap().payment_methods_deleted, 1);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+}
+
+/// An active customer's personal data is always sealed; a record edited to hold none is
+/// an integrity error rather than an empty customer, whose next update would seal the
+/// empty data over what was there. `verify` reports it, and it can still be deleted.
+#[test]
+fn a_customer_edited_to_hold_no_personal_data_fails_integrity_checks() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let other = new_customer(&t.scope);
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let customers = db.cf_handle("customers").unwrap();
+        let key = [b"pro_test\0".as_slice(), customer.id.as_str().as_bytes()].concat();
+        let stored = db.get_cf(customers, &key).unwrap().unwrap();
+        let edited = strongroom_core::internals::edit_customer_record(
+            &stored,
+            strongroom_core::internals::CustomerEdit::NoPersonalData,
+        )
+        .unwrap();
+        db.put_cf(customers, &key, edited).unwrap();
+    }
+    t.reopen();
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    integrity(t.scope.retrieve_customer(&customer.id).unwrap_err());
+    let update = strongroom_core::CustomerUpdate { description: Some("new".into()), ..Default::default() };
+    integrity(t.scope.update_customer(&customer.id, update).unwrap_err());
+    integrity(t.scope.list_customers(&PageRequest::default()).unwrap_err());
+    assert_eq!(t.scope.retrieve_customer(&other.id).unwrap(), other);
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    let found: Vec<_> = report.problems.iter().map(|p| (p.location.as_str(), p.detail.as_str())).collect();
+    assert_eq!(found, vec![(format!("customers/{}", customer.id).as_str(), "personal data does not open")]);
+    t.scope.delete_customer(&customer.id).unwrap();
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
 }
 
 /// The fingerprint index is in clear too. Pointed at another card of the same customer at

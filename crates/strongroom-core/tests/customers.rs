@@ -43,7 +43,10 @@ fn create_retrieve_update() {
 
     let unchanged = t.scope.update_customer(&created.id, CustomerUpdate::default()).unwrap();
     assert_eq!(unchanged, updated, "an empty update changes nothing");
-    assert!(!format!("{updated:?}").contains("new@example.com"), "Debug hides personal data");
+    let shown = format!("{updated:?}");
+    for personal in ["new@example.com", "John", "555 0100", "first customer", "1 Main St", "gold"] {
+        assert!(!shown.contains(personal), "Debug hides personal data: {personal} in {shown}");
+    }
 }
 
 #[test]

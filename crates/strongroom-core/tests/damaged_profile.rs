@@ -69,6 +69,9 @@ fn a_damaged_profile_record_leaves_the_other_profiles_working() {
         assert_eq!((stats.profiles, stats.total.payment_methods), (1, 1));
 
         assert_integrity(t.vault.rotate_profile_key(&other).unwrap_err());
+        // Damage, not a wrong key: an operator looking at IR_01 would look for the key.
+        assert_integrity(t.vault.authenticate("sk_test_anything", &other).unwrap_err());
+        assert_eq!(t.vault.authenticate("sk_test_anything", &profile_id("pro_none")).unwrap_err().code(), "IR_01");
         assert_integrity(t.vault.list_audit(&other, 0, 10).unwrap_err());
         assert_eq!(t.vault.purge_expired().unwrap().unreadable, 1);
 

@@ -89,6 +89,7 @@ impl From<core::Profile> for Profile {
             settings: settings_out(p.settings),
             created_at: time(p.created_at),
             active_key_version: p.active_key_version,
+            readable_key_versions: p.readable_key_versions,
         }
     }
 }

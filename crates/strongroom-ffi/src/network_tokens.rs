@@ -166,12 +166,20 @@ impl NetworkTokenSimulator {
 
     /// The next `fail_next` calls fail; then `fail_percent` % of calls fail; every call
     /// first waits `latency_ms`.
-    pub fn set_faults(&self, fail_next: u32, fail_percent: u8, latency_ms: u64) {
+    pub fn set_faults(&self, fail_next: u32, fail_percent: u8, latency_ms: u64) -> crate::error::Result<()> {
+        if fail_percent > 100 {
+            return Err(core::Error::InvalidValue {
+                field: "fail_percent".into(),
+                reason: "must be between 0 and 100".into(),
+            }
+            .into());
+        }
         self.inner.set_faults(core::SimulatorFaults {
             fail_next,
-            fail_percent: fail_percent.min(100),
+            fail_percent,
             latency: Duration::from_millis(latency_ms),
         });
+        Ok(())
     }
 
     /// Token references deleted so far.

@@ -140,10 +140,9 @@ impl ProfileScope {
         amount_minor: i64,
         currency: String,
     ) -> Result<NetworkCryptogram> {
-        let amount_minor = u64::try_from(amount_minor).map_err(|_| core::Error::InvalidValue {
-            field: "amount_minor".into(),
-            reason: "must be greater than zero".into(),
-        })?;
+        // A negative amount is refused by the core as zero is, after the caller's right is
+        // checked (and a refusal audited), so the error does not depend on the amount's sign.
+        let amount_minor = u64::try_from(amount_minor).unwrap_or(0);
         let request = core::CryptogramRequest { amount_minor, currency };
         let c = self.inner.network_cryptogram(&pm_id(&payment_method_id)?, &request)?;
         Ok(NetworkCryptogram { cryptogram: c.cryptogram.expose().to_owned(), eci: c.eci })

@@ -42,6 +42,9 @@ pub struct Profile {
     pub settings: ProfileSettings,
     pub created_at: SystemTime,
     pub active_key_version: u32,
+    /// Every key version whose values still open: more than the active one while a
+    /// rotation's re-encryption has not retired the old (run `reencrypt_profile` again).
+    pub readable_key_versions: Vec<u32>,
 }
 
 #[derive(uniffi::Record, Clone, Default)]

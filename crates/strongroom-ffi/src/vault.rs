@@ -186,6 +186,11 @@ impl Vault {
         Ok(self.inner.stats()?.into())
     }
 
+    /// One profile's counts (without entering every other profile, as `stats` does).
+    pub fn profile_stats(&self, profile_id: String) -> Result<ProfileStats> {
+        Ok(self.inner.profile_stats(&self::profile_id(&profile_id)?)?.into())
+    }
+
     pub fn verify(&self) -> Result<VerifyReport> {
         Ok(self.inner.verify(&mut |_| {})?.into())
     }
@@ -206,6 +211,14 @@ impl Vault {
             std::ops::ControlFlow::Continue(())
         })?;
         Ok(report.into())
+    }
+
+    /// Moves every profile still under another master key than the ring's active one to a
+    /// new key version under it, re-encrypting everything; then the old master key is no
+    /// longer needed. Refused (`HE_00` `integrity`) while a profile's record is damaged.
+    pub fn rotate_master_key(&self) -> Result<Vec<ReencryptReport>> {
+        let reports = self.inner.rotate_master_key(&mut |_| std::ops::ControlFlow::Continue(()))?;
+        Ok(reports.into_iter().map(Into::into).collect())
     }
 
     pub fn destroy_profile(&self, profile_id: String) -> Result<()> {

@@ -262,6 +262,11 @@ fn import_line(
     let metadata = parsed.metadata.clone().map(Metadata);
     // A line the vault would refuse creates nothing, not even its customer.
     scope.check_card(&card, None, metadata.as_ref()).map_err(vault_error)?;
+    // A new customer's reference is kept in clear (and is an index key): not the number.
+    if let Some(reference) = parsed.customer_reference.as_deref() {
+        let (number, _) = strongroom_core::card::number::parse(parsed.card_number.as_str()).map_err(vault_error)?;
+        strongroom_core::card::refuse_number("customer_reference", Some(reference), &number).map_err(vault_error)?;
+    }
     let customer = customers
         .resolve(scope, parsed.customer_id.as_deref(), parsed.customer_reference.as_deref())
         .map_err(vault_error)?;

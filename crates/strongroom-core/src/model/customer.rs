@@ -1,5 +1,7 @@
 //! Customers (Hyperswitch v2 `customers`): the owner of saved payment methods.
 
+use std::fmt;
+
 use crate::error::Result;
 use crate::model::address::Address;
 use crate::model::ids::CustomerId;
@@ -14,7 +16,7 @@ pub const MAX_NAME_CHARS: usize = 256;
 pub const MAX_DESCRIPTION_CHARS: usize = 1024;
 
 /// A new customer. Every field is optional; personal data is sealed at rest.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CustomerCreate {
     /// The merchant's own id for the customer; unique within the profile.
     pub merchant_reference_id: Option<String>,
@@ -29,7 +31,7 @@ pub struct CustomerCreate {
 }
 
 /// Changes to a customer: each present field replaces the stored one.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct CustomerUpdate {
     pub name: Option<SecretString>,
     pub email: Option<SecretString>,
@@ -49,7 +51,7 @@ pub enum CustomerStatus {
 }
 
 /// A customer as retrieve and list return it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Customer {
     pub id: CustomerId,
     pub merchant_reference_id: Option<String>,
@@ -64,6 +66,48 @@ pub struct Customer {
     pub created_at: Timestamp,
     pub modified_at: Timestamp,
     pub status: CustomerStatus,
+}
+
+// Personal data prints hidden (`SecretString`, `Address`); the free-text description, the
+// phone country code and the metadata, sealed at rest with it, are left out, as the
+// bindings' printers leave them out.
+fn personal_fields(
+    s: &mut fmt::DebugStruct<'_, '_>,
+    [name, email, phone]: [&Option<SecretString>; 3],
+    [billing, shipping]: [&Option<Address>; 2],
+) {
+    s.field("name", name).field("email", email).field("phone", phone);
+    s.field("default_billing_address", billing).field("default_shipping_address", shipping);
+}
+
+impl fmt::Debug for CustomerCreate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("CustomerCreate");
+        s.field("merchant_reference_id", &self.merchant_reference_id);
+        let addresses = [&self.default_billing_address, &self.default_shipping_address];
+        personal_fields(&mut s, [&self.name, &self.email, &self.phone], addresses);
+        s.finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for CustomerUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("CustomerUpdate");
+        let addresses = [&self.default_billing_address, &self.default_shipping_address];
+        personal_fields(&mut s, [&self.name, &self.email, &self.phone], addresses);
+        s.finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Customer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("Customer");
+        s.field("id", &self.id).field("merchant_reference_id", &self.merchant_reference_id);
+        let addresses = [&self.default_billing_address, &self.default_shipping_address];
+        personal_fields(&mut s, [&self.name, &self.email, &self.phone], addresses);
+        s.field("created_at", &self.created_at).field("modified_at", &self.modified_at).field("status", &self.status);
+        s.finish_non_exhaustive()
+    }
 }
 
 /// One page of customers, oldest first.
@@ -163,5 +207,41 @@ impl CustomerUpdate {
             && self.default_billing_address.is_none()
             && self.default_shipping_address.is_none()
             && self.metadata.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_personal_data() {
+        let create = CustomerCreate {
+            merchant_reference_id: Some("ref-7".into()),
+            name: Some("Joseph Doe".into()),
+            email: Some("joseph@example.com".into()),
+            phone: Some("5551234567".into()),
+            phone_country_code: Some("+44".into()),
+            description: Some("allergic to peanuts".into()),
+            default_billing_address: Some(Address { line1: Some("1 Hidden Lane".into()), ..Default::default() }),
+            metadata: Some(Metadata([("vip".to_owned(), "yes".to_owned())].into())),
+            ..Default::default()
+        };
+        let update = CustomerUpdate {
+            name: create.name.clone(),
+            email: create.email.clone(),
+            phone: create.phone.clone(),
+            phone_country_code: create.phone_country_code.clone(),
+            description: create.description.clone(),
+            default_billing_address: create.default_billing_address.clone(),
+            default_shipping_address: None,
+            metadata: create.metadata.clone(),
+        };
+        for shown in [format!("{create:?}"), format!("{update:?}")] {
+            for secret in ["Joseph", "joseph@", "5551234567", "+44", "peanuts", "Hidden Lane", "vip"] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
+        assert!(format!("{create:?}").contains("ref-7"));
     }
 }

@@ -27,8 +27,39 @@ const SECRET_BYTES: usize = 32;
 /// 10000-01-01T00:00:00Z: an API key expires before it.
 const LATEST_EXPIRY: Timestamp = Timestamp::from_millis(253_402_300_800_000);
 
-fn digest(key: &Key32, secret: &[u8]) -> [u8; 32] {
+/// What a revoked key's record holds instead of its digest: no secret's digest is all
+/// zeros, so clearing `revoked_at` in the files does not bring the key back.
+const REVOKED_DIGEST: [u8; 32] = [0; 32];
+
+/// The digest of keys made before it was bound (an HMAC of the secret alone). Still
+/// accepted, and replaced by [`bound_digest`] at the key's first authentication.
+fn unbound_digest(key: &Key32, secret: &[u8]) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(secret);
+    mac.finalize().into_bytes().into()
+}
+
+/// The stored digest: an HMAC of the secret bound to the profile, the key's id, its scopes
+/// and its expiry, which the record holds in clear under a checksum anyone can compute
+/// again. Edited in the files (a read key given `reveal`, an expiry moved or removed, the
+/// record copied under another id), the key no longer authenticates. Each part is
+/// length-prefixed; the layout is pinned by a golden value (tests below).
+fn bound_digest(key: &Key32, profile: &str, key_id: &str, record: &ApiKeyRecord, secret: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"strongroom api key v2\0");
+    for part in [profile.as_bytes(), key_id.as_bytes()] {
+        mac.update(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
+        mac.update(part);
+    }
+    let scopes = &record.scopes;
+    mac.update(&[u8::from(scopes.read) | u8::from(scopes.write) << 1 | u8::from(scopes.reveal) << 2]);
+    match record.expires_at {
+        None => mac.update(&[0]),
+        Some(t) => {
+            mac.update(&[1]);
+            mac.update(&t.as_millis().to_be_bytes());
+        }
+    }
     mac.update(secret);
     mac.finalize().into_bytes().into()
 }
@@ -78,7 +109,11 @@ impl Vault {
             created_at: now,
             expires_at: request.expires_at,
             revoked_at: None,
-            digest: digest(op.state.api_key_hmac_key()?, secret.as_slice()),
+            digest: REVOKED_DIGEST,
+        };
+        let record = ApiKeyRecord {
+            digest: bound_digest(op.state.api_key_hmac_key()?, op.profile(), id.as_str(), &record, secret.as_slice()),
+            ..record
         };
         let mut full = String::with_capacity(id.as_str().len() + 1 + SECRET_BYTES * 2);
         full.push_str(id.as_str());
@@ -115,6 +150,7 @@ impl Vault {
             .ok_or_else(|| Error::not_found(ObjectKind::ApiKey, "api_key_id"))?;
         if record.revoked_at.is_none() {
             record.revoked_at = Some(op.engine.now());
+            record.digest = REVOKED_DIGEST;
             let mut batch = Batch::default();
             batch.put(Cf::ApiKeys, key, codec::encode(&record)?);
             let event =
@@ -129,13 +165,19 @@ impl Vault {
     /// The profile as an API key may use it: limited to the key's scopes, and recorded in
     /// the audit chain as that key.
     ///
-    /// A malformed, unknown, wrong, revoked or expired key, or a key of another profile, is
-    /// `IR_01`; the failure is recorded in the profile's audit chain.
+    /// A malformed, unknown, wrong, revoked or expired key, a key of another profile, or an
+    /// unknown profile, is `IR_01`; the failure is recorded in the profile's audit chain
+    /// (when the profile exists). A damaged profile record is `HE_00` `integrity`.
     pub fn authenticate(&self, api_key: &str, profile_id: &ProfileId) -> Result<ProfileScope> {
         let engine = self.engine()?;
-        // An unknown profile says no more than a wrong key would.
-        let Ok(op) = Op::enter(engine, profile_id.as_str()) else {
-            return Err(Error::Unauthorized { reason: "invalid API key" });
+        // An unknown profile says no more than a wrong key would; a damaged profile record
+        // or a storage failure is what it is (`HE_00`), not a caller's wrong key.
+        let op = match Op::enter(engine, profile_id.as_str()) {
+            Ok(op) => op,
+            Err(Error::NotFound { object: ObjectKind::Profile, .. }) => {
+                return Err(Error::Unauthorized { reason: "invalid API key" });
+            }
+            Err(e) => return Err(e),
         };
         let refuse = |key_id: Option<&ApiKeyId>, reason: &'static str| -> Error {
             let error = Error::Unauthorized { reason };
@@ -155,18 +197,114 @@ impl Vault {
         let revocations = op.runtime.revocations.load(std::sync::atomic::Ordering::Acquire);
         let record: Option<ApiKeyRecord> =
             op.engine.get_record(Cf::ApiKeys, &keys::record(op.profile(), key_id.as_str()))?;
-        let Some(record) = record else { return Err(refuse(Some(&key_id), "invalid API key")) };
-        let expected = digest(op.state.api_key_hmac_key()?, secret.as_slice());
-        if !bool::from(expected.ct_eq(&record.digest)) {
-            return Err(refuse(Some(&key_id), "invalid API key"));
-        }
+        let Some(mut record) = record else { return Err(refuse(Some(&key_id), "invalid API key")) };
         if record.revoked_at.is_some() {
             return Err(refuse(Some(&key_id), "the API key was revoked"));
+        }
+        let hmac_key = op.state.api_key_hmac_key()?;
+        let bound = bound_digest(hmac_key, op.profile(), key_id.as_str(), &record, secret.as_slice());
+        let unbound = !bool::from(bound.ct_eq(&record.digest));
+        if unbound && !bool::from(unbound_digest(hmac_key, secret.as_slice()).ct_eq(&record.digest)) {
+            return Err(refuse(Some(&key_id), "invalid API key"));
         }
         if record.expires_at.is_some_and(|t| t <= op.engine.now()) {
             return Err(refuse(Some(&key_id), "the API key has expired"));
         }
+        if unbound {
+            self.bind_digest(&op, &key_id, &record, bound)?;
+            record.digest = bound;
+        }
         let credential = KeyCredential::new(&record, &op, revocations);
         Ok(ProfileScope::for_key(self.clone(), profile_id.clone(), record.scopes, credential))
+    }
+
+    /// What builds before bound digests stored for `api_key` (`internals`, tests only).
+    #[cfg(feature = "internals")]
+    pub(crate) fn store_unbound_digest(&self, profile_id: &ProfileId, api_key: &str) -> Result<()> {
+        let op = Op::enter(self.engine()?, profile_id.as_str())?;
+        let (key_id, secret) = parse(api_key).ok_or_else(|| Error::invalid("api_key", "malformed"))?;
+        let key = keys::record(op.profile(), key_id.as_str());
+        let record: ApiKeyRecord = op
+            .engine
+            .get_record(Cf::ApiKeys, &key)?
+            .ok_or_else(|| Error::not_found(ObjectKind::ApiKey, "api_key_id"))?;
+        let digest = unbound_digest(op.state.api_key_hmac_key()?, &secret);
+        let mut batch = Batch::default();
+        batch.put(Cf::ApiKeys, key, codec::encode(&ApiKeyRecord { digest, ..record })?);
+        op.commit(batch, Vec::new())
+    }
+
+    /// Replaces the unbound digest of a key made before digests were bound with `bound`,
+    /// unless its record changed since `read` (revoked meanwhile: it stays revoked).
+    fn bind_digest(&self, op: &Op, key_id: &ApiKeyId, read: &ApiKeyRecord, bound: [u8; 32]) -> Result<()> {
+        let key = keys::record(op.profile(), key_id.as_str());
+        let _guard = op.engine.locks.lock(&[op.profile().as_bytes(), b"api_key", key_id.as_str().as_bytes()]);
+        if op.engine.get_record::<ApiKeyRecord>(Cf::ApiKeys, &key)?.as_ref() != Some(read) {
+            return Ok(());
+        }
+        let mut batch = Batch::default();
+        batch.put(Cf::ApiKeys, key, codec::encode(&ApiKeyRecord { digest: bound, ..read.clone() })?);
+        op.commit(batch, Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::scope::Scopes;
+
+    fn record(scopes: Scopes, expires_at: Option<Timestamp>) -> ApiKeyRecord {
+        ApiKeyRecord {
+            id: ApiKeyId::parse("key_0190000000007000800000000000000c").unwrap(),
+            name: "checkout".into(),
+            scopes,
+            created_at: Timestamp::from_millis(1_795_478_400_000),
+            expires_at,
+            revoked_at: None,
+            digest: REVOKED_DIGEST,
+        }
+    }
+
+    /// The stored digests' layouts, pinned (each value checked with Python's `hmac`).
+    #[test]
+    fn digest_golden_values() {
+        let key = Key32::from_bytes([0x42; 32]);
+        let rw = Scopes { read: true, write: true, reveal: false };
+        let r = record(rw, Some(Timestamp::from_millis(1_795_478_441_000)));
+        let bound = bound_digest(&key, "pro_test", r.id.as_str(), &r, &[0x5a; 32]);
+        assert_eq!(
+            crate::crypto::hex::encode(&bound),
+            "290546bd5c286d3bcede4e27b7e036b2b9c72380f92e139f9634c3e571a00c47"
+        );
+        let unbound = unbound_digest(&key, &[0x5a; 32]);
+        assert_eq!(
+            crate::crypto::hex::encode(&unbound),
+            "d8cf2aadbc0e9e55c9a75e6719d0c5e405ee2b794f4f74ed111d9e1dec0ab61c"
+        );
+    }
+
+    #[test]
+    fn every_bound_field_changes_the_digest() {
+        let key = Key32::from_bytes([0x42; 32]);
+        let read = Scopes { read: true, write: false, reveal: false };
+        let expiry = Some(Timestamp::from_millis(1_795_478_441_000));
+        let base = record(read, expiry);
+        let of = |profile: &str, id: &str, r: &ApiKeyRecord| bound_digest(&key, profile, id, r, &[0x5a; 32]);
+        let id = base.id.as_str();
+        let reference = of("pro_test", id, &base);
+        let variants = [
+            of("pro_tes", id, &base),
+            of("pro_test", "key_0190000000007000800000000000000d", &base),
+            of("pro_test", id, &record(Scopes::ALL, expiry)),
+            of("pro_test", id, &record(read, None)),
+            of("pro_test", id, &record(read, Some(Timestamp::from_millis(1_795_478_441_001)))),
+            bound_digest(&key, "pro_test", id, &base, &[0x5b; 32]),
+        ];
+        for variant in variants {
+            assert_ne!(variant, reference);
+        }
+        // What does not authenticate a key (its name, creation time) is left out.
+        let renamed = ApiKeyRecord { name: "other".into(), created_at: Timestamp::from_millis(0), ..base.clone() };
+        assert_eq!(of("pro_test", id, &renamed), reference);
     }
 }

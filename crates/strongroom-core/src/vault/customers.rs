@@ -17,7 +17,7 @@ use crate::vault::engine::Engine;
 use crate::vault::payment_methods::delete_payment_method_writes;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::ProfileScope;
-use crate::vault::{contexts, views};
+use crate::vault::{card_binding, contexts, views};
 
 /// The lock a customer's read-modify-write sequences (and its cards') take.
 pub(crate) fn lock_customer<'e>(engine: &'e Engine, profile: &str, customer: &str) -> parking_lot::MutexGuard<'e, ()> {
@@ -200,7 +200,9 @@ impl ProfileScope {
 
     /// Deletes a customer: its personal data is erased (the record keeps only id, times and
     /// status, so later access answers `IR_11`), its merchant reference is released, and
-    /// every payment method it owns is deleted — all in one atomic batch.
+    /// every payment method it owns is deleted — all in one atomic batch. A card of its that
+    /// cannot be read (`verify` reports it) makes this `HE_00` `integrity`, writing nothing:
+    /// `delete_payment_method` removes that card, then this deletes the rest.
     pub fn delete_customer(&self, id: &CustomerId) -> Result<CustomerDeleted> {
         let op = self.begin(Scope::Write, AuditAction::CustomerDeleted)?;
         let (engine, state) = (&op.engine, &op.state);
@@ -216,11 +218,18 @@ impl ProfileScope {
             index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
         let mut events = Vec::new();
         let mut removed = Vec::new();
-        for value in engine.store.multi_get(Cf::PaymentMethods, &pm_keys)?.into_iter().flatten() {
+        let stored = engine.store.multi_get(Cf::PaymentMethods, &pm_keys)?;
+        for (key, value) in pm_keys.iter().zip(stored) {
+            let Some(value) = value else { continue };
+            // The clear fields name the index entries and the token to delete, so they are
+            // trusted only once the card's details open with them (as `delete_payment_method`
+            // does): an edited or copied record could name another card's. Such a card is
+            // deleted alone first (`delete_payment_method` removes unreadable ones).
             let pm: PaymentMethodRecord = codec::decode(&value)?;
-            if pm.customer_id != *id {
+            if pm.customer_id != *id || keys::record(state.id(), pm.id.as_str()) != *key {
                 return Err(Error::integrity("payment method index"));
             }
+            card_binding::open_details(state, &pm)?;
             delete_payment_method_writes(&mut batch, state.id(), &pm);
             events.push(self.event(AuditAction::PaymentMethodDeleted, &pm.id));
             removed.push(pm);

@@ -37,6 +37,9 @@ pub struct ProfileScope {
 pub(crate) struct KeyCredential {
     key_id: ApiKeyId,
     expires_at: Option<Timestamp>,
+    /// The key's digest when it authenticated: a record read again must still hold it (one
+    /// edited in the files, or made again under the same id, does not).
+    digest: [u8; 32],
     /// The runtime of the profile the key was checked in, whose revocations
     /// `checked_at_revocation` counts. Destroying the profile removes it: under another
     /// runtime (a profile made again under the same id) the key is read again, and is not
@@ -52,6 +55,7 @@ impl KeyCredential {
         Self {
             key_id: record.id.clone(),
             expires_at: record.expires_at,
+            digest: record.digest,
             runtime: Arc::downgrade(&op.runtime),
             checked_at_revocation: AtomicU64::new(revocations),
         }
@@ -75,6 +79,7 @@ impl KeyCredential {
             Some(record) if record.revoked_at.is_some() => {
                 Err(Error::Unauthorized { reason: "the API key was revoked" })
             }
+            Some(record) if record.digest != self.digest => Err(Error::Unauthorized { reason: "invalid API key" }),
             Some(_) => {
                 if same_runtime {
                     self.checked_at_revocation.store(revocations, Ordering::Release);

@@ -11,13 +11,15 @@ use crate::store::records::{CardDetails, CustomerPii, CustomerRecord, PaymentMet
 use crate::vault::contexts;
 use crate::vault::profiles::ProfileState;
 
-/// Opens a customer's personal data. A redacted customer is `IR_11`.
+/// Opens a customer's personal data. A redacted customer is `IR_11`. An active customer
+/// always has it sealed (empty fields included), so one without is an edited record: read
+/// as empty, a later update would seal the empty data over what was there.
 pub(crate) fn open_customer_pii(state: &ProfileState, record: &CustomerRecord) -> Result<CustomerPii> {
     match (&record.status, &record.pii) {
         (StoredCustomerStatus::Redacted, _) => {
             Err(Error::Redacted { object: ObjectKind::Customer, field: "customer_id".into() })
         }
-        (StoredCustomerStatus::Active, None) => Ok(CustomerPii::default()),
+        (StoredCustomerStatus::Active, None) => Err(Error::integrity("customer (active without personal data)")),
         (StoredCustomerStatus::Active, Some(sealed)) => {
             let ctx = contexts::customer_pii(state.id(), record.id.as_str());
             codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, sealed)?)
