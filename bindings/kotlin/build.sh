@@ -23,7 +23,7 @@ lib="$CARGO_TARGET_DIR/release/libstrongroom_ffi.so"
 cp "$lib" "$out/native/linux-x86-64/"
 # Records that carry card data or keys print masked (src/io/strongroom/Extras.kt).
 python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" CardInput PaymentMethodUpdate MasterKeyEntry TokenProvisionRequest ProvisionedToken NetworkCryptogram \
-    MaskedCard Address Customer CustomerCreate CustomerUpdate
+    MaskedCard Address Customer CustomerCreate CustomerUpdate PaymentMethod PaymentMethodCreate
 # A method whose argument fails to encode releases the handle it cloned.
 python3 "$here/release_unlowered_handles.py" "$out/generated/io/strongroom/strongroom.kt"
 # A vault's destroy() / close() / use {} closes it, though scopes not yet collected hold handles.

@@ -38,10 +38,14 @@ def test_results_print_the_holder_and_the_customer_hidden(scope):
     personal = dict(name="Ada Lovelace", email="ada@example.com", phone="555 0100")
     request = strongroom.CustomerCreate(**personal, default_billing_address=billing)
     customer = scope.create_customer(request)
-    pm = scope.create_payment_method(new_card(customer.id, card_holder_name="Ada Lovelace")).payment_method
+    create = new_card(customer.id, card_holder_name="Ada Lovelace")
+    create.billing, create.metadata = billing, {"note": "Ada prefers Springfield"}
+    pm = scope.create_payment_method(create).payment_method
     assert pm.card.card_holder_name == "Ada Lovelace" and customer.email == "ada@example.com"
+    assert pm.metadata == {"note": "Ada prefers Springfield"}
     printed = [
         request,
+        create,
         strongroom.CustomerUpdate(**personal, default_shipping_address=billing),
         customer,
         scope.retrieve_customer(customer.id),
@@ -54,7 +58,7 @@ def test_results_print_the_holder_and_the_customer_hidden(scope):
         text = repr(value) + str(value)
         for secret in ["Ada", "Lovelace", "ada@example.com", "555 0100", "Secret Lane", "Springfield"]:
             assert secret not in text, (secret, text)
-    assert "'US'" in str(customer) and "4242" in str(pm)
+    assert "'US'" in str(customer) and "4242" in str(pm) and "'note'" in str(pm) and "'note'" in str(create)
 
 
 def test_take_cvc_returns_it_once(scope, customer):

@@ -168,6 +168,8 @@ pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<
 pub enum CustomerEdit {
     /// The sealed personal data removed from a customer left active.
     NoPersonalData,
+    /// Another merchant reference (its index entry is the caller's to write).
+    Reference(String),
 }
 
 /// A stored customer record with `edit` applied and its checksum computed again, as
@@ -176,6 +178,7 @@ pub fn edit_customer_record(bytes: &[u8], edit: CustomerEdit) -> Result<Vec<u8>>
     let mut record: records::CustomerRecord = codec::decode(bytes)?;
     match edit {
         CustomerEdit::NoPersonalData => record.pii = None,
+        CustomerEdit::Reference(reference) => record.merchant_reference_id = Some(reference),
     }
     codec::encode(&record)
 }

@@ -314,6 +314,38 @@ fn a_customer_edited_to_hold_no_personal_data_fails_integrity_checks() {
     assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
 }
 
+/// A customer's merchant reference is in clear (an index key); their personal data is
+/// bound to it. Given another customer's reference in the files (record and index entry),
+/// a lookup by that reference does not return them: the edited record no longer opens.
+#[test]
+fn a_customer_given_another_reference_in_the_files_fails_integrity_checks() {
+    let mut t = open();
+    let with_ref =
+        |reference: &str| CustomerCreate { merchant_reference_id: Some(reference.into()), ..Default::default() };
+    let victim = t.scope.create_customer(with_ref("crm-victim")).unwrap();
+    let kept = t.scope.create_customer(with_ref("crm-kept")).unwrap();
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let (customers, refs) = (db.cf_handle("customers").unwrap(), db.cf_handle("customer_refs").unwrap());
+        let key = [b"pro_test\0".as_slice(), victim.id.as_str().as_bytes()].concat();
+        let stored = db.get_cf(customers, &key).unwrap().unwrap();
+        let edit = strongroom_core::internals::CustomerEdit::Reference("crm-attacker".into());
+        db.put_cf(customers, &key, strongroom_core::internals::edit_customer_record(&stored, edit).unwrap()).unwrap();
+        db.delete_cf(refs, b"pro_test\0crm-victim").unwrap();
+        db.put_cf(refs, b"pro_test\0crm-attacker", victim.id.as_str().as_bytes()).unwrap();
+    }
+    t.reopen();
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    integrity(t.scope.find_customer_by_reference("crm-attacker").unwrap_err());
+    integrity(t.scope.retrieve_customer(&victim.id).unwrap_err());
+    assert_eq!(t.scope.find_customer_by_reference("crm-kept").unwrap(), kept);
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+}
+
 /// The fingerprint index is in clear too. Pointed at another card of the same customer at
 /// the storage level, creating the first card again is an integrity error: it neither
 /// returns the other card as the duplicate nor refreshes it (its expiry, holder name and

@@ -201,6 +201,27 @@ CustomerUpdate.__repr__ = CustomerUpdate.__str__ = lambda self: (
     f"CustomerUpdate({_personal(self)}, default_billing_address={self.default_billing_address}, "
     f"default_shipping_address={self.default_shipping_address})"
 )
+
+
+def _metadata_keys(metadata):
+    # As the Rust Metadata's Debug: the keys, not the values (a merchant's free text).
+    return "None" if metadata is None else "{" + ", ".join(repr(k) for k in sorted(metadata)) + "}"
+
+
+PaymentMethod.__repr__ = PaymentMethod.__str__ = lambda self: (
+    f"PaymentMethod(id={self.id!r}, customer_id={self.customer_id!r}, "
+    f"payment_method_type={self.payment_method_type}, payment_method_subtype={self.payment_method_subtype}, "
+    f"storage_type={self.storage_type}, status={self.status}, recurring_enabled={self.recurring_enabled!r}, "
+    f"created={self.created!r}, modified_at={self.modified_at!r}, last_used_at={self.last_used_at!r}, "
+    f"expires_at={self.expires_at!r}, billing={self.billing}, metadata={_metadata_keys(self.metadata)}, "
+    f"card={self.card}, card_cvc_token_storage={self.card_cvc_token_storage}, network_token={self.network_token})"
+)
+PaymentMethodCreate.__repr__ = PaymentMethodCreate.__str__ = lambda self: (
+    f"PaymentMethodCreate(customer_id={self.customer_id!r}, card={self.card}, "
+    f"payment_method_subtype={self.payment_method_subtype}, storage_type={self.storage_type}, "
+    f"recurring_enabled={self.recurring_enabled!r}, billing={self.billing}, "
+    f"metadata={_metadata_keys(self.metadata)}, network_tokenization={self.network_tokenization!r})"
+)
 # A cryptogram authorizes one payment: as secret as a CVC until it is used.
 NetworkCryptogram.__repr__ = NetworkCryptogram.__str__ = lambda self: f"NetworkCryptogram(cryptogram=***, eci={self.eci!r})"
 ProvisionedToken.__repr__ = ProvisionedToken.__str__ = lambda self: (

@@ -111,20 +111,20 @@ impl Binding {
 }
 
 /// A sealed value's context bound to its fields, and the unbound one values sealed
-/// before the binding have.
-struct Contexts<'a> {
-    purpose: KeyPurpose,
-    bound: SealContext<'a>,
-    unbound: SealContext<'a>,
+/// before the binding have (also `vault/customer_binding.rs`).
+pub(crate) struct Contexts<'a> {
+    pub(crate) purpose: KeyPurpose,
+    pub(crate) bound: SealContext<'a>,
+    pub(crate) unbound: SealContext<'a>,
 }
 
 impl Contexts<'_> {
-    fn seal(&self, state: &ProfileState, plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub(crate) fn seal(&self, state: &ProfileState, plaintext: &[u8]) -> Result<Vec<u8>> {
         state.keys.seal(self.purpose, &self.bound, plaintext)
     }
 
     /// Opens a value sealed bound, or sealed before the binding.
-    fn open(&self, state: &ProfileState, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn open(&self, state: &ProfileState, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         state.keys.open(self.purpose, &self.bound, sealed).or_else(|error| {
             // Only values sealed before the binding open here: a bound value cannot.
             state.keys.open(self.purpose, &self.unbound, sealed).map_err(|_| error)
@@ -132,7 +132,7 @@ impl Contexts<'_> {
     }
 
     /// Whether the value opens only unbound. Damaged values (which open neither way) do not.
-    fn only_unbound(&self, state: &ProfileState, sealed: &[u8]) -> bool {
+    pub(crate) fn only_unbound(&self, state: &ProfileState, sealed: &[u8]) -> bool {
         state.keys.open(self.purpose, &self.bound, sealed).is_err()
             && state.keys.open(self.purpose, &self.unbound, sealed).is_ok()
     }

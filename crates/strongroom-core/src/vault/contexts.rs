@@ -6,6 +6,12 @@ pub(crate) fn customer_pii<'a>(profile: &'a str, customer: &'a str) -> SealConte
     SealContext { profile_id: profile, record_kind: "customer", record_id: customer, field: "pii", bound: &[] }
 }
 
+/// A customer's personal data bound to its record's merchant reference
+/// (`vault/customer_binding.rs`).
+pub(crate) fn customer_pii_bound<'a>(profile: &'a str, customer: &'a str, bound: &'a [u8]) -> SealContext<'a> {
+    SealContext { bound, ..customer_pii(profile, customer) }
+}
+
 pub(crate) fn card_details<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "details", bound: &[] }
 }

@@ -1,6 +1,5 @@
 //! Customers: create, retrieve, update, list, delete (redaction with cascade).
 
-use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::audit::AuditAction;
 use crate::model::customer::{
@@ -17,7 +16,7 @@ use crate::vault::engine::Engine;
 use crate::vault::payment_methods::delete_payment_method_writes;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::ProfileScope;
-use crate::vault::{card_binding, contexts, views};
+use crate::vault::{card_binding, customer_binding, views};
 
 /// The lock a customer's read-modify-write sequences (and its cards') take.
 pub(crate) fn lock_customer<'e>(engine: &'e Engine, profile: &str, customer: &str) -> parking_lot::MutexGuard<'e, ()> {
@@ -51,11 +50,6 @@ pub(crate) fn load_active_customer(engine: &Engine, state: &ProfileState, id: &C
     Ok(record)
 }
 
-fn seal_pii(state: &ProfileState, id: &CustomerId, pii: &CustomerPii) -> Result<Vec<u8>> {
-    let plaintext = codec::encode_secret(pii)?;
-    state.keys.seal(KeyPurpose::Data, &contexts::customer_pii(state.id(), id.as_str()), &plaintext)
-}
-
 impl ProfileScope {
     /// Creates a customer. `IR_12` if `merchant_reference_id` is taken in the profile.
     pub fn create_customer(&self, request: CustomerCreate) -> Result<Customer> {
@@ -74,13 +68,15 @@ impl ProfileScope {
             default_shipping_address: request.default_shipping_address,
             metadata: request.metadata,
         };
+        let reference = request.merchant_reference_id.as_deref();
+        let sealed = customer_binding::seal_pii(state, id.as_str(), reference, &pii)?;
         let record = CustomerRecord {
             id: id.clone(),
             merchant_reference_id: request.merchant_reference_id,
             status: StoredCustomerStatus::Active,
             created_at: now,
             modified_at: now,
-            pii: Some(seal_pii(state, &id, &pii)?),
+            pii: Some(sealed),
         };
         let mut batch = Batch::default();
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);
@@ -156,7 +152,8 @@ impl ProfileScope {
             default_shipping_address,
             metadata
         );
-        record.pii = Some(seal_pii(state, id, &pii)?);
+        let reference = record.merchant_reference_id.as_deref();
+        record.pii = Some(customer_binding::seal_pii(state, id.as_str(), reference, &pii)?);
         record.modified_at = engine.now();
         let mut batch = Batch::default();
         batch.put(Cf::Customers, keys::record(state.id(), id.as_str()), codec::encode(&record)?);

@@ -9,6 +9,7 @@ mod audit;
 mod backup;
 mod card_binding;
 mod contexts;
+mod customer_binding;
 mod customers;
 mod engine;
 mod locks;

@@ -24,12 +24,12 @@ use crate::store::records::{
 };
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::{self, PendingEvent, head_value};
-use crate::vault::card_binding;
 use crate::vault::customers::customer_lock_key;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts};
+use crate::vault::{card_binding, customer_binding};
 
 /// Records read at a time, at most: as many whole batches as fit (one batch when a batch
 /// is larger), and at most about `SCAN_CHUNK_BYTES`; then re-encrypted batch by batch.
@@ -97,19 +97,17 @@ impl Engine {
                 let stale: Vec<CustomerRecord> = entries
                     .iter()
                     .map(|(_, v)| codec::decode::<CustomerRecord>(v))
-                    .filter(|r| r.as_ref().map_or(true, |r| r.pii.as_deref().is_some_and(|p| is_stale(p, active))))
+                    .filter(|r| r.as_ref().map_or(true, |r| Self::customer_is_stale(state, r, active)))
                     .collect::<Result<_>>()?;
                 guards = self.locks.lock_many(stale.iter().map(|r| customer_lock_key(profile, r.id.as_str())));
                 for candidate in stale {
                     let key = keys::record(profile, candidate.id.as_str());
                     let Some(mut record) = self.get_record::<CustomerRecord>(Cf::Customers, &key)? else { continue };
-                    let Some(pii) = record.pii.as_deref().filter(|p| is_stale(p, active)) else { continue };
-                    record.pii = Some(reseal(
-                        state,
-                        KeyPurpose::Data,
-                        &contexts::customer_pii(profile, record.id.as_str()),
-                        pii,
-                    )?);
+                    if !Self::customer_is_stale(state, &record, active) {
+                        continue;
+                    }
+                    let Some(pii) = record.pii.as_deref() else { continue };
+                    record.pii = Some(customer_binding::reseal_pii(state, &record, pii)?);
                     batch.put(Cf::Customers, key, codec::encode(&record)?);
                     moved += 1;
                 }
@@ -232,6 +230,15 @@ impl Engine {
 
     /// Whether a payment method has a value to move to the active version, or details
     /// sealed before they were bound to the record (which re-encryption binds).
+    /// Whether a customer's personal data is under an old key version, or sealed before
+    /// it was bound to the record's reference.
+    fn customer_is_stale(state: &ProfileState, record: &CustomerRecord, active: u32) -> bool {
+        record
+            .pii
+            .as_deref()
+            .is_some_and(|pii| is_stale(pii, active) || customer_binding::sealed_before_the_binding(state, record, pii))
+    }
+
     fn pm_is_stale(state: &ProfileState, record: &PaymentMethodRecord, active: u32) -> bool {
         let token_stale = match &record.network_token {
             Some(StoredNetworkToken::Active { sealed_number, .. }) => is_stale(sealed_number, active),

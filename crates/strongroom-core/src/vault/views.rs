@@ -6,10 +6,9 @@ use crate::model::card::{CardNumber, MaskedCard};
 use crate::model::customer::{Customer, CustomerStatus};
 use crate::model::payment_method::{CvcStorage, PaymentMethod};
 use crate::model::time::Timestamp;
-use crate::store::codec;
 use crate::store::records::{CardDetails, CustomerPii, CustomerRecord, PaymentMethodRecord, StoredCustomerStatus};
-use crate::vault::contexts;
 use crate::vault::profiles::ProfileState;
+use crate::vault::{contexts, customer_binding};
 
 /// Opens a customer's personal data. A redacted customer is `IR_11`. An active customer
 /// always has it sealed (empty fields included), so one without is an edited record: read
@@ -20,10 +19,7 @@ pub(crate) fn open_customer_pii(state: &ProfileState, record: &CustomerRecord) -
             Err(Error::Redacted { object: ObjectKind::Customer, field: "customer_id".into() })
         }
         (StoredCustomerStatus::Active, None) => Err(Error::integrity("customer (active without personal data)")),
-        (StoredCustomerStatus::Active, Some(sealed)) => {
-            let ctx = contexts::customer_pii(state.id(), record.id.as_str());
-            codec::decode(&state.keys.open(KeyPurpose::Data, &ctx, sealed)?)
-        }
+        (StoredCustomerStatus::Active, Some(sealed)) => customer_binding::open_pii(state, record, sealed),
     }
 }
 

@@ -120,6 +120,24 @@ internal fun printed(card: MaskedCard): String =
 
 internal fun printed(address: Address): String = "Address(country=${address.country}, …)"
 
+// As the Rust Metadata's Debug: the keys, not the values (a merchant's free text).
+private fun metadataKeys(metadata: Map<String, String>?): String =
+    metadata?.keys?.sorted()?.joinToString(", ", "[", "]") ?: "null"
+
+internal fun printed(pm: PaymentMethod): String =
+    "PaymentMethod(id=${pm.id}, customerId=${pm.customerId}, paymentMethodType=${pm.paymentMethodType}, " +
+        "paymentMethodSubtype=${pm.paymentMethodSubtype}, storageType=${pm.storageType}, status=${pm.status}, " +
+        "recurringEnabled=${pm.recurringEnabled}, created=${pm.created}, modifiedAt=${pm.modifiedAt}, " +
+        "lastUsedAt=${pm.lastUsedAt}, expiresAt=${pm.expiresAt}, billing=${pm.billing}, " +
+        "metadata=${metadataKeys(pm.metadata)}, card=${pm.card}, cardCvcTokenStorage=${pm.cardCvcTokenStorage}, " +
+        "networkToken=${pm.networkToken})"
+
+internal fun printed(request: PaymentMethodCreate): String =
+    "PaymentMethodCreate(customerId=${request.customerId}, card=${request.card}, " +
+        "paymentMethodSubtype=${request.paymentMethodSubtype}, storageType=${request.storageType}, " +
+        "recurringEnabled=${request.recurringEnabled}, billing=${request.billing}, " +
+        "metadata=${metadataKeys(request.metadata)}, networkTokenization=${request.networkTokenization})"
+
 private fun personal(name: String?, email: String?, phone: String?): String =
     "name=${hidden(name)}, email=${hidden(email)}, phone=${hidden(phone)}"
 

@@ -44,9 +44,12 @@ fun secretTests() = Suite().apply {
             val request = CustomerCreate(name = "Ada Lovelace", email = "ada@example.com", phone = "555 0100",
                 defaultBillingAddress = billing)
             val customer = scope.createCustomer(request)
-            val pm = scope.createPaymentMethod(newCard(customer.id, holder = "Ada Lovelace")).paymentMethod
+            val create = newCard(customer.id, holder = "Ada Lovelace").copy(
+                billing = billing, metadata = mapOf("note" to "Ada prefers Springfield"))
+            val pm = scope.createPaymentMethod(create).paymentMethod
             assertEquals("Ada Lovelace", pm.card.cardHolderName)
-            val printed = listOf(request, CustomerUpdate(name = "Ada Lovelace", email = "ada@example.com",
+            assertEquals(mapOf("note" to "Ada prefers Springfield"), pm.metadata)
+            val printed = listOf(request, create, CustomerUpdate(name = "Ada Lovelace", email = "ada@example.com",
                 phone = "555 0100", defaultShippingAddress = billing), customer, scope.retrieveCustomer(customer.id),
                 scope.listCustomers(null, null), pm, scope.retrievePaymentMethod(pm.id),
                 scope.listPaymentMethods(customer.id, null, null))
@@ -57,6 +60,7 @@ fun secretTests() = Suite().apply {
                 }
             }
             assertTrue(customer.toString().contains("country=US") && pm.toString().contains("4242"))
+            assertTrue(pm.toString().contains("metadata=[note]") && create.toString().contains("metadata=[note]"))
         }
     }
     test("take_cvc returns it once") {
