@@ -305,6 +305,11 @@ fn an_api_key_edited_in_the_files_no_longer_authenticates() {
     let revoked = created_key(&t.vault, &t.scope, "revoked", None);
     t.vault.revoke_api_key(t.scope.profile_id(), &revoked.key.id).unwrap();
     let revoked = revoked.secret.expose().to_owned();
+    // Only the key's holder is told that it was revoked; a wrong secret is just wrong.
+    let told = |key: &str| t.vault.authenticate(key, t.scope.profile_id()).map(|_| ()).unwrap_err().to_string();
+    assert!(told(&revoked).contains("revoked"), "{}", told(&revoked));
+    let wrong_secret = format!("{}.{}", revoked.split_once('.').unwrap().0, "0".repeat(64));
+    assert!(told(&wrong_secret).contains("invalid API key"), "{}", told(&wrong_secret));
     let untouched = key(&t.vault, &t.scope, Scopes { read: true, write: false, reveal: false });
     t.vault.close();
     edit_key_record(t.path(), &read_only, ApiKeyEdit::AllScopes);

@@ -12,6 +12,7 @@ use crate::error::{Error, ObjectKind, Result};
 use crate::model::api_key::{ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeySecret};
 use crate::model::audit::{AuditAction, AuditActor};
 use crate::model::ids::{ApiKeyId, ProfileId};
+use crate::model::scope::Scopes;
 use crate::model::text;
 use crate::model::time::Timestamp;
 use crate::store::codec;
@@ -27,9 +28,15 @@ const SECRET_BYTES: usize = 32;
 /// 10000-01-01T00:00:00Z: an API key expires before it.
 const LATEST_EXPIRY: Timestamp = Timestamp::from_millis(253_402_300_800_000);
 
-/// What a revoked key's record holds instead of its digest: no secret's digest is all
-/// zeros, so clearing `revoked_at` in the files does not bring the key back.
-const REVOKED_DIGEST: [u8; 32] = [0; 32];
+/// What a revoked key's record holds instead of its digest: derived from it, so that the
+/// key's holder is still told it was revoked (and nobody else), while no secret's digest
+/// is it, so clearing `revoked_at` in the files does not bring the key back.
+fn revoked_digest(key: &Key32, digest: &[u8; 32]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    mac.update(b"strongroom api key revoked\0");
+    mac.update(digest);
+    mac.finalize().into_bytes().into()
+}
 
 /// The digest of keys made before it was bound (an HMAC of the secret alone). Still
 /// accepted, and replaced by [`bound_digest`] at the key's first authentication.
@@ -44,16 +51,22 @@ fn unbound_digest(key: &Key32, secret: &[u8]) -> [u8; 32] {
 /// again. Edited in the files (a read key given `reveal`, an expiry moved or removed, the
 /// record copied under another id), the key no longer authenticates. Each part is
 /// length-prefixed; the layout is pinned by a golden value (tests below).
-fn bound_digest(key: &Key32, profile: &str, key_id: &str, record: &ApiKeyRecord, secret: &[u8]) -> [u8; 32] {
+fn bound_digest(
+    key: &Key32,
+    profile: &str,
+    key_id: &str,
+    scopes: Scopes,
+    expires_at: Option<Timestamp>,
+    secret: &[u8],
+) -> [u8; 32] {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     mac.update(b"strongroom api key v2\0");
     for part in [profile.as_bytes(), key_id.as_bytes()] {
         mac.update(&u32::try_from(part.len()).unwrap_or(u32::MAX).to_be_bytes());
         mac.update(part);
     }
-    let scopes = &record.scopes;
     mac.update(&[u8::from(scopes.read) | u8::from(scopes.write) << 1 | u8::from(scopes.reveal) << 2]);
-    match record.expires_at {
+    match expires_at {
         None => mac.update(&[0]),
         Some(t) => {
             mac.update(&[1]);
@@ -109,11 +122,14 @@ impl Vault {
             created_at: now,
             expires_at: request.expires_at,
             revoked_at: None,
-            digest: REVOKED_DIGEST,
-        };
-        let record = ApiKeyRecord {
-            digest: bound_digest(op.state.api_key_hmac_key()?, op.profile(), id.as_str(), &record, secret.as_slice()),
-            ..record
+            digest: bound_digest(
+                op.state.api_key_hmac_key()?,
+                op.profile(),
+                id.as_str(),
+                request.scopes,
+                request.expires_at,
+                secret.as_slice(),
+            ),
         };
         let mut full = String::with_capacity(id.as_str().len() + 1 + SECRET_BYTES * 2);
         full.push_str(id.as_str());
@@ -150,7 +166,7 @@ impl Vault {
             .ok_or_else(|| Error::not_found(ObjectKind::ApiKey, "api_key_id"))?;
         if record.revoked_at.is_none() {
             record.revoked_at = Some(op.engine.now());
-            record.digest = REVOKED_DIGEST;
+            record.digest = revoked_digest(op.state.api_key_hmac_key()?, &record.digest);
             let mut batch = Batch::default();
             batch.put(Cf::ApiKeys, key, codec::encode(&record)?);
             let event =
@@ -198,14 +214,18 @@ impl Vault {
         let record: Option<ApiKeyRecord> =
             op.engine.get_record(Cf::ApiKeys, &keys::record(op.profile(), key_id.as_str()))?;
         let Some(mut record) = record else { return Err(refuse(Some(&key_id), "invalid API key")) };
-        if record.revoked_at.is_some() {
-            return Err(refuse(Some(&key_id), "the API key was revoked"));
-        }
         let hmac_key = op.state.api_key_hmac_key()?;
-        let bound = bound_digest(hmac_key, op.profile(), key_id.as_str(), &record, secret.as_slice());
-        let unbound = !bool::from(bound.ct_eq(&record.digest));
-        if unbound && !bool::from(unbound_digest(hmac_key, secret.as_slice()).ct_eq(&record.digest)) {
+        let revoked = record.revoked_at.is_some();
+        // The secret is checked first: only its holder learns that the key was revoked.
+        let stored_as = |digest: [u8; 32]| if revoked { revoked_digest(hmac_key, &digest) } else { digest };
+        let bound =
+            bound_digest(hmac_key, op.profile(), key_id.as_str(), record.scopes, record.expires_at, secret.as_slice());
+        let unbound = !bool::from(stored_as(bound).ct_eq(&record.digest));
+        if unbound && !bool::from(stored_as(unbound_digest(hmac_key, secret.as_slice())).ct_eq(&record.digest)) {
             return Err(refuse(Some(&key_id), "invalid API key"));
+        }
+        if revoked {
+            return Err(refuse(Some(&key_id), "the API key was revoked"));
         }
         if record.expires_at.is_some_and(|t| t <= op.engine.now()) {
             return Err(refuse(Some(&key_id), "the API key has expired"));
@@ -251,7 +271,6 @@ impl Vault {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::scope::Scopes;
 
     fn record(scopes: Scopes, expires_at: Option<Timestamp>) -> ApiKeyRecord {
         ApiKeyRecord {
@@ -261,7 +280,7 @@ mod tests {
             created_at: Timestamp::from_millis(1_795_478_400_000),
             expires_at,
             revoked_at: None,
-            digest: REVOKED_DIGEST,
+            digest: [0; 32],
         }
     }
 
@@ -271,10 +290,15 @@ mod tests {
         let key = Key32::from_bytes([0x42; 32]);
         let rw = Scopes { read: true, write: true, reveal: false };
         let r = record(rw, Some(Timestamp::from_millis(1_795_478_441_000)));
-        let bound = bound_digest(&key, "pro_test", r.id.as_str(), &r, &[0x5a; 32]);
+        let bound = bound_digest(&key, "pro_test", r.id.as_str(), r.scopes, r.expires_at, &[0x5a; 32]);
         assert_eq!(
             crate::crypto::hex::encode(&bound),
             "290546bd5c286d3bcede4e27b7e036b2b9c72380f92e139f9634c3e571a00c47"
+        );
+        let revoked = revoked_digest(&key, &bound);
+        assert_eq!(
+            crate::crypto::hex::encode(&revoked),
+            "9b7cbdff5a3792fbdec4ec7dc04c8240b890d04776a82dfa0fba8a0415961f32"
         );
         let unbound = unbound_digest(&key, &[0x5a; 32]);
         assert_eq!(
@@ -289,7 +313,9 @@ mod tests {
         let read = Scopes { read: true, write: false, reveal: false };
         let expiry = Some(Timestamp::from_millis(1_795_478_441_000));
         let base = record(read, expiry);
-        let of = |profile: &str, id: &str, r: &ApiKeyRecord| bound_digest(&key, profile, id, r, &[0x5a; 32]);
+        let of = |profile: &str, id: &str, r: &ApiKeyRecord| {
+            bound_digest(&key, profile, id, r.scopes, r.expires_at, &[0x5a; 32])
+        };
         let id = base.id.as_str();
         let reference = of("pro_test", id, &base);
         let variants = [
@@ -298,7 +324,7 @@ mod tests {
             of("pro_test", id, &record(Scopes::ALL, expiry)),
             of("pro_test", id, &record(read, None)),
             of("pro_test", id, &record(read, Some(Timestamp::from_millis(1_795_478_441_001)))),
-            bound_digest(&key, "pro_test", id, &base, &[0x5b; 32]),
+            bound_digest(&key, "pro_test", id, base.scopes, base.expires_at, &[0x5b; 32]),
         ];
         for variant in variants {
             assert_ne!(variant, reference);
