@@ -183,6 +183,14 @@ pub fn edit_customer_record(bytes: &[u8], edit: CustomerEdit) -> Result<Vec<u8>>
     codec::encode(&record)
 }
 
+/// A stored CVC record with its expiry moved `later_ms` milliseconds later and its checksum
+/// computed again, as someone who can write the vault's files but holds no key could make it.
+pub fn edit_cvc_record_expiry(bytes: &[u8], later_ms: i64) -> Result<Vec<u8>> {
+    let mut record: records::CvcRecord = codec::decode(bytes)?;
+    record.expires_at = Timestamp::from_millis(record.expires_at.as_millis().saturating_add(later_ms));
+    codec::encode(&record)
+}
+
 /// A change to a stored API key record (see [`edit_api_key_record`]).
 #[derive(Clone, Debug)]
 pub enum ApiKeyEdit {

@@ -382,3 +382,35 @@ fn a_fingerprint_index_pointed_at_another_card_is_an_integrity_error() {
     assert_eq!(t.scope.retrieve_payment_method(&first.id).unwrap(), first);
     assert_eq!(t.scope.take_cvc(&second.id).unwrap().unwrap().expose(), "737", "its own CVC");
 }
+
+/// A stored CVC's expiry is in clear (the purge needs no key) and bound to the sealed CVC.
+/// Pushed a year later in the files, the CVC is not handed out past its time to live
+/// (PCI DSS 3.3.1): taking it is an integrity error, `verify` reports it, and deleting the
+/// card removes it.
+#[test]
+fn a_cvc_given_a_later_expiry_in_the_files_is_not_handed_out() {
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let edited = save_card(&t.scope, &customer.id, "4111111111111111");
+    let kept = save_card(&t.scope, &customer.id, "5555555555554444");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let cvcs = db.cf_handle("cvc").unwrap();
+        let key = [b"pro_test\0".as_slice(), edited.id.as_str().as_bytes()].concat();
+        let stored = db.get_cf(cvcs, &key).unwrap().unwrap();
+        let year_ms = 365 * 24 * 3600 * 1000;
+        db.put_cf(cvcs, &key, strongroom_core::internals::edit_cvc_record_expiry(&stored, year_ms).unwrap()).unwrap();
+    }
+    t.reopen();
+    assert_eq!(t.scope.take_cvc(&kept.id).unwrap().unwrap().expose(), "737", "an untouched CVC is taken");
+    t.clock.advance(std::time::Duration::from_secs(25 * 3600));
+    let err = t.scope.take_cvc(&edited.id).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    assert_eq!(t.vault.purge_expired().unwrap().cvcs, 0, "its clear expiry says it is live");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    let found: Vec<_> = report.problems.iter().map(|p| p.detail.as_str()).collect();
+    assert_eq!(found, vec!["stored CVC does not open"], "{report:?}");
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+}

@@ -218,9 +218,17 @@ fn reencryption_binds_card_details_sealed_before_the_binding() {
     {
         let db = raw_db(f.dir.path());
         rewrite_payment_method(&db, f.kept.as_str(), ClearFieldEdit::Customer(other_customer.id.clone()));
+        // Its CVC, sealed before CVCs were bound to their expiry, is bound now too: a
+        // minute more in the files (which an unbound CVC would not notice) stops it opening.
+        let cvcs = db.cf_handle("cvc").unwrap();
+        let key = [b"pro_test\0".as_slice(), f.kept.as_str().as_bytes()].concat();
+        let stored = db.get_cf(cvcs, &key).unwrap().unwrap();
+        db.put_cf(cvcs, &key, strongroom_core::internals::edit_cvc_record_expiry(&stored, 60_000).unwrap()).unwrap();
     }
     let vault = open_at(f.dir.path(), &clock);
     let err = vault.profile(&profile).unwrap().retrieve_payment_method(&f.kept).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    let err = vault.profile(&profile).unwrap().take_cvc(&f.kept).unwrap_err();
     assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
     let other = vault.profile(&profile).unwrap().retrieve_payment_method(&f.other).unwrap();
     assert_eq!(other.card.last4_digits, "4444", "the card left alone opens");

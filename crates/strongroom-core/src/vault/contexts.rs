@@ -44,6 +44,11 @@ pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc", bound: &[] }
 }
 
+/// A stored CVC bound to its record's owner and expiry (`vault/cvc_binding.rs`).
+pub(crate) fn cvc_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
+    SealContext { bound, ..cvc(profile, pm) }
+}
+
 pub(crate) fn audit_event<'a>(profile: &'a str, seq: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "audit", record_id: seq, field: "event", bound: &[] }
 }

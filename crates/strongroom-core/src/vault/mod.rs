@@ -11,6 +11,7 @@ mod card_binding;
 mod contexts;
 mod customer_binding;
 mod customers;
+mod cvc_binding;
 mod engine;
 mod locks;
 mod network_tokens;

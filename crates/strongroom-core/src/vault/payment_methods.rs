@@ -25,12 +25,12 @@ use crate::store::codec;
 use crate::store::records::{CardDetails, CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys, stored_id};
 use crate::vault::audit::PendingEvent;
-use crate::vault::card_binding;
 use crate::vault::customers::{customer_lock_key, load_active_customer, lock_customer};
 use crate::vault::engine::Engine;
 use crate::vault::network_tokens::{self, TokenRequest};
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::{Op, ProfileScope};
+use crate::vault::{card_binding, cvc_binding};
 use crate::vault::{contexts, unreadable, views};
 
 /// Every check of a create request that needs no stored record.
@@ -156,8 +156,8 @@ fn store_cvc(
     now: Timestamp,
 ) -> Result<()> {
     let expires_at = now.saturating_add(state.settings.cvc_ttl);
-    let ctx = contexts::cvc(state.id(), record.id.as_str());
-    let sealed = state.keys.seal(KeyPurpose::Pan, &ctx, cvc.expose().as_bytes())?;
+    let sealed =
+        cvc_binding::seal_cvc(state, record.id.as_str(), &record.customer_id, expires_at, cvc.expose().as_bytes())?;
     let cvc_record = CvcRecord { customer_id: record.customer_id.clone(), expires_at, sealed };
     batch.put(Cf::Cvc, keys::record(state.id(), record.id.as_str()), codec::encode(&cvc_record)?);
     record.cvc_expires_at = Some(expires_at);

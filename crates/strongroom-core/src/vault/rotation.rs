@@ -29,7 +29,7 @@ use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts};
-use crate::vault::{card_binding, customer_binding};
+use crate::vault::{card_binding, customer_binding, cvc_binding};
 
 /// Records read at a time, at most: as many whole batches as fit (one batch when a batch
 /// is larger), and at most about `SCAN_CHUNK_BYTES`; then re-encrypted batch by batch.
@@ -164,18 +164,18 @@ impl Engine {
                     .iter()
                     .map(|(k, v)| Ok((k.clone(), codec::decode::<CvcRecord>(v)?)))
                     .filter(|r: &Result<(Vec<u8>, CvcRecord)>| {
-                        r.as_ref().map_or(true, |(_, c)| is_stale(&c.sealed, active))
+                        r.as_ref().map_or(true, |(k, c)| Self::cvc_is_stale(state, k, c, active))
                     })
                     .collect::<Result<_>>()?;
                 guards =
                     self.locks.lock_many(stale.iter().map(|(_, c)| customer_lock_key(profile, c.customer_id.as_str())));
                 for (key, _) in stale {
                     let Some(mut record) = self.get_record::<CvcRecord>(Cf::Cvc, &key)? else { continue };
-                    if !is_stale(&record.sealed, active) {
+                    if !Self::cvc_is_stale(state, &key, &record, active) {
                         continue;
                     }
                     let pm = std::str::from_utf8(keys::last_part(&key)).map_err(|_| Error::integrity("cvc key"))?;
-                    record.sealed = reseal(state, KeyPurpose::Pan, &contexts::cvc(profile, pm), &record.sealed)?;
+                    record.sealed = cvc_binding::reseal_cvc(state, pm, &record, self.now())?;
                     batch.put(Cf::Cvc, key, codec::encode(&record)?);
                     moved += 1;
                 }
@@ -228,8 +228,6 @@ impl Engine {
         Ok(moved)
     }
 
-    /// Whether a payment method has a value to move to the active version, or details
-    /// sealed before they were bound to the record (which re-encryption binds).
     /// Whether a customer's personal data is under an old key version, or sealed before
     /// it was bound to the record's reference.
     fn customer_is_stale(state: &ProfileState, record: &CustomerRecord, active: u32) -> bool {
@@ -239,6 +237,8 @@ impl Engine {
             .is_some_and(|pii| is_stale(pii, active) || customer_binding::sealed_before_the_binding(state, record, pii))
     }
 
+    /// Whether a payment method has a value to move to the active version, or details
+    /// sealed before they were bound to the record (which re-encryption binds).
     fn pm_is_stale(state: &ProfileState, record: &PaymentMethodRecord, active: u32) -> bool {
         let token_stale = match &record.network_token {
             Some(StoredNetworkToken::Active { sealed_number, .. }) => is_stale(sealed_number, active),
@@ -249,6 +249,14 @@ impl Engine {
             || token_stale
             || record.fingerprint_version != active
             || card_binding::sealed_before_the_binding(state, record)
+    }
+
+    /// Whether a stored CVC (at `key`) is under an old key version, or sealed before it
+    /// was bound to its owner and expiry.
+    fn cvc_is_stale(state: &ProfileState, key: &[u8], record: &CvcRecord, active: u32) -> bool {
+        is_stale(&record.sealed, active)
+            || std::str::from_utf8(keys::last_part(key))
+                .is_ok_and(|pm| cvc_binding::sealed_before_the_binding(state, pm, record))
     }
 
     /// Re-seals the profile's API key HMAC key under the active version.

@@ -6,7 +6,6 @@
 
 use zeroize::Zeroizing;
 
-use crate::crypto::KeyPurpose;
 use crate::error::{Error, Result};
 use crate::model::audit::AuditAction;
 use crate::model::card::Cvc;
@@ -15,10 +14,10 @@ use crate::model::payment_method::RevealedCard;
 use crate::model::scope::Scope;
 use crate::store::records::CvcRecord;
 use crate::store::{Batch, Cf, keys};
-use crate::vault::card_binding;
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::scope::ProfileScope;
-use crate::vault::{contexts, views};
+use crate::vault::views;
+use crate::vault::{card_binding, cvc_binding};
 
 /// Turns opened bytes into a string without leaving an unzeroized copy behind.
 fn into_secret_string(bytes: Zeroizing<Vec<u8>>, what: &'static str) -> Result<String> {
@@ -64,7 +63,7 @@ impl ProfileScope {
         };
         let now = engine.now();
         let cvc = if stored.expires_at > now {
-            let plain = state.keys.open(KeyPurpose::Pan, &contexts::cvc(state.id(), id.as_str()), &stored.sealed)?;
+            let plain = cvc_binding::open_cvc(state, id.as_str(), &stored, now)?;
             Some(Cvc::from_checked_digits(into_secret_string(plain, "cvc")?))
         } else {
             None

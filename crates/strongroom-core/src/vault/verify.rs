@@ -11,9 +11,9 @@ use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyRe
 use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
 use crate::store::{Cf, KeyRange, keys, stored_id};
-use crate::vault::card_binding;
 use crate::vault::scope::Op;
 use crate::vault::{Vault, contexts, views};
+use crate::vault::{card_binding, cvc_binding};
 
 /// A key's readable tail (the part after the profile), for problem locations.
 fn location(cf: Cf, key: &[u8]) -> String {
@@ -255,7 +255,7 @@ impl Checker<'_> {
             let pm = keys::last_part(&key);
             let opened = codec::decode::<CvcRecord>(&value).ok().and_then(|c| {
                 let pm = std::str::from_utf8(pm).ok()?;
-                state.keys.open(KeyPurpose::Pan, &contexts::cvc(profile, pm), &c.sealed).ok()
+                cvc_binding::open_cvc(state, pm, &c, engine.now()).ok()
             });
             match opened {
                 Some(_) => self.report.values_opened += 1,
