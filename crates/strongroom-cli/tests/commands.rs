@@ -362,6 +362,22 @@ fn the_cvc_comes_from_stdin() {
     assert_eq!(updated["card_cvc_token_storage"]["is_stored"], true);
     let both = cli.run_with_stdin(&["pm", "update", "--profile", "pro_a", &pm, "--cvc", "1", "--cvc-stdin"], "321\n");
     assert_eq!(both.code, 2, "the flag and stdin together are a usage error: {}", both.stderr);
+
+    // A CVC piped without --cvc-stdin is not dropped: the create is refused, nothing stored.
+    let listed =
+        || cli.run(&["pm", "list", "--profile", "pro_a", "--customer", &customer]).json()["payment_methods"].clone();
+    let before = listed();
+    let extra = cli.run_with_stdin(&create, &format!("{}\n654\n", visa(54)));
+    assert_eq!(extra.code, 2, "{}", extra.stderr);
+    assert!(extra.stderr.contains("--cvc-stdin") && !extra.all().contains("654"), "{}", extra.stderr);
+    let extra = cli.run_with_stdin(&with_cvc, &format!("{}\n654\n655\n", visa(54)));
+    assert_eq!(extra.code, 2, "{}", extra.stderr);
+    let update = ["pm", "update", "--profile", "pro_a", &pm, "--cvc-stdin"];
+    assert_eq!(cli.run_with_stdin(&update, "321\n322\n").code, 2);
+    assert_eq!(listed(), before);
+    // Blank lines after the last one read are not input.
+    let created = cli.run_with_stdin(&with_cvc, &format!("{}\n987\n\n  \n", visa(55))).json();
+    assert_eq!(created["card_cvc_token_storage"]["is_stored"], true);
 }
 
 /// Output shown once (an API key's secret) that cannot be written is an error, not a

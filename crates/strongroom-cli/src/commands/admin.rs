@@ -165,6 +165,33 @@ fn stdin_line() -> Result<SecretString> {
     Ok(line.trim().into())
 }
 
+/// Refuses input past the lines a command read from stdin: a CVC piped after the card
+/// number without `--cvc-stdin` would otherwise be dropped, and the card stored without
+/// it. Only called once a command has read stdin (a script's loop may feed stdin to
+/// commands that do not), and never on a terminal, where the end of input would have to
+/// be typed. What it reads is zeroized: it may be a secret.
+fn nothing_more_on_stdin() -> Result<()> {
+    use std::io::{IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(());
+    }
+    let mut chunk = zeroize::Zeroizing::new([0u8; 256]);
+    let mut lock = stdin.lock();
+    loop {
+        let read = lock.read(&mut chunk[..]).map_err(|e| CliError::io("stdin", e))?;
+        if read == 0 {
+            return Ok(());
+        }
+        if !chunk[..read].iter().all(u8::is_ascii_whitespace) {
+            return Err(CliError::usage(
+                "stdin holds more lines than this command reads (the card number unless \
+                 --card-number is given, then the CVC with --cvc-stdin); nothing was stored",
+            ));
+        }
+    }
+}
+
 /// The card number from the flag, else the next line of stdin.
 fn card_number(flag: Option<String>) -> Result<SecretString> {
     match flag {
@@ -198,8 +225,12 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             volatile,
             network_token,
         } => {
+            let read_stdin = number.is_none() || cvc_stdin;
             let card_number = card_number(number)?;
             let card_cvc = cvc(cvc_flag, cvc_stdin)?;
+            if read_stdin {
+                nothing_more_on_stdin()?;
+            }
             let mut request = PaymentMethodCreate::card(
                 CustomerId::parse(&customer)?,
                 CardInput {
@@ -238,10 +269,14 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             exp_month,
             exp_year,
         } => {
+            let card_cvc = cvc(cvc_flag, cvc_stdin)?;
+            if cvc_stdin {
+                nothing_more_on_stdin()?;
+            }
             let update = PaymentMethodUpdate {
                 card_holder_name: secret(holder_name),
                 nick_name,
-                card_cvc: cvc(cvc_flag, cvc_stdin)?,
+                card_cvc,
                 card_exp_month: exp_month,
                 card_exp_year: exp_year,
             };
