@@ -380,6 +380,40 @@ fn the_cvc_comes_from_stdin() {
     assert_eq!(created["card_cvc_token_storage"]["is_stored"], true);
 }
 
+/// `verify` on a vault whose files were edited by someone holding no key (a card given other
+/// last four digits, its checksum computed again): it names the card that no longer opens,
+/// fails with the integrity error's exit code and prints no card data; once that card is
+/// deleted, the vault verifies clean.
+#[test]
+fn verify_names_a_card_edited_in_the_files() {
+    use strongroom_core::internals::{ClearFieldEdit, column_families, edit_payment_method_record};
+    let cli = Cli::new();
+    let customer = cli.customer("pro_a");
+    let edited = cli.card("pro_a", &customer, &visa(61))["payment_method_id"].as_str().unwrap().to_owned();
+    let kept = cli.card("pro_a", &customer, &visa(62))["payment_method_id"].as_str().unwrap().to_owned();
+    {
+        let db = rocksdb::DB::open_cf(&rocksdb::Options::default(), cli.vault(), column_families()).unwrap();
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let key = [b"pro_a\0".as_slice(), edited.as_bytes()].concat();
+        let stored = db.get_cf(pms, &key).unwrap().unwrap();
+        db.put_cf(pms, &key, edit_payment_method_record(&stored, ClearFieldEdit::Last4("0000".into())).unwrap())
+            .unwrap();
+    }
+    let run = cli.run(&["verify"]);
+    assert_eq!(run.code, 10, "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("HE_00"), "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{report}");
+    assert_eq!(problems[0]["location"], format!("payment_methods/{edited}"));
+    assert!(problems[0]["detail"].as_str().unwrap().starts_with("card details do not open"), "{report}");
+    assert!(!run.all().contains(&visa(61)), "no card number in the output");
+    cli.run(&["pm", "get", "--profile", "pro_a", &edited]).fails(10, "HE_00");
+    assert_eq!(cli.run(&["pm", "get", "--profile", "pro_a", &kept]).json()["payment_method_id"], kept.as_str());
+    cli.run(&["pm", "delete", "--profile", "pro_a", &edited]).json();
+    assert_eq!(cli.run(&["verify"]).json()["problems"], json!([]));
+}
+
 /// Output shown once (an API key's secret) that cannot be written is an error, not a
 /// silent success.
 #[test]

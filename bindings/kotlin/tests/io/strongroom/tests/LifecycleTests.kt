@@ -88,6 +88,41 @@ fun lifecycleTests() = Suite().apply {
         held.close()
         dir.deleteRecursively()
     }
+    test("master key rotation moves every profile; a profile shows its readable key versions") {
+        val dir = tempDir()
+        val path = dir.resolve("vault").path
+        val old = MASTER_KEY
+        val new = ByteArray(32) { (it + 1).toByte() }
+        val pmId = testVault(path, old).use { vault ->
+            vault.createProfile("pro_shop", "merchant_shop", null)
+            val scope = vault.profile("pro_shop")
+            val c = scope.createCustomer(CustomerCreate(name = "John"))
+            val pm = scope.createPaymentMethod(newCard(c.id, cvc = "123")).paymentMethod
+            assertEquals(listOf(1u), vault.getProfile("pro_shop").readableKeyVersions)
+            val rotated = vault.rotateProfileKey("pro_shop")
+            assertEquals(2u to listOf(1u, 2u), rotated.activeKeyVersion to rotated.readableKeyVersions)
+            vault.reencryptProfile("pro_shop")
+            assertEquals(listOf(2u), vault.getProfile("pro_shop").readableKeyVersions)
+            val stats = vault.profileStats("pro_shop")
+            assertEquals(Triple(1uL, 1uL, 1uL), Triple(stats.customers, stats.paymentMethods, stats.storedCvcs))
+            assertEquals(0uL, stats.unreadableRecords)
+            pm.id
+        }
+        val both = VaultOptions(listOf(MasterKeyEntry("k1", old), MasterKeyEntry("k2", new)), "k2", false)
+        Vault.open(path, both).use { vault ->
+            val reports = vault.rotateMasterKey()
+            assertEquals(1, reports.size)
+            assertTrue(reports[0].complete && reports[0].reencrypted >= 2uL, "$reports")
+            assertEquals(listOf(3u), vault.getProfile("pro_shop").readableKeyVersions)
+        }
+        // The old master key is no longer needed; with it alone the vault does not open.
+        openVault(path, new, "k2", syncWrites = false).use { vault ->
+            assertEquals(VISA, vault.profile("pro_shop").revealPaymentMethod(pmId).cardNumber())
+            assertEquals("123", vault.profile("pro_shop").takeCvc(pmId))
+        }
+        assertFailsWith<StrongroomException> { testVault(path, old) }
+        dir.deleteRecursively()
+    }
     test("a vault open elsewhere in the process is refused") {
         withVault { _, path ->
             assertEquals("storage", assertFailsWith<StrongroomException.Internal> { testVault(path) }.kind)
