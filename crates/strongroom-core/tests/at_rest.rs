@@ -385,8 +385,8 @@ fn a_fingerprint_index_pointed_at_another_card_is_an_integrity_error() {
 
 /// A stored CVC's expiry is in clear (the purge needs no key) and bound to the sealed CVC.
 /// Pushed a year later in the files, the CVC is not handed out past its time to live
-/// (PCI DSS 3.3.1): taking it is an integrity error, `verify` reports it, and deleting the
-/// card removes it.
+/// (PCI DSS 3.3.1): taking it is an integrity error, `verify` reports it, re-encryption after
+/// a key rotation stops on it as on an edited card, and deleting the card removes it.
 #[test]
 fn a_cvc_given_a_later_expiry_in_the_files_is_not_handed_out() {
     let mut t = open();
@@ -411,6 +411,12 @@ fn a_cvc_given_a_later_expiry_in_the_files_is_not_handed_out() {
     let report = t.vault.verify(&mut |_| {}).unwrap();
     let found: Vec<_> = report.problems.iter().map(|p| p.detail.as_str()).collect();
     assert_eq!(found, vec!["stored CVC does not open"], "{report:?}");
+    let profile = t.scope.profile_id().clone();
+    let mut keep_going = |_: &_| std::ops::ControlFlow::Continue(());
+    t.vault.rotate_profile_key(&profile).unwrap();
+    let err = t.vault.reencrypt_profile(&profile, Default::default(), &mut keep_going).unwrap_err();
+    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
     t.scope.delete_payment_method(&edited.id).unwrap();
+    assert!(t.vault.reencrypt_profile(&profile, Default::default(), &mut keep_going).unwrap().complete);
     assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
 }
