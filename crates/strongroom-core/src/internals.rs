@@ -183,11 +183,25 @@ pub fn edit_customer_record(bytes: &[u8], edit: CustomerEdit) -> Result<Vec<u8>>
     codec::encode(&record)
 }
 
-/// A stored CVC record with its expiry moved `later_ms` milliseconds later and its checksum
-/// computed again, as someone who can write the vault's files but holds no key could make it.
-pub fn edit_cvc_record_expiry(bytes: &[u8], later_ms: i64) -> Result<Vec<u8>> {
+/// A change to a stored CVC record (see [`edit_cvc_record`]).
+#[derive(Clone, Debug)]
+pub enum CvcEdit {
+    /// The expiry moved this many milliseconds later.
+    Later(i64),
+    /// Another owner.
+    Customer(CustomerId),
+}
+
+/// A stored CVC record with `edit` applied and its checksum computed again, as someone who
+/// can write the vault's files but holds no key could make it.
+pub fn edit_cvc_record(bytes: &[u8], edit: CvcEdit) -> Result<Vec<u8>> {
     let mut record: records::CvcRecord = codec::decode(bytes)?;
-    record.expires_at = Timestamp::from_millis(record.expires_at.as_millis().saturating_add(later_ms));
+    match edit {
+        CvcEdit::Later(ms) => {
+            record.expires_at = Timestamp::from_millis(record.expires_at.as_millis().saturating_add(ms));
+        }
+        CvcEdit::Customer(customer) => record.customer_id = customer,
+    }
     codec::encode(&record)
 }
 

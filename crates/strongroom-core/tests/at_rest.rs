@@ -383,40 +383,78 @@ fn a_fingerprint_index_pointed_at_another_card_is_an_integrity_error() {
     assert_eq!(t.scope.take_cvc(&second.id).unwrap().unwrap().expose(), "737", "its own CVC");
 }
 
-/// A stored CVC's expiry is in clear (the purge needs no key) and bound to the sealed CVC.
-/// Pushed a year later in the files, the CVC is not handed out past its time to live
-/// (PCI DSS 3.3.1): taking it is an integrity error, `verify` reports it, re-encryption after
-/// a key rotation stops on it as on an edited card, and deleting the card removes it.
+/// A stored CVC's expiry and owner are in clear (the purge needs no key) and bound to the
+/// sealed CVC. Edited in the files, no CVC is handed out past its time to live (PCI DSS
+/// 3.3.1): taking it is an integrity error and `verify` reports it. One whose expiry was
+/// pushed beyond any CVC TTL is deleted by the purge; one pushed less far stops
+/// re-encryption after a key rotation, as an edited card does, until it expires and is
+/// dropped.
 #[test]
-fn a_cvc_given_a_later_expiry_in_the_files_is_not_handed_out() {
+fn cvcs_edited_in_the_files_are_not_handed_out() {
+    use strongroom_core::internals::{CvcEdit, edit_cvc_record};
     let mut t = open();
     let customer = new_customer(&t.scope);
-    let edited = save_card(&t.scope, &customer.id, "4111111111111111");
+    let other = new_customer(&t.scope);
+    let year_later = save_card(&t.scope, &customer.id, "4111111111111111");
+    let hour_later = save_card(&t.scope, &customer.id, "4000056655665556");
+    let moved = save_card(&t.scope, &customer.id, "6011111111111117");
     let kept = save_card(&t.scope, &customer.id, "5555555555554444");
     t.vault.close();
     {
         let db = raw_db(t.path());
         let cvcs = db.cf_handle("cvc").unwrap();
-        let key = [b"pro_test\0".as_slice(), edited.id.as_str().as_bytes()].concat();
-        let stored = db.get_cf(cvcs, &key).unwrap().unwrap();
-        let year_ms = 365 * 24 * 3600 * 1000;
-        db.put_cf(cvcs, &key, strongroom_core::internals::edit_cvc_record_expiry(&stored, year_ms).unwrap()).unwrap();
+        let hour_ms = 3600 * 1000;
+        for (pm, edit) in [
+            (&year_later, CvcEdit::Later(365 * 24 * hour_ms)),
+            (&hour_later, CvcEdit::Later(hour_ms)),
+            (&moved, CvcEdit::Customer(other.id.clone())),
+        ] {
+            let key = [b"pro_test\0".as_slice(), pm.id.as_str().as_bytes()].concat();
+            let stored = db.get_cf(cvcs, &key).unwrap().unwrap();
+            db.put_cf(cvcs, &key, edit_cvc_record(&stored, edit).unwrap()).unwrap();
+        }
     }
     t.reopen();
     assert_eq!(t.scope.take_cvc(&kept.id).unwrap().unwrap().expose(), "737", "an untouched CVC is taken");
-    t.clock.advance(std::time::Duration::from_secs(25 * 3600));
-    let err = t.scope.take_cvc(&edited.id).unwrap_err();
-    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
-    assert_eq!(t.vault.purge_expired().unwrap().cvcs, 0, "its clear expiry says it is live");
-    let report = t.vault.verify(&mut |_| {}).unwrap();
-    let found: Vec<_> = report.problems.iter().map(|p| p.detail.as_str()).collect();
-    assert_eq!(found, vec!["stored CVC does not open"], "{report:?}");
+    t.clock.advance(std::time::Duration::from_secs(16 * 60)); // past the 15 minutes the CVCs had
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    for pm in [&year_later, &hour_later] {
+        integrity(t.scope.take_cvc(&pm.id).unwrap_err());
+    }
+    integrity(t.scope.take_cvc(&moved.id).unwrap_err());
+    let problems = |t: &TestVault| {
+        let report = t.vault.verify(&mut |_| {}).unwrap();
+        let mut found: Vec<_> = report.problems.into_iter().map(|p| (p.location, p.detail)).collect();
+        found.sort();
+        found
+    };
+    let at = |pm: &strongroom_core::PaymentMethod| format!("cvc/{}", pm.id);
+    let unopened = "stored CVC does not open".to_owned();
+    let mut expected = vec![
+        (at(&year_later), unopened.clone()),
+        (at(&hour_later), unopened.clone()),
+        (at(&moved), unopened.clone()),
+        (at(&moved), "CVC of another customer than its card".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(problems(&t), expected);
+
+    // Beyond any TTL: the purge deletes it, no key needed (and the moved one, whose clear
+    // expiry has passed, as any expired CVC).
+    assert_eq!(t.vault.purge_expired().unwrap().cvcs, 2);
+    assert_eq!(problems(&t), vec![(at(&hour_later), unopened)]);
+    // The one left stops re-encryption until its clear expiry passes, then is dropped.
     let profile = t.scope.profile_id().clone();
     let mut keep_going = |_: &_| std::ops::ControlFlow::Continue(());
     t.vault.rotate_profile_key(&profile).unwrap();
-    let err = t.vault.reencrypt_profile(&profile, Default::default(), &mut keep_going).unwrap_err();
-    assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
-    t.scope.delete_payment_method(&edited.id).unwrap();
+    integrity(t.vault.reencrypt_profile(&profile, Default::default(), &mut keep_going).unwrap_err());
+    t.clock.advance(std::time::Duration::from_secs(3600));
     assert!(t.vault.reencrypt_profile(&profile, Default::default(), &mut keep_going).unwrap().complete);
-    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    assert_eq!(problems(&t), vec![]);
+    for pm in [&year_later, &hour_later, &moved] {
+        assert!(t.scope.take_cvc(&pm.id).unwrap().is_none());
+        assert_eq!(t.scope.reveal_payment_method(&pm.id).unwrap().payment_method_id, pm.id, "the card is kept");
+    }
 }

@@ -10,6 +10,7 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
+use strongroom_core::internals::CvcEdit;
 
 use common::*;
 use strongroom_core::internals::ClearFieldEdit;
@@ -223,7 +224,8 @@ fn reencryption_binds_card_details_sealed_before_the_binding() {
         let cvcs = db.cf_handle("cvc").unwrap();
         let key = [b"pro_test\0".as_slice(), f.kept.as_str().as_bytes()].concat();
         let stored = db.get_cf(cvcs, &key).unwrap().unwrap();
-        db.put_cf(cvcs, &key, strongroom_core::internals::edit_cvc_record_expiry(&stored, 60_000).unwrap()).unwrap();
+        db.put_cf(cvcs, &key, strongroom_core::internals::edit_cvc_record(&stored, CvcEdit::Later(60_000)).unwrap())
+            .unwrap();
     }
     let vault = open_at(f.dir.path(), &clock);
     let err = vault.profile(&profile).unwrap().retrieve_payment_method(&f.kept).unwrap_err();

@@ -6,7 +6,9 @@
 //! no key could push a CVC's expiry into the future: `take_cvc` would hand it out past its
 //! time to live and the purge would keep it, against PCI DSS 3.3.1 (no CVC kept after
 //! authorization) and the profile's CVC TTL of at most 24 hours. Bound, an edited expiry
-//! or owner makes the CVC fail to open, an integrity error.
+//! or owner makes the CVC fail to open, an integrity error; and a clear expiry further ahead
+//! than any TTL allows makes the purge delete it (`must_be_gone`), which needs no key. An
+//! expiry edited within that day keeps the CVC on disk, unopenable, until it passes.
 //!
 //! CVCs sealed before the binding (by builds up to commit 90f9449) open under their unbound
 //! context only while their expiry is at most the longest CVC TTL ahead of the vault's
@@ -68,6 +70,14 @@ fn cvc_contexts<'a>(state: &'a ProfileState, pm: &'a str, binding: &'a [u8]) -> 
 /// the longest CVC TTL.
 fn unbound_may_open(record: &CvcRecord, now: Timestamp) -> bool {
     record.expires_at <= now.saturating_add(ProfileSettings::MAX_CVC_TTL)
+}
+
+/// Whether a stored CVC must be gone at `now`: it has expired, or its clear expiry lies
+/// further ahead than any CVC TTL allows, which only an edit of the files makes. The purge
+/// deletes both and re-encryption drops them rather than sealing them again; neither
+/// needs a key to tell.
+pub(crate) fn must_be_gone(record: &CvcRecord, now: Timestamp) -> bool {
+    record.expires_at <= now || !unbound_may_open(record, now)
 }
 
 /// Seals the CVC of payment method `pm` (PAN key), bound to its owner and expiry.
@@ -187,6 +197,17 @@ mod tests {
         assert_eq!(open_cvc(&state, PM, &resealed, now()).unwrap().as_slice(), b"4567");
         let edited = CvcRecord { expires_at: record.expires_at.saturating_add(Duration::from_secs(60)), ..resealed };
         assert!(is_integrity(open_cvc(&state, PM, &edited, now())));
+    }
+
+    #[test]
+    fn cvcs_past_their_time_or_beyond_any_ttl_must_be_gone() {
+        let state = profile_state("pro_a", 1);
+        let at = |ms: i64| stored(&state, Timestamp::from_millis(now().as_millis() + ms), b"123");
+        let day = i64::try_from(ProfileSettings::MAX_CVC_TTL.as_millis()).unwrap();
+        assert!(must_be_gone(&at(0), now()), "expired");
+        assert!(!must_be_gone(&at(1), now()));
+        assert!(!must_be_gone(&at(day), now()), "the longest TTL");
+        assert!(must_be_gone(&at(day + 1), now()), "beyond any TTL");
     }
 
     proptest! {

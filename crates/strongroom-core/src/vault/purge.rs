@@ -8,6 +8,7 @@ use crate::store::records::{CvcRecord, PaymentMethodRecord};
 use crate::store::{Batch, Cf, KeyRange, keys};
 use crate::vault::Vault;
 use crate::vault::customers::lock_customer;
+use crate::vault::cvc_binding;
 use crate::vault::payment_methods::purge_if_expired;
 use crate::vault::scope::Op;
 use crate::vault::unreadable::readable;
@@ -97,7 +98,7 @@ fn purge_cvcs(op: &Op, unreadable: &mut u64) -> Result<u64> {
         range.start = [last.as_slice(), &[0]].concat();
         for (key, value) in &entries {
             let Some(stored) = readable(codec::decode::<CvcRecord>(value), unreadable)? else { continue };
-            if stored.expires_at <= engine.now()
+            if cvc_binding::must_be_gone(&stored, engine.now())
                 && readable(delete_cvc_if_expired(op, key, &stored.customer_id), unreadable)? == Some(true)
             {
                 purged += 1;
@@ -111,11 +112,12 @@ fn purge_cvcs(op: &Op, unreadable: &mut u64) -> Result<u64> {
 }
 
 /// CVC expiry is not audited one by one (it is not an action on card data); the stored
-/// payment method already reports the CVC as gone once its time passed.
+/// payment method already reports the CVC as gone once its time passed. A CVC whose clear
+/// expiry lies beyond any CVC TTL (edited in the files) is deleted too.
 fn delete_cvc_if_expired(op: &Op, key: &[u8], customer: &CustomerId) -> Result<bool> {
     let _guard = lock_customer(&op.engine, op.profile(), customer.as_str());
     match op.engine.get_record::<CvcRecord>(Cf::Cvc, key)? {
-        Some(stored) if stored.expires_at <= op.engine.now() => {
+        Some(stored) if cvc_binding::must_be_gone(&stored, op.engine.now()) => {
             let mut batch = Batch::default();
             batch.delete(Cf::Cvc, key.to_vec());
             op.commit(batch, Vec::new())?;

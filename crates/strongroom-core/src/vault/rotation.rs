@@ -174,6 +174,11 @@ impl Engine {
                     if !Self::cvc_is_stale(state, &key, &record, active) {
                         continue;
                     }
+                    if cvc_binding::must_be_gone(&record, self.now()) {
+                        // Expired, or beyond any TTL: dropped as the purge would, not sealed again.
+                        batch.delete(Cf::Cvc, key);
+                        continue;
+                    }
                     let pm = std::str::from_utf8(keys::last_part(&key)).map_err(|_| Error::integrity("cvc key"))?;
                     record.sealed = cvc_binding::reseal_cvc(state, pm, &record, self.now())?;
                     batch.put(Cf::Cvc, key, codec::encode(&record)?);

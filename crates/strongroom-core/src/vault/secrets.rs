@@ -61,6 +61,11 @@ impl ProfileScope {
         let Some(stored) = engine.get_record::<CvcRecord>(Cf::Cvc, &cvc_key)? else {
             return Ok(None);
         };
+        // The lock held is the card's customer's; the purge and re-encryption take the
+        // CVC record's. Records edited to differ would not exclude each other.
+        if stored.customer_id != record.customer_id {
+            return Err(Error::integrity("cvc owner"));
+        }
         let now = engine.now();
         let cvc = if stored.expires_at > now {
             let plain = cvc_binding::open_cvc(state, id.as_str(), &stored, now)?;

@@ -253,16 +253,23 @@ impl Checker<'_> {
         for (key, value) in cvc_entries {
             self.checked();
             let pm = keys::last_part(&key);
-            let opened = codec::decode::<CvcRecord>(&value).ok().and_then(|c| {
+            let stored = codec::decode::<CvcRecord>(&value).ok();
+            let opened = stored.as_ref().and_then(|c| {
                 let pm = std::str::from_utf8(pm).ok()?;
-                cvc_binding::open_cvc(state, pm, &c, engine.now()).ok()
+                cvc_binding::open_cvc(state, pm, c, engine.now()).ok()
             });
             match opened {
                 Some(_) => self.report.values_opened += 1,
                 None => self.problem(ProblemKind::UnreadableValue, Cf::Cvc, &key, "stored CVC does not open"),
             }
-            if pm_of(pm).is_none() && !unreadable(pm) {
-                self.problem(ProblemKind::OrphanIndexEntry, Cf::Cvc, &key, "CVC of no payment method");
+            match (pm_of(pm), &stored) {
+                (None, _) if !unreadable(pm) => {
+                    self.problem(ProblemKind::OrphanIndexEntry, Cf::Cvc, &key, "CVC of no payment method");
+                }
+                (Some(card), Some(cvc)) if card.customer_id != cvc.customer_id => {
+                    self.problem(ProblemKind::OrphanIndexEntry, Cf::Cvc, &key, "CVC of another customer than its card");
+                }
+                _ => {}
             }
         }
 
