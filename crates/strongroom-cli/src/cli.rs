@@ -204,7 +204,7 @@ pub enum PmCommand {
         #[arg(long, conflicts_with = "cvc_stdin")]
         cvc: Option<String>,
         /// Read the CVC from stdin: the line after the card number when that comes from
-        /// stdin too, else the first line.
+        /// stdin too, else the first line. More lines on stdin are a usage error (exit 2).
         #[arg(long)]
         cvc_stdin: bool,
         #[arg(long)]
@@ -239,7 +239,7 @@ pub enum PmCommand {
         /// --cvc-stdin.
         #[arg(long, conflicts_with = "cvc_stdin")]
         cvc: Option<String>,
-        /// Read the new CVC from stdin (one line).
+        /// Read the new CVC from stdin (one line; more are a usage error, exit 2).
         #[arg(long)]
         cvc_stdin: bool,
         #[arg(long)]

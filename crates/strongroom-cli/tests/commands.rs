@@ -378,6 +378,25 @@ fn the_cvc_comes_from_stdin() {
     // Blank lines after the last one read are not input.
     let created = cli.run_with_stdin(&with_cvc, &format!("{}\n987\n\n  \n", visa(55))).json();
     assert_eq!(created["card_cvc_token_storage"]["is_stored"], true);
+
+    // A writer that sends its lines and keeps its end open is not waited for.
+    let mut child = cli
+        .command(&with_cvc)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut writer, format!("{}\n987\n", visa(56)).as_bytes()).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        assert!(std::time::Instant::now() < deadline, "the command waited for stdin to close");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let created = Run::from(child.wait_with_output().unwrap()).json();
+    assert_eq!(created["card_cvc_token_storage"]["is_stored"], true);
+    drop(writer);
 }
 
 /// `verify` on a vault whose files were edited by someone holding no key (a card given other

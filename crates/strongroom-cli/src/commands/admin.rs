@@ -165,50 +165,85 @@ fn stdin_line() -> Result<SecretString> {
     Ok(line.trim().into())
 }
 
+/// What `pm create` and `pm update` take from stdin (card number, CVC), read before the
+/// vault is opened, so that a writer slow to send them holds no lock on the vault.
+#[derive(Default)]
+struct Piped {
+    card_number: Option<SecretString>,
+    cvc: Option<SecretString>,
+}
+
+impl Piped {
+    fn read(command: &PmCommand) -> Result<Self> {
+        let (number, cvc) = match command {
+            PmCommand::Create { card_number, cvc_stdin, .. } => (card_number.is_none(), *cvc_stdin),
+            PmCommand::Update { cvc_stdin, .. } => (false, *cvc_stdin),
+            _ => (false, false),
+        };
+        if !number && !cvc {
+            return Ok(Self::default());
+        }
+        let card_number = if number { Some(stdin_line()?) } else { None };
+        let cvc = if cvc { Some(stdin_line()?) } else { None };
+        nothing_more_on_stdin(number)?;
+        Ok(Self { card_number, cvc })
+    }
+}
+
+/// How long piped input past the lines read may take to show up, or its end to.
+const STDIN_SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Refuses input past the lines a command read from stdin: a CVC piped after the card
 /// number without `--cvc-stdin` would otherwise be dropped, and the card stored without
 /// it. Only called once a command has read stdin (a script's loop may feed stdin to
 /// commands that do not), and never on a terminal, where the end of input would have to
-/// be typed. What it reads is zeroized: it may be a secret.
-fn nothing_more_on_stdin() -> Result<()> {
-    use std::io::{IsTerminal, Read};
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
+/// be typed. A writer that keeps its end open sends nothing more within `STDIN_SETTLE`:
+/// the command then goes on (what it would send later is not looked at).
+fn nothing_more_on_stdin(read_card_number: bool) -> Result<()> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
         return Ok(());
     }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(rest_of_stdin_is_blank());
+    });
+    let blank = match receiver.recv_timeout(STDIN_SETTLE) {
+        Ok(blank) => blank.map_err(|e| CliError::io("stdin", e))?,
+        Err(_) => return Ok(()),
+    };
+    match (blank, read_card_number) {
+        (true, _) => Ok(()),
+        (false, true) => Err(CliError::usage(
+            "stdin holds more lines than this command reads (the card number, then the CVC with \
+             --cvc-stdin); nothing was stored",
+        )),
+        (false, false) => Err(CliError::usage(
+            "stdin holds more lines than this command reads (the CVC, one line, with --cvc-stdin); \
+             nothing was stored",
+        )),
+    }
+}
+
+/// Reads stdin to its end or to its first non-blank byte. What it reads is zeroized: it may
+/// be a secret.
+fn rest_of_stdin_is_blank() -> std::io::Result<bool> {
+    use std::io::Read;
     let mut chunk = zeroize::Zeroizing::new([0u8; 256]);
-    let mut lock = stdin.lock();
+    let mut lock = std::io::stdin().lock();
     loop {
-        let read = lock.read(&mut chunk[..]).map_err(|e| CliError::io("stdin", e))?;
-        if read == 0 {
-            return Ok(());
-        }
-        if !chunk[..read].iter().all(u8::is_ascii_whitespace) {
-            return Err(CliError::usage(
-                "stdin holds more lines than this command reads (the card number unless \
-                 --card-number is given, then the CVC with --cvc-stdin); nothing was stored",
-            ));
+        match lock.read(&mut chunk[..]) {
+            Ok(0) => return Ok(true),
+            Ok(read) if chunk[..read].iter().all(u8::is_ascii_whitespace) => {}
+            Ok(_) => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-}
-
-/// The card number from the flag, else the next line of stdin.
-fn card_number(flag: Option<String>) -> Result<SecretString> {
-    match flag {
-        Some(number) => Ok(number.into()),
-        None => stdin_line(),
-    }
-}
-
-/// The CVC from the flag, or the next line of stdin with `--cvc-stdin`.
-fn cvc(flag: Option<String>, from_stdin: bool) -> Result<Option<SecretString>> {
-    if from_stdin {
-        return stdin_line().map(Some);
-    }
-    Ok(secret(flag))
 }
 
 pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
+    let mut piped = Piped::read(&command)?;
     let ctx = Context::open(global)?;
     match command {
         PmCommand::Create {
@@ -225,12 +260,11 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             volatile,
             network_token,
         } => {
-            let read_stdin = number.is_none() || cvc_stdin;
-            let card_number = card_number(number)?;
-            let card_cvc = cvc(cvc_flag, cvc_stdin)?;
-            if read_stdin {
-                nothing_more_on_stdin()?;
-            }
+            let card_number = match number {
+                Some(number) => number.into(),
+                None => piped.card_number.take().unwrap_or_else(|| "".into()),
+            };
+            let card_cvc = if cvc_stdin { piped.cvc.take() } else { secret(cvc_flag) };
             let mut request = PaymentMethodCreate::card(
                 CustomerId::parse(&customer)?,
                 CardInput {
@@ -269,10 +303,7 @@ pub fn payment_method(global: &Global, command: PmCommand) -> Result<()> {
             exp_month,
             exp_year,
         } => {
-            let card_cvc = cvc(cvc_flag, cvc_stdin)?;
-            if cvc_stdin {
-                nothing_more_on_stdin()?;
-            }
+            let card_cvc = if cvc_stdin { piped.cvc.take() } else { secret(cvc_flag) };
             let update = PaymentMethodUpdate {
                 card_holder_name: secret(holder_name),
                 nick_name,
