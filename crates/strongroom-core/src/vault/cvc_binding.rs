@@ -73,7 +73,8 @@ fn unbound_may_open(record: &CvcRecord, now: Timestamp) -> bool {
 }
 
 /// Whether a stored CVC must be gone at `now`: it has expired, or its clear expiry lies
-/// further ahead than any CVC TTL allows, which only an edit of the files makes. The purge
+/// further ahead than any CVC TTL allows, which only an edit of the files makes (or the
+/// host's clock set back by more than a day, when losing the CVC is the safe side). The purge
 /// deletes both and re-encryption drops them rather than sealing them again; neither
 /// needs a key to tell.
 pub(crate) fn must_be_gone(record: &CvcRecord, now: Timestamp) -> bool {
