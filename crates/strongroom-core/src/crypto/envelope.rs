@@ -38,7 +38,8 @@ pub struct SealContext<'a> {
     /// The field within the record: `pii`, `pan`, `details`, …
     pub field: &'static str,
     /// Clear fields of the record the value is bound to, encoded (a card's details and its
-    /// network token number, `vault/card_binding.rs`); empty for every other value.
+    /// network token number, a customer's personal data, a stored CVC: `vault/*_binding.rs`);
+    /// empty for every other value.
     pub bound: &'a [u8],
 }
 

@@ -118,14 +118,33 @@ pub(crate) struct Contexts<'a> {
     pub(crate) unbound: SealContext<'a>,
 }
 
-impl Contexts<'_> {
+impl<'a> Contexts<'a> {
+    /// The contexts of a value whose context before the binding is `unbound`, bound to the
+    /// encoded fields `binding`.
+    pub(crate) fn new(purpose: KeyPurpose, unbound: SealContext<'a>, binding: &'a [u8]) -> Self {
+        Self { purpose, bound: SealContext { bound: binding, ..unbound }, unbound }
+    }
+
     pub(crate) fn seal(&self, state: &ProfileState, plaintext: &[u8]) -> Result<Vec<u8>> {
         state.keys.seal(self.purpose, &self.bound, plaintext)
     }
 
     /// Opens a value sealed bound, or sealed before the binding.
     pub(crate) fn open(&self, state: &ProfileState, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        self.open_allowing_unbound(state, sealed, true)
+    }
+
+    /// Opens a value sealed bound, or sealed before the binding when `unbound_allowed`.
+    pub(crate) fn open_allowing_unbound(
+        &self,
+        state: &ProfileState,
+        sealed: &[u8],
+        unbound_allowed: bool,
+    ) -> Result<Zeroizing<Vec<u8>>> {
         state.keys.open(self.purpose, &self.bound, sealed).or_else(|error| {
+            if !unbound_allowed {
+                return Err(error);
+            }
             // Only values sealed before the binding open here: a bound value cannot.
             state.keys.open(self.purpose, &self.unbound, sealed).map_err(|_| error)
         })
@@ -143,12 +162,7 @@ fn details_contexts<'a>(
     record: &'a PaymentMethodRecord,
     binding: &'a Binding,
 ) -> Contexts<'a> {
-    let (profile, id) = (state.id(), record.id.as_str());
-    Contexts {
-        purpose: KeyPurpose::Data,
-        bound: contexts::card_details_bound(profile, id, binding.as_bytes()),
-        unbound: contexts::card_details(profile, id),
-    }
+    Contexts::new(KeyPurpose::Data, contexts::card_details(state.id(), record.id.as_str()), binding.as_bytes())
 }
 
 /// Seals a card's details for `record`, bound to its clear fields as they are now: a
@@ -184,12 +198,7 @@ pub(crate) struct TokenFields<'a> {
 }
 
 fn token_contexts<'a>(state: &'a ProfileState, pm: &'a str, binding: &'a Binding) -> Contexts<'a> {
-    let profile = state.id();
-    Contexts {
-        purpose: KeyPurpose::Pan,
-        bound: contexts::network_token_number_bound(profile, pm, binding.as_bytes()),
-        unbound: contexts::network_token_number(profile, pm),
-    }
+    Contexts::new(KeyPurpose::Pan, contexts::network_token_number(state.id(), pm), binding.as_bytes())
 }
 
 /// A stored token's sealed number and its clear fields.

@@ -6,19 +6,8 @@ pub(crate) fn customer_pii<'a>(profile: &'a str, customer: &'a str) -> SealConte
     SealContext { profile_id: profile, record_kind: "customer", record_id: customer, field: "pii", bound: &[] }
 }
 
-/// A customer's personal data bound to its record's merchant reference
-/// (`vault/customer_binding.rs`).
-pub(crate) fn customer_pii_bound<'a>(profile: &'a str, customer: &'a str, bound: &'a [u8]) -> SealContext<'a> {
-    SealContext { bound, ..customer_pii(profile, customer) }
-}
-
 pub(crate) fn card_details<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "payment_method", record_id: pm, field: "details", bound: &[] }
-}
-
-/// A card's details bound to clear fields of its record (`vault/card_binding.rs`).
-pub(crate) fn card_details_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
-    SealContext { bound, ..card_details(profile, pm) }
 }
 
 pub(crate) fn card_number<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
@@ -35,18 +24,8 @@ pub(crate) fn network_token_number<'a>(profile: &'a str, pm: &'a str) -> SealCon
     }
 }
 
-/// A network token's number bound to its clear fields (`vault/card_binding.rs`).
-pub(crate) fn network_token_number_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
-    SealContext { bound, ..network_token_number(profile, pm) }
-}
-
 pub(crate) fn cvc<'a>(profile: &'a str, pm: &'a str) -> SealContext<'a> {
     SealContext { profile_id: profile, record_kind: "cvc", record_id: pm, field: "cvc", bound: &[] }
-}
-
-/// A stored CVC bound to its record's owner and expiry (`vault/cvc_binding.rs`).
-pub(crate) fn cvc_bound<'a>(profile: &'a str, pm: &'a str, bound: &'a [u8]) -> SealContext<'a> {
-    SealContext { bound, ..cvc(profile, pm) }
 }
 
 pub(crate) fn audit_event<'a>(profile: &'a str, seq: &'a str) -> SealContext<'a> {

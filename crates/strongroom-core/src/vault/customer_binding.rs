@@ -33,12 +33,7 @@ fn binding(reference: Option<&str>) -> Result<Vec<u8>> {
 }
 
 fn pii_contexts<'a>(state: &'a ProfileState, customer: &'a str, binding: &'a [u8]) -> Contexts<'a> {
-    let profile = state.id();
-    Contexts {
-        purpose: KeyPurpose::Data,
-        bound: contexts::customer_pii_bound(profile, customer, binding),
-        unbound: contexts::customer_pii(profile, customer),
-    }
+    Contexts::new(KeyPurpose::Data, contexts::customer_pii(state.id(), customer), binding)
 }
 
 /// Seals customer `id`'s personal data, bound to its merchant reference.

@@ -58,12 +58,7 @@ impl Binding {
 }
 
 fn cvc_contexts<'a>(state: &'a ProfileState, pm: &'a str, binding: &'a [u8]) -> Contexts<'a> {
-    let profile = state.id();
-    Contexts {
-        purpose: KeyPurpose::Pan,
-        bound: contexts::cvc_bound(profile, pm, binding),
-        unbound: contexts::cvc(profile, pm),
-    }
+    Contexts::new(KeyPurpose::Pan, contexts::cvc(state.id(), pm), binding)
 }
 
 /// Whether a CVC sealed before the binding may open: its expiry is no further ahead than
@@ -101,14 +96,11 @@ pub(crate) fn open_cvc(
     now: Timestamp,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let binding = Binding::new(&record.customer_id, record.expires_at)?;
-    let contexts = cvc_contexts(state, pm, binding.as_bytes());
-    state.keys.open(contexts.purpose, &contexts.bound, &record.sealed).or_else(|error| {
-        if !unbound_may_open(record, now) {
-            return Err(error);
-        }
-        // Only CVCs sealed before the binding open here: a bound one cannot.
-        state.keys.open(contexts.purpose, &contexts.unbound, &record.sealed).map_err(|_| error)
-    })
+    cvc_contexts(state, pm, binding.as_bytes()).open_allowing_unbound(
+        state,
+        &record.sealed,
+        unbound_may_open(record, now),
+    )
 }
 
 /// The CVC sealed again under the active key version, and bound (re-encryption).

@@ -174,13 +174,14 @@ impl Engine {
                     if !Self::cvc_is_stale(state, &key, &record, active) {
                         continue;
                     }
-                    if cvc_binding::must_be_gone(&record, self.now()) {
+                    let now = self.now();
+                    if cvc_binding::must_be_gone(&record, now) {
                         // Expired, or beyond any TTL: dropped as the purge would, not sealed again.
                         batch.delete(Cf::Cvc, key);
                         continue;
                     }
                     let pm = std::str::from_utf8(keys::last_part(&key)).map_err(|_| Error::integrity("cvc key"))?;
-                    record.sealed = cvc_binding::reseal_cvc(state, pm, &record, self.now())?;
+                    record.sealed = cvc_binding::reseal_cvc(state, pm, &record, now)?;
                     batch.put(Cf::Cvc, key, codec::encode(&record)?);
                     moved += 1;
                 }

@@ -16,8 +16,7 @@ use crate::store::records::CvcRecord;
 use crate::store::{Batch, Cf, keys};
 use crate::vault::payment_methods::{lock_live, put_record};
 use crate::vault::scope::ProfileScope;
-use crate::vault::views;
-use crate::vault::{card_binding, cvc_binding};
+use crate::vault::{card_binding, cvc_binding, views};
 
 /// Turns opened bytes into a string without leaving an unzeroized copy behind.
 fn into_secret_string(bytes: Zeroizing<Vec<u8>>, what: &'static str) -> Result<String> {
