@@ -140,6 +140,14 @@ pub enum ClearFieldEdit {
     Last4(String),
     /// Another provider reference for the card's network token.
     TokenRef(String),
+    /// Another keyed fingerprint (e.g. another card's, read with [`stored_fingerprint`]).
+    Fingerprint([u8; 32]),
+}
+
+/// The keyed fingerprint a stored payment method record keeps in clear.
+pub fn stored_fingerprint(bytes: &[u8]) -> Result<[u8; 32]> {
+    let record: PaymentMethodRecord = codec::decode(bytes)?;
+    Ok(record.fingerprint.0)
 }
 
 /// A stored payment method record with a clear field changed and its checksum computed
@@ -159,6 +167,7 @@ pub fn edit_payment_method_record(bytes: &[u8], edit: ClearFieldEdit) -> Result<
                 *token_ref = new_ref;
             }
         }
+        ClearFieldEdit::Fingerprint(fingerprint) => record.fingerprint = crate::crypto::Fingerprint(fingerprint),
     }
     codec::encode(&record)
 }

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use strongroom_core::internals::ClearFieldEdit;
-use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate, StorageType};
+use strongroom_core::{CustomerCreate, PageRequest, PaymentMethodCreate, ProfileSettings, StorageType};
 
 /// A Luhn-valid 15-digit American Express number derived from `n`.
 fn amex(n: u64) -> String {
@@ -381,6 +381,66 @@ fn a_fingerprint_index_pointed_at_another_card_is_an_integrity_error() {
     assert_eq!(t.scope.retrieve_payment_method(&second.id).unwrap(), second, "the other card is untouched");
     assert_eq!(t.scope.retrieve_payment_method(&first.id).unwrap(), first);
     assert_eq!(t.scope.take_cvc(&second.id).unwrap().unwrap().expose(), "737", "its own CVC");
+}
+
+/// A payment method's keyed fingerprint is in clear and not bound to its sealed values.
+/// Edited to another card's of the same customer, it is never shown as the card's (where
+/// the profile exposes fingerprints, a retrieve or list checks it against the card number:
+/// an integrity error), `verify` reports it, and deleting the card leaves the other card's
+/// fingerprint index entry in place, so that card's duplicates are still found.
+#[test]
+fn a_fingerprint_edited_in_the_files_is_not_shown_nor_trusted_by_a_delete() {
+    use strongroom_core::internals::stored_fingerprint;
+    let mut t = open();
+    let settings = ProfileSettings { expose_card_fingerprint: true, ..Default::default() };
+    t.vault.update_profile_settings(t.scope.profile_id(), settings).unwrap();
+    let customer = new_customer(&t.scope);
+    let edited = save_card(&t.scope, &customer.id, "4111111111111111");
+    let other = save_card(&t.scope, &customer.id, "5555555555554444");
+    assert_ne!(edited.card.card_fingerprint, other.card.card_fingerprint);
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let key = |id: &str| [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+        let others = stored_fingerprint(&db.get_cf(pms, key(other.id.as_str())).unwrap().unwrap()).unwrap();
+        rewrite_payment_method(&db, edited.id.as_str(), ClearFieldEdit::Fingerprint(others));
+    }
+    t.reopen();
+
+    let integrity = |err: strongroom_core::Error| {
+        assert_eq!((err.code(), err.internal_kind()), ("HE_00", Some("integrity")), "{err}");
+    };
+    integrity(t.scope.retrieve_payment_method(&edited.id).unwrap_err());
+    integrity(t.scope.list_payment_methods(&customer.id, &PageRequest::default()).unwrap_err());
+    assert_eq!(t.scope.retrieve_payment_method(&other.id).unwrap(), other, "the other card is untouched");
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    let flagged: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.detail.starts_with("card fingerprint is not its card number's"))
+        .map(|p| p.location.as_str())
+        .collect();
+    assert_eq!(flagged, [format!("payment_methods/{}", edited.id)], "{report:?}");
+
+    // The delete removes the card, not the other card's fingerprint entry: the other card
+    // saved again is still found as the duplicate.
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    let again = t.scope.create_payment_method(PaymentMethodCreate::card(customer.id.clone(), card("5555555555554444")));
+    let again = again.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.payment_method.id, other.id);
+    // The deleted card's own entry is left, naming a card that is gone: `verify` reports it,
+    // and saving that card again removes it and makes a new payment method.
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert!(report.problems[0].detail.starts_with("points to no payment method"), "{report:?}");
+    let saved = t.scope.create_payment_method(PaymentMethodCreate::card(customer.id.clone(), card("4111111111111111")));
+    let saved = saved.unwrap();
+    assert!(!saved.duplicate);
+    assert_ne!(saved.payment_method.id, edited.id);
+    assert_eq!(saved.payment_method.card.card_fingerprint, edited.card.card_fingerprint);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
 }
 
 /// A stored CVC's expiry and owner are in clear (the purge needs no key) and bound to the

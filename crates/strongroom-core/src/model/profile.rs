@@ -15,7 +15,9 @@ pub struct ProfileSettings {
     pub volatile_ttl: Duration,
     /// Whether retrieve and list show the card fingerprint (default off). It is keyed by
     /// the profile's key version (PCI DSS 3.5.1.1: a keyed hash), so it changes when the
-    /// profile's keys rotate: compare fingerprints shown under the same version.
+    /// profile's keys rotate: compare fingerprints shown under the same version. Shown, a
+    /// fingerprint is first checked against the card number (opened for it and wiped), so a
+    /// retrieve or list then opens the card number too.
     pub expose_card_fingerprint: bool,
 }
 

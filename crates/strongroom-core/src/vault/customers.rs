@@ -227,7 +227,7 @@ impl ProfileScope {
                 return Err(Error::integrity("payment method index"));
             }
             card_binding::open_details(state, &pm)?;
-            delete_payment_method_writes(&mut batch, state.id(), &pm);
+            delete_payment_method_writes(engine, &mut batch, state.id(), &pm)?;
             events.push(self.event(AuditAction::PaymentMethodDeleted, &pm.id));
             removed.push(pm);
         }

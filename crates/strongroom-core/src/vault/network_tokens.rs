@@ -147,7 +147,7 @@ impl ProfileScope {
             // Someone else's call stored one meanwhile: keep it (ours, if the provider
             // issued the same reference again, is that one).
             *kept = outcome.as_ref().is_ok_and(|token| token.token_ref == existing);
-            return Ok(views::payment_method(state, record, details, now));
+            return views::payment_method(state, record, details, now);
         }
         let mut stored = false;
         let event = match outcome {
@@ -211,7 +211,7 @@ impl ProfileScope {
         put_record(&mut batch, state.id(), &record)?;
         op.commit(batch, vec![event])?;
         *kept = stored;
-        Ok(views::payment_method(state, record, details, now))
+        views::payment_method(state, record, details, now)
     }
 
     /// Provisions a network token for a payment method that has none (or whose earlier
@@ -225,7 +225,7 @@ impl ProfileScope {
             let (_guard, record) = lock_live(&op, id)?;
             let details = card_binding::open_details(state, &record)?;
             if active_ref(&record).is_some() {
-                return Ok(views::payment_method(state, record, details, op.engine.now()));
+                return views::payment_method(state, record, details, op.engine.now());
             }
             TokenRequest {
                 number: views::open_card_number(state, &record)?,

@@ -60,15 +60,45 @@ fn is_expired(record: &PaymentMethodRecord, now: Timestamp) -> bool {
 }
 
 /// Adds to `batch` the removal of a payment method and everything that points to it.
-pub(crate) fn delete_payment_method_writes(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) {
+pub(crate) fn delete_payment_method_writes(
+    engine: &Engine,
+    batch: &mut Batch,
+    profile: &str,
+    record: &PaymentMethodRecord,
+) -> Result<()> {
     let (pm, customer) = (record.id.as_str(), record.customer_id.as_str());
     batch.delete(Cf::PaymentMethods, keys::record(profile, pm));
     batch.delete(Cf::PmByCustomer, keys::pm_by_customer(profile, customer, pm));
-    batch.delete(Cf::Fingerprints, keys::fingerprint(profile, customer, &record.fingerprint));
+    delete_fingerprint_entry(engine, batch, profile, record)?;
     batch.delete(Cf::Cvc, keys::record(profile, pm));
     if let Some(expires_at) = record.expires_at {
         batch.delete(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm));
     }
+    Ok(())
+}
+
+/// Adds to `batch` the removal of the fingerprint index entry `record`'s fingerprint names,
+/// if that entry names `record`. The fingerprint is kept in clear and is not bound to the
+/// sealed details (a retrieve would pay for it), so an edited one can name the entry of
+/// another card of the same customer, which must stay: that card's duplicates are found by
+/// it. An entry left behind names a payment method that is gone, which the next create of
+/// its card removes and `verify` reports.
+pub(crate) fn delete_fingerprint_entry(
+    engine: &Engine,
+    batch: &mut Batch,
+    profile: &str,
+    record: &PaymentMethodRecord,
+) -> Result<()> {
+    let key = keys::fingerprint(profile, record.customer_id.as_str(), &record.fingerprint);
+    let Some(value) = engine.store.get(Cf::Fingerprints, &key)? else {
+        return Ok(());
+    };
+    // An entry that does not decode names no card this delete may speak for: it stays for
+    // `verify` to report.
+    if stored_id::from_index_value(&value, "fingerprint index").ok().as_deref() == Some(record.id.as_str()) {
+        batch.delete(Cf::Fingerprints, key);
+    }
+    Ok(())
 }
 
 pub(crate) fn put_record(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> Result<()> {
@@ -88,9 +118,9 @@ fn load(engine: &Engine, state: &ProfileState, id: &str) -> Result<Option<Box<Pa
 }
 
 /// The writes and audit event that remove an expired payment method.
-fn expire(batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> PendingEvent {
-    delete_payment_method_writes(batch, profile, record);
-    PendingEvent::success(AuditActor::Internal, AuditAction::PaymentMethodExpired, Some(record.id.to_string()))
+fn expire(engine: &Engine, batch: &mut Batch, profile: &str, record: &PaymentMethodRecord) -> Result<PendingEvent> {
+    delete_payment_method_writes(engine, batch, profile, record)?;
+    Ok(PendingEvent::success(AuditActor::Internal, AuditAction::PaymentMethodExpired, Some(record.id.to_string())))
 }
 
 /// Deletes a payment method found expired, unless someone changed it meanwhile.
@@ -113,7 +143,7 @@ pub(crate) fn purge_if_expired(op: &Op, id: &str, customer: &CustomerId) -> Resu
 fn expire_now(op: &Op, guard: MutexGuard<'_, ()>, record: &PaymentMethodRecord) -> Result<()> {
     card_binding::open_details(&op.state, record)?;
     let mut batch = Batch::default();
-    let event = expire(&mut batch, op.profile(), record);
+    let event = expire(&op.engine, &mut batch, op.profile(), record)?;
     op.commit(batch, vec![event])?;
     drop(guard);
     network_tokens::delete_at_provider(op, &AuditActor::Internal, std::slice::from_ref(record));
@@ -259,7 +289,7 @@ impl ProfileScope {
                     // are trusted once its details open with them, as any expiry's are
                     // (`expire_now`). An edited card is left to `delete_payment_method`.
                     card_binding::open_details(state, &found)?;
-                    events.push(expire(&mut batch, state.id(), &found));
+                    events.push(expire(engine, &mut batch, state.id(), &found)?);
                     expired.push(*found);
                 }
                 None => batch.delete(Cf::Fingerprints, index_key),
@@ -333,7 +363,9 @@ impl ProfileScope {
         if let Some(expires_at) = expires_at {
             batch.put(Cf::PmExpiry, keys::pm_expiry(profile, expires_at, pm), Vec::new());
         }
-        Ok(views::payment_method(state, Box::new(record), Box::new(details), now))
+        // The fingerprint was made from the card number just now: nothing to check.
+        let card_fingerprint = state.settings.expose_card_fingerprint.then(|| fingerprint.to_hex());
+        Ok(views::masked(Box::new(record), Box::new(details), now, card_fingerprint))
     }
 
     fn refresh_duplicate(
@@ -382,7 +414,7 @@ impl ProfileScope {
             op.commit(batch, events)?;
         }
         Ok(PaymentMethodCreated {
-            payment_method: views::payment_method(state, existing, details, now),
+            payment_method: views::payment_method(state, existing, details, now)?,
             duplicate: true,
         })
     }
@@ -394,10 +426,12 @@ impl ProfileScope {
         let now = op.engine.now();
         let record = load_live(&op, id, now)?;
         let details = card_binding::open_details(&op.state, &record)?;
-        Ok(views::payment_method(&op.state, record, details, now))
+        views::payment_method(&op.state, record, details, now)
     }
 
-    /// A customer's payment methods, oldest first, masked. Opens only data keys.
+    /// A customer's payment methods, oldest first, masked. Opens only data keys, and the
+    /// card numbers too where the profile exposes fingerprints (each checked against its
+    /// card's number before it is shown).
     pub fn list_payment_methods(
         &self,
         customer_id: &CustomerId,
@@ -435,7 +469,7 @@ impl ProfileScope {
                     continue;
                 }
                 let details = card_binding::open_details(state, &record)?;
-                methods.push(views::payment_method(state, record, details, now));
+                methods.push(views::payment_method(state, record, details, now)?);
             }
             if exhausted || methods.len() > limit {
                 break;
@@ -480,7 +514,7 @@ impl ProfileScope {
         }
         let mut details = card_binding::open_details(state, &record)?;
         if update.card_holder_name.is_none() && update.nick_name.is_none() && cvc.is_none() && expiry.is_none() {
-            return Ok(views::payment_method(state, record, details, now));
+            return views::payment_method(state, record, details, now);
         }
         let details_changed = update.card_holder_name.is_some() || update.nick_name.is_some() || expiry.is_some();
         if let Some(name) = update.card_holder_name {
@@ -502,7 +536,7 @@ impl ProfileScope {
         record.modified_at = now;
         put_record(&mut batch, state.id(), &record)?;
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodUpdated, id)])?;
-        Ok(views::payment_method(state, record, details, now))
+        views::payment_method(state, record, details, now)
     }
 
     /// Deletes the payment method, its stored CVC and its index entries. A second delete
@@ -531,7 +565,7 @@ impl ProfileScope {
             return self.delete_unreadable(&op, id, e);
         }
         let mut batch = Batch::default();
-        delete_payment_method_writes(&mut batch, op.profile(), &record);
+        delete_payment_method_writes(&op.engine, &mut batch, op.profile(), &record)?;
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodDeleted, id)])?;
         drop(guard);
         self.delete_network_tokens(&op, std::slice::from_ref(&record));

@@ -28,7 +28,7 @@ use crate::vault::customers::customer_lock_key;
 use crate::vault::engine::Engine;
 use crate::vault::profiles::ProfileState;
 use crate::vault::scope::Op;
-use crate::vault::{Vault, contexts};
+use crate::vault::{Vault, contexts, payment_methods};
 use crate::vault::{card_binding, customer_binding, cvc_binding};
 
 /// Records read at a time, at most: as many whole batches as fit (one batch when a batch
@@ -145,11 +145,10 @@ impl Engine {
                         let digits = std::str::from_utf8(&pan).map_err(|_| Error::integrity("card number"))?;
                         let number = CardNumber::from_checked_digits(digits.to_owned());
                         let fingerprint = state.keys.fingerprint(active, &number)?;
-                        let customer = record.customer_id.as_str();
-                        batch.delete(Cf::Fingerprints, keys::fingerprint(profile, customer, &record.fingerprint));
+                        payment_methods::delete_fingerprint_entry(self, &mut batch, profile, &record)?;
                         batch.put(
                             Cf::Fingerprints,
-                            keys::fingerprint(profile, customer, &fingerprint),
+                            keys::fingerprint(profile, record.customer_id.as_str(), &fingerprint),
                             stored_id::to_index_value(&id),
                         );
                         record.fingerprint = fingerprint;

@@ -4,7 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::crypto::KeyPurpose;
+use subtle::ConstantTimeEq;
+
 use crate::error::Result;
 use crate::model::ids::ProfileId;
 use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyReport};
@@ -12,7 +13,7 @@ use crate::store::codec;
 use crate::store::records::{CustomerRecord, CvcRecord, PaymentMethodRecord, StoredCustomerStatus, StoredNetworkToken};
 use crate::store::{Cf, KeyRange, keys, stored_id};
 use crate::vault::scope::Op;
-use crate::vault::{Vault, contexts, views};
+use crate::vault::{Vault, views};
 use crate::vault::{card_binding, cvc_binding};
 
 /// A key's readable tail (the part after the profile), for problem locations.
@@ -159,8 +160,17 @@ impl Checker<'_> {
                     self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, detail)
                 }
             }
-            match state.keys.open(KeyPurpose::Pan, &contexts::card_number(profile, id), &record.pan) {
-                Ok(_) => self.report.values_opened += 1,
+            match views::open_card_number(state, &record) {
+                Ok(number) => {
+                    self.report.values_opened += 1;
+                    // The fingerprint is in clear and not bound to the sealed values: checked
+                    // here against the number it was made of.
+                    let made = state.keys.fingerprint(record.fingerprint_version, &number).ok();
+                    if made.is_none_or(|made| !bool::from(made.0.ct_eq(&record.fingerprint.0))) {
+                        let detail = "card fingerprint is not its card number's (or its key version is unknown)";
+                        self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, detail);
+                    }
+                }
                 Err(_) => {
                     self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, "card number does not open")
                 }

@@ -1,5 +1,7 @@
 //! From stored records (and their opened sealed parts) to what callers see.
 
+use subtle::ConstantTimeEq;
+
 use crate::crypto::KeyPurpose;
 use crate::error::{Error, ObjectKind, Result};
 use crate::model::card::{CardNumber, MaskedCard};
@@ -52,17 +54,45 @@ pub(crate) fn customer(record: &CustomerRecord, pii: CustomerPii) -> Customer {
     }
 }
 
-/// The masked view of a payment method, made of the record (its fields moved out of the
-/// boxes, not copied).
+/// The masked view of a stored payment method (its fields moved out of the boxes, not
+/// copied).
 pub(crate) fn payment_method(
     state: &ProfileState,
     record: Box<PaymentMethodRecord>,
     details: Box<CardDetails>,
     now: Timestamp,
+) -> Result<PaymentMethod> {
+    let card_fingerprint = exposed_fingerprint(state, &record)?;
+    Ok(masked(record, details, now, card_fingerprint))
+}
+
+/// The fingerprint a masked view shows, if the profile exposes them (`None` if not). The
+/// stored one is kept in clear, not bound to the sealed details (every retrieve would pay
+/// for that), so it is shown only once it is checked against the card number, opened for it
+/// here and wiped: an edited one is an integrity error, never another card's fingerprint
+/// shown as this one's.
+fn exposed_fingerprint(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<String>> {
+    if !state.settings.expose_card_fingerprint {
+        return Ok(None);
+    }
+    let number = open_card_number(state, record)?;
+    let computed = state.keys.fingerprint(record.fingerprint_version, &number)?;
+    if !bool::from(computed.0.ct_eq(&record.fingerprint.0)) {
+        return Err(Error::integrity("card fingerprint"));
+    }
+    Ok(Some(record.fingerprint.to_hex()))
+}
+
+/// The masked view of a payment method, made of the record, its opened details and the
+/// fingerprint to show (`None` where the profile does not expose them).
+pub(crate) fn masked(
+    record: Box<PaymentMethodRecord>,
+    details: Box<CardDetails>,
+    now: Timestamp,
+    card_fingerprint: Option<String>,
 ) -> PaymentMethod {
     let cvc_live = record.cvc_expires_at.filter(|t| *t > now);
     let network_token = crate::vault::network_tokens::info(&record);
-    let card_fingerprint = state.settings.expose_card_fingerprint.then(|| record.fingerprint.to_hex());
     PaymentMethod {
         id: record.id,
         customer_id: record.customer_id,
