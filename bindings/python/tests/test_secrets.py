@@ -92,3 +92,23 @@ def test_requests_print_masked():
         assert "737" not in printed and "John Doe" not in printed
         assert repr(bytes(range(32))) not in printed
     assert "…4242" in str(request)
+
+
+def test_buffers_are_wiped_when_the_library_frees_them():
+    """Every argument and result crosses in a buffer the native library allocates and frees
+    (a card number in a create's request, in a reveal's result): its allocator wipes each
+    block before freeing it. Read back where a freed buffer was (a small block stays mapped
+    in the C allocator's cache, which writes only its first 16 bytes), no digit is left."""
+    import ctypes
+
+    generated = strongroom._generated
+    lib, call = generated._UniffiLib, generated._uniffi_rust_call
+    size = 256
+    buffer = call(lib.ffi_strongroom_ffi_rustbuffer_alloc, size)
+    address = ctypes.cast(buffer.data, ctypes.c_void_p).value
+    ctypes.memmove(address, (VISA * size)[:size].encode(), size)
+    buffer.len = size
+    assert VISA.encode() in ctypes.string_at(address, size)
+    call(lib.ffi_strongroom_ffi_rustbuffer_free, buffer)
+    left = ctypes.string_at(address, size)
+    assert VISA[:8].encode() not in left and left[16:] == bytes(size - 16)
