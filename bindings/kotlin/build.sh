@@ -26,6 +26,8 @@ python3 "$here/mask_records.py" "$out/generated/io/strongroom/strongroom.kt" Car
     MaskedCard Address Customer CustomerCreate CustomerUpdate PaymentMethod PaymentMethodCreate
 # A method whose argument fails to encode releases the handle it cloned.
 python3 "$here/release_unlowered_handles.py" "$out/generated/io/strongroom/strongroom.kt"
+# ... and frees the buffers of the arguments before it (src/io/strongroom/UnloweredBuffers.kt).
+python3 "$here/release_unlowered_buffers.py" "$out/generated/io/strongroom/strongroom.kt"
 # A vault's destroy() / close() / use {} closes it, though scopes not yet collected hold handles.
 python3 "$here/shutdown_on_close.py" "$out/generated/io/strongroom/strongroom.kt"
 # Calls into the library reuse their call status (src/io/strongroom/CallStatusPool.kt).

@@ -6,6 +6,18 @@ import kotlin.test.*
 
 const val MB = 1024 * 1024
 
+/** The binding's counter of argument buffers freed on this thread (UnloweredBuffers.kt). */
+fun buffersReleasedHere(): Long = unloweredBuffersField("releasedOnThread").get().let { (it as java.util.concurrent.atomic.AtomicLong).get() }
+
+/** How many argument buffers this thread holds, waiting for a call's last argument. */
+fun buffersKeptHere(): Int = unloweredBuffersField("kept").get().let { (it as List<*>).size }
+
+private fun unloweredBuffersField(name: String): ThreadLocal<*> {
+    val holder = Class.forName("io.strongroom.UniffiUnloweredBuffers")
+    val field = holder.getDeclaredField(name).apply { isAccessible = true }
+    return field.get(holder.getField("INSTANCE").get(null)) as ThreadLocal<*>
+}
+
 fun badInputTests() = Suite().apply {
     fun counts(vault: Vault) = vault.stats().total.let { it.customers to it.paymentMethods }
 
@@ -87,6 +99,27 @@ fun badInputTests() = Suite().apply {
             assertEquals(before, counts(vault))
             val name = "Zoë Ünïcødé 山田 \uD83C\uDCCF"
             assertEquals(name, scope.retrieveCustomer(scope.createCustomer(CustomerCreate(name = name)).id).name)
+        }
+    }
+
+    test("a string that fails to encode frees the buffers of the arguments lowered before it") {
+        withVault { vault, _ ->
+            val scope = vault.profile("pro_shop")
+            val released = buffersReleasedHere()
+            // The API key's secret was lowered before the profile id failed.
+            assertFailsWith<CharacterCodingException> { vault.authenticate("key_x.00", "pro_\uDFFF") }
+            assertEquals(released + 1, buffersReleasedHere())
+            // The card (number and CVC) before the billing address; then the metadata fails
+            // after both.
+            val card = card(VISA, "737")
+            assertFailsWith<CharacterCodingException> { scope.checkCard(card, Address(line1 = "\uD800"), null) }
+            assertEquals(released + 2, buffersReleasedHere())
+            assertFailsWith<CharacterCodingException> { scope.checkCard(card, Address(line1 = "1 Main St"), mapOf("k" to "\uDFFF")) }
+            assertEquals(released + 4, buffersReleasedHere())
+            // A call whose arguments all lower hands every buffer to the library: none kept.
+            scope.checkCard(card, Address(line1 = "1 Main St"), mapOf("k" to "v"))
+            assertEquals(released + 4, buffersReleasedHere())
+            assertEquals(0, buffersKeptHere())
         }
     }
 
