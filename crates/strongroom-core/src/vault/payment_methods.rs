@@ -410,11 +410,13 @@ impl ProfileScope {
             put_record(&mut batch, state.id(), &existing)?;
             events.push(self.event(AuditAction::PaymentMethodRefreshed, &existing.id));
         }
+        // Checked before the write: an edited fingerprint fails the create, writing nothing.
+        let card_fingerprint = views::exposed_fingerprint(state, &existing)?;
         if !batch.is_empty() {
             op.commit(batch, events)?;
         }
         Ok(PaymentMethodCreated {
-            payment_method: views::payment_method(state, existing, details, now)?,
+            payment_method: views::masked(existing, details, now, card_fingerprint),
             duplicate: true,
         })
     }
@@ -535,8 +537,10 @@ impl ProfileScope {
         }
         record.modified_at = now;
         put_record(&mut batch, state.id(), &record)?;
+        // Checked before the write: an edited fingerprint fails the update, writing nothing.
+        let card_fingerprint = views::exposed_fingerprint(state, &record)?;
         op.commit(batch, vec![self.event(AuditAction::PaymentMethodUpdated, id)])?;
-        views::payment_method(state, record, details, now)
+        Ok(views::masked(record, details, now, card_fingerprint))
     }
 
     /// Deletes the payment method, its stored CVC and its index entries. A second delete

@@ -71,7 +71,7 @@ pub(crate) fn payment_method(
 /// for that), so it is shown only once it is checked against the card number, opened for it
 /// here and wiped: an edited one is an integrity error, never another card's fingerprint
 /// shown as this one's.
-fn exposed_fingerprint(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<String>> {
+pub(crate) fn exposed_fingerprint(state: &ProfileState, record: &PaymentMethodRecord) -> Result<Option<String>> {
     if !state.settings.expose_card_fingerprint {
         return Ok(None);
     }
