@@ -4,8 +4,6 @@
 
 use std::collections::HashMap;
 
-use subtle::ConstantTimeEq;
-
 use crate::error::Result;
 use crate::model::ids::ProfileId;
 use crate::model::reports::{ProblemKind, VerifyProblem, VerifyProgress, VerifyReport};
@@ -165,8 +163,7 @@ impl Checker<'_> {
                     self.report.values_opened += 1;
                     // The fingerprint is in clear and not bound to the sealed values: checked
                     // here against the number it was made of.
-                    let made = state.keys.fingerprint(record.fingerprint_version, &number).ok();
-                    if made.is_none_or(|made| !bool::from(made.0.ct_eq(&record.fingerprint.0))) {
+                    if !views::fingerprint_is_the_numbers(state, &record, &number).unwrap_or(false) {
                         let detail = "card fingerprint is not its card number's (or its key version is unknown)";
                         self.problem(ProblemKind::UnreadableValue, Cf::PaymentMethods, &key, detail);
                     }

@@ -76,11 +76,21 @@ pub(crate) fn exposed_fingerprint(state: &ProfileState, record: &PaymentMethodRe
         return Ok(None);
     }
     let number = open_card_number(state, record)?;
-    let computed = state.keys.fingerprint(record.fingerprint_version, &number)?;
-    if !bool::from(computed.0.ct_eq(&record.fingerprint.0)) {
+    if !fingerprint_is_the_numbers(state, record, &number)? {
         return Err(Error::integrity("card fingerprint"));
     }
     Ok(Some(record.fingerprint.to_hex()))
+}
+
+/// Whether the fingerprint `record` keeps in clear is `number`'s under the record's
+/// fingerprint key version (compared in constant time).
+pub(crate) fn fingerprint_is_the_numbers(
+    state: &ProfileState,
+    record: &PaymentMethodRecord,
+    number: &CardNumber,
+) -> Result<bool> {
+    let made = state.keys.fingerprint(record.fingerprint_version, number)?;
+    Ok(bool::from(made.0.ct_eq(&record.fingerprint.0)))
 }
 
 /// The masked view of a payment method, made of the record, its opened details and the
