@@ -443,6 +443,42 @@ fn a_fingerprint_edited_in_the_files_is_not_shown_nor_trusted_by_a_delete() {
     assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
 }
 
+/// A card deleted after its clear fingerprint was edited leaves its own fingerprint entry
+/// behind (the delete cannot tie it to the card). Deleting the customer then removes every
+/// fingerprint entry of the customer, so none stays for good.
+#[test]
+fn deleting_a_customer_removes_a_fingerprint_entry_an_edited_card_left() {
+    use strongroom_core::internals::stored_fingerprint;
+    let mut t = open();
+    let customer = new_customer(&t.scope);
+    let kept = new_customer(&t.scope);
+    let edited = save_card(&t.scope, &customer.id, "4111111111111111");
+    let other = save_card(&t.scope, &customer.id, "5555555555554444");
+    let kept_card = save_card(&t.scope, &kept.id, "4111111111111111");
+    t.vault.close();
+    {
+        let db = raw_db(t.path());
+        let pms = db.cf_handle("payment_methods").unwrap();
+        let key = |id: &str| [b"pro_test\0".as_slice(), id.as_bytes()].concat();
+        let others = stored_fingerprint(&db.get_cf(pms, key(other.id.as_str())).unwrap().unwrap()).unwrap();
+        rewrite_payment_method(&db, edited.id.as_str(), ClearFieldEdit::Fingerprint(others));
+    }
+    t.reopen();
+    t.scope.delete_payment_method(&edited.id).unwrap();
+    let report = t.vault.verify(&mut |_| {}).unwrap();
+    assert_eq!(report.problems.len(), 1, "{report:?}");
+    assert!(report.problems[0].detail.starts_with("points to no payment method"), "{report:?}");
+
+    let deleted = t.scope.delete_customer(&customer.id).unwrap();
+    assert_eq!(deleted.payment_methods_deleted, 1);
+    assert!(t.vault.verify(&mut |_| {}).unwrap().is_clean());
+    // The other customer's entry of the same card is untouched: saving it again is a duplicate.
+    let again = t.scope.create_payment_method(PaymentMethodCreate::card(kept.id.clone(), card("4111111111111111")));
+    let again = again.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.payment_method.id, kept_card.id);
+}
+
 /// A stored CVC's expiry and owner are in clear (the purge needs no key) and bound to the
 /// sealed CVC. Edited in the files, no CVC is handed out past its time to live (PCI DSS
 /// 3.3.1): taking it is an integrity error and `verify` reports it. One whose expiry was

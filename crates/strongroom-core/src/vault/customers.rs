@@ -206,11 +206,8 @@ impl ProfileScope {
         let _guard = lock_customer(engine, state.id(), id.as_str());
         let mut record = load_active_customer(engine, state, id)?;
         let mut batch = Batch::default();
-        let index = engine.store.scan(
-            Cf::PmByCustomer,
-            &KeyRange::prefix(keys::customer_prefix(state.id(), id.as_str())),
-            usize::MAX,
-        )?;
+        let customer_prefix = KeyRange::prefix(keys::customer_prefix(state.id(), id.as_str()));
+        let index = engine.store.scan(Cf::PmByCustomer, &customer_prefix, usize::MAX)?;
         let pm_keys: Vec<Vec<u8>> =
             index.iter().map(|(key, _)| keys::record_raw(state.id(), keys::last_part(key))).collect();
         let mut events = Vec::new();
@@ -232,9 +229,15 @@ impl ProfileScope {
             removed.push(pm);
         }
         let deleted = u32::try_from(events.len()).unwrap_or(u32::MAX);
-        // Index entries whose record is already gone are removed too.
+        // Index entries whose record is already gone are removed too, and every fingerprint
+        // entry of the customer: one left by an earlier delete of a card whose clear
+        // fingerprint was edited (`delete_fingerprint_entry` keeps what it cannot tie to the
+        // card) would otherwise stay for good, as no card is saved again for this customer.
         for (key, _) in index {
             batch.delete(Cf::PmByCustomer, key);
+        }
+        for (key, _) in engine.store.scan(Cf::Fingerprints, &customer_prefix, usize::MAX)? {
+            batch.delete(Cf::Fingerprints, key);
         }
         if let Some(reference) = record.merchant_reference_id.take() {
             batch.delete(Cf::CustomerRefs, keys::record(state.id(), &reference));

@@ -82,7 +82,8 @@ pub(crate) fn delete_payment_method_writes(
 /// sealed details (a retrieve would pay for it), so an edited one can name the entry of
 /// another card of the same customer, which must stay: that card's duplicates are found by
 /// it. An entry left behind names a payment method that is gone, which the next create of
-/// its card removes and `verify` reports.
+/// its card removes, as does a delete of its customer (every fingerprint entry of the
+/// customer), and `verify` reports.
 pub(crate) fn delete_fingerprint_entry(
     engine: &Engine,
     batch: &mut Batch,
